@@ -1,0 +1,71 @@
+# crmd — build, run and test. `make run` and `make test` install what is missing first.
+CC      ?= cc
+CXX     ?= c++
+BUILD   ?= build
+PKGS    := libmicrohttpd jansson sqlite3 libsodium
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lphonenumber -lpthread -lstdc++
+SAN     :=
+
+LIB_SRC  := $(wildcard src/lib/*.c)
+LIB_CXX  := $(wildcard src/lib/*.cc)
+APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test test-unit test-api asan clean bench
+all: $(BUILD)/crmd
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/crmd: $(BUILD)/src/main.o $(APP_OBJ) $(LIB_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(SAN) -c -o $@ $<
+
+# Every module but main.o, as an archive: a unit test pulls in only what it uses.
+$(BUILD)/libcrmd.a: $(APP_OBJ) $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libcrmd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< $(BUILD)/libcrmd.a $(LDLIBS)
+
+run: deps $(BUILD)/crmd
+	@scripts/run-demo
+
+test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/crmd $(UNIT_BIN)
+	@BUILD=$(BUILD) scripts/run-tests
+
+test-unit: $(UNIT_BIN)
+	@BUILD=$(BUILD) scripts/run-tests unit
+
+test-api: $(BUILD)/crmd
+	@BUILD=$(BUILD) scripts/run-tests api
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  build-asan/crmd $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-tests
+
+bench: $(BUILD)/crmd
+	@bench/run
+
+clean:
+	rm -rf build build-asan

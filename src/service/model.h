@@ -1,0 +1,96 @@
+/* The records of crmd as C structs: what the service layer reasons about and the store keeps.
+ * Strings are owned by the arena that the record was read into (or by the caller that built it). */
+#ifndef CRM_MODEL_H
+#define CRM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/objectid.h"
+#include "lib/phone.h"
+
+typedef enum crm_role { ROLE_SUPERADMIN, ROLE_ADMIN, ROLE_DEPARTMENT_HEAD, ROLE_SALES_REP } crm_role;
+
+const char *crm_role_name(crm_role r);
+bool crm_role_parse(const char *s, crm_role *out);
+
+typedef struct crm_org {
+    objectid id;
+    char *name, *phone_number, *address, *timezone;   /* phone_number, address may be NULL */
+    char default_country[3];
+    int64_t created_at, updated_at;                   /* ms since the epoch */
+} crm_org;
+
+typedef struct crm_user {
+    objectid id;
+    objectid org_id;           /* "" for SUPERADMIN */
+    char *email, *full_name, *password_hash;
+    char *phone_number, *designation, *sinch_phone_number;   /* may be NULL */
+    crm_role role;
+    bool login_disabled;
+    int64_t token_version;     /* bumped by a password change, disable or delete: revokes tokens */
+    int64_t created_at, updated_at;
+} crm_user;
+
+typedef struct crm_org_phone {
+    char e164[PHONE_E164_MAX];
+    char *provider;            /* "twilio" | "sinch" | "textgrid" */
+    objectid target_user_id;   /* "" when none */
+    bool is_default, is_inbound_enabled;
+    int64_t created_at;
+} crm_org_phone;
+
+typedef struct crm_stage {
+    objectid id;
+    char *name, *color;
+    int position;
+    bool is_active;
+} crm_stage;
+
+typedef struct crm_pipeline {
+    objectid id, org_id;
+    char *name, *description;  /* description may be NULL */
+    char *type;                /* "Contact" | "Application" */
+    bool is_default, is_active;
+    crm_stage *stages;         /* ordered by position */
+    size_t nstages;
+    objectid created_by, updated_by;
+    int64_t created_at, updated_at;
+} crm_pipeline;
+
+typedef struct crm_phone {
+    char e164[PHONE_E164_MAX];
+    bool is_primary;
+} crm_phone;
+
+typedef struct crm_email {
+    char *value;
+    bool is_primary;
+} crm_email;
+
+typedef struct crm_contact {
+    objectid id, org_id, user_id, created_by;
+    objectid *assignees;
+    size_t nassignees;
+    char *first_name, *last_name;          /* may be NULL */
+    crm_phone *phones;                     /* phoneNumber: exactly one is_primary */
+    size_t nphones;
+    crm_phone *secondary;                  /* secondaryPhoneNumber */
+    size_t nsecondary;
+    crm_email *emails;                     /* the first is_primary one is `email` */
+    size_t nemails;
+    char *status, *process, *source;       /* process, source may be NULL */
+    objectid pipeline_id, stage_id;
+    int64_t created_at, updated_at;
+    int64_t version;                       /* __v */
+} crm_contact;
+
+typedef struct crm_event_log {
+    objectid id, org_id, user_id, contact_id;
+    char *type;                /* CONTACT_CREATE | CONTACT_UPDATE | CONTACT_DELETE */
+    char *source;              /* manual | api | import */
+    char *changes_json;        /* JSON text, or NULL */
+    int64_t created_at;
+} crm_event_log;
+
+#endif

@@ -1,0 +1,97 @@
+/* The storage interface: a versioned table of operations that every backend implements.
+ * Only service/ calls it. A store_conn is either the calling thread's read connection or the
+ * writer's connection inside a unit of work; every operation takes the organization it acts in.
+ *
+ * Return values: 0 on success; -CRM_E_NOT_FOUND when a single-record read finds nothing;
+ * -CRM_E_PHONE_TAKEN / -CRM_E_EMAIL_TAKEN / -CRM_E_NAME_TAKEN when a unique index refuses a
+ * write; -CRM_E_UNAVAILABLE for any other storage failure (logged by the backend).
+ * Records read are allocated from the arena passed in. */
+#ifndef CRM_STORE_H
+#define CRM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/arena.h"
+#include "service/model.h"
+
+#define STORE_OPS_VERSION 1
+
+typedef struct store store;
+typedef struct store_conn store_conn;
+typedef struct store_ops store_ops;
+
+/* Backends embed these as their first member. */
+struct store { const store_ops *ops; };
+struct store_conn { const store_ops *ops; };
+
+/* A unit of work: runs on the writer connection; returning non-zero rolls back only this unit. */
+typedef int (*store_work_fn)(store_conn *c, void *arg);
+
+typedef struct event_log_filter {
+    const char *user_id, *contact_id;  /* NULL: any */
+    int64_t since_ms;                  /* 0: any */
+    int64_t offset, limit;
+} event_log_filter;
+
+struct store_ops {
+    int version;                       /* STORE_OPS_VERSION */
+
+    /* lifecycle */
+    void (*close)(store *s);
+    int (*migrate)(store *s);          /* idempotent: creates or upgrades the schema */
+    store_conn *(*reader)(store *s);   /* this thread's read connection; NULL if unavailable */
+    int (*write)(store *s, store_work_fn fn, void *arg);  /* runs fn in a committed transaction; returns fn's result */
+    int (*ping)(store *s);
+
+    /* installation settings */
+    int (*meta_get)(store_conn *c, const char *key, arena *a, char **value);
+    int (*meta_set)(store_conn *c, const char *key, const char *value);
+
+    /* organizations */
+    int (*org_insert)(store_conn *c, const crm_org *o);
+    int (*org_get)(store_conn *c, const char *org_id, arena *a, crm_org *out);
+    int (*org_update)(store_conn *c, const crm_org *o);   /* every mutable column by id */
+
+    /* provisioned numbers (org_phone_insert of an existing number: -CRM_E_PHONE_TAKEN) */
+    int (*org_phone_list)(store_conn *c, const char *org_id, arena *a, crm_org_phone **out, size_t *n);
+    int (*org_phone_insert)(store_conn *c, const char *org_id, const crm_org_phone *p);
+    int (*org_phone_delete)(store_conn *c, const char *org_id, const char *e164);  /* NOT_FOUND if absent */
+    /* 1 when e164 is provisioned to the org or is the sinchPhoneNumber of one of its users, else 0 */
+    int (*org_phone_reserved)(store_conn *c, const char *org_id, const char *e164);
+
+    /* users; email is stored lower-cased and unique across the installation */
+    int (*user_insert)(store_conn *c, const crm_user *u);
+    int (*user_get)(store_conn *c, const char *user_id, arena *a, crm_user *out);
+    int (*user_get_by_email)(store_conn *c, const char *email, arena *a, crm_user *out);
+    int (*user_get_by_apikey)(store_conn *c, const char *apikey_hash, arena *a, crm_user *out);
+    int (*user_list)(store_conn *c, const char *org_id, arena *a, crm_user **out, size_t *n);
+    int (*user_update)(store_conn *c, const crm_user *u);   /* every mutable column by id */
+    int (*user_set_apikey)(store_conn *c, const char *user_id, const char *apikey_hash);
+    int (*user_count_role)(store_conn *c, crm_role role, int64_t *n);
+
+    /* pipelines, with their stages */
+    int (*pipeline_insert)(store_conn *c, const crm_pipeline *p);
+    int (*pipeline_get)(store_conn *c, const char *org_id, const char *pipeline_id, arena *a, crm_pipeline *out);
+    int (*pipeline_get_default)(store_conn *c, const char *org_id, const char *type, arena *a, crm_pipeline *out);
+    /* the pipeline that holds stage_id (NOT_FOUND if none in the org) */
+    int (*pipeline_get_by_stage)(store_conn *c, const char *org_id, const char *stage_id, arena *a, crm_pipeline *out);
+
+    /* contacts, with phones, emails and assignees; contact_insert maps the phone index to PHONE_TAKEN */
+    int (*contact_insert)(store_conn *c, const crm_contact *ct);
+    int (*contact_get)(store_conn *c, const char *org_id, const char *contact_id, arena *a, crm_contact *out);
+    /* writes the id of the contact holding e164 in the org into owner; NOT_FOUND if free */
+    int (*phone_owner)(store_conn *c, const char *org_id, const char *e164, objectid owner);
+
+    /* event log (§6) and the durable event stream (§7) */
+    int (*event_log_insert)(store_conn *c, const crm_event_log *e);
+    int (*event_log_list)(store_conn *c, const char *org_id, const event_log_filter *f, arena *a,
+                          crm_event_log **out, size_t *n, int64_t *total);
+    int (*event_append)(store_conn *c, const char *org_id, const char *name, const char *payload_json,
+                        int64_t *seq);
+};
+
+/* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one
+ * human line into err. */
+store *store_open(const char *url, char *err, size_t errlen);
+
+#endif
