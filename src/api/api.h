@@ -1,0 +1,37 @@
+/* The HTTP API of API.md: the route table and the shared request/reply helpers of the handlers. */
+#ifndef CRM_API_H
+#define CRM_API_H
+
+#include <jansson.h>
+#include "http/http.h"
+#include "service/app.h"
+
+/* The route table and the error hook for http_config; api_init must run first. */
+void api_init(crm_app *app);
+const http_route *api_route_table(size_t *n);
+void api_on_http_error(http_req *r, int status);
+crm_app *api_app(void);
+
+/* Replies. Each takes ownership of the json_t it is given. */
+void api_send_json(http_req *r, int status, json_t *body);
+void api_send_ok(http_req *r, int status, const char *message, json_t *data);  /* success envelope */
+void api_send_error(http_req *r, const crm_err *err);                          /* error envelope */
+void api_send_code(http_req *r, int code, const char *field, const char *message);
+
+/* Request helpers; each fills err and returns -code on failure. */
+int api_body_object(http_req *r, json_t **body, crm_err *err);   /* 415 / invalid_json; caller decrefs */
+int api_authenticate(http_req *r, crm_user **me, crm_err *err);  /* Bearer JWT or API key */
+int api_path_id(http_req *r, const char *param, const char **id, crm_err *err);  /* ObjectId check */
+
+/* Typed field readers over a JSON object. A missing key or JSON null leaves *out NULL / the
+ * default and is not an error unless `required`. Strings must be valid UTF-8 without NUL and at
+ * most max_chars code points (0: no limit beyond the body's). `field` is the name errors use. */
+int jin_string(json_t *obj, const char *key, const char *field, size_t max_chars, bool required,
+               const char **out, crm_err *err);
+int jin_bool(json_t *obj, const char *key, bool *out, bool *given, crm_err *err);
+int jin_objectid(json_t *obj, const char *key, bool required, const char **out, crm_err *err);
+int jin_check_string(json_t *v, const char *field, size_t max_chars, const char **out, crm_err *err);
+/* Query parameter as a bounded integer; absent → def. */
+int qin_int(http_req *r, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out, crm_err *err);
+
+#endif

@@ -1,0 +1,168 @@
+/* §5: contacts — creation and reads. */
+#include <stdio.h>
+#include <string.h>
+#include "api/routes.h"
+#include "service/contacts.h"
+#include "service/render.h"
+
+#define NAME_MAX_CHARS 200
+#define LABEL_MAX_CHARS 100
+#define EMAIL_MAX_CHARS 254
+#define PHONE_MAX_CHARS 64
+
+static char *field_name(arena *a, const char *key, size_t i, bool object)
+{
+    return arena_printf(a, object ? "%s[%zu].value" : "%s[%zu]", key, i);
+}
+
+/* A list of phones or emails: a single string, or an array of strings or {value, isPrimary}. */
+static int read_values(http_req *r, json_t *body, const char *key, size_t max_chars, size_t max_items,
+                       contact_value_input **out, size_t *n, crm_err *err)
+{
+    arena *a = http_req_arena(r);
+    json_t *v = json_object_get(body, key);
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_string(v)) {
+        contact_value_input *one = arena_alloc(a, sizeof *one);
+        one->is_primary = -1;
+        one->field = key;
+        if ((rc = jin_check_string(v, key, max_chars, &one->value, err)))
+            return rc;
+        if (!*one->value && strcmp(key, "email") == 0)
+            return 0;   /* an empty email is no email */
+        *out = one;
+        *n = 1;
+        return 0;
+    }
+    if (!json_is_array(v))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, key, "%s must be a string or an array", key);
+    size_t count = json_array_size(v);
+    if (count > max_items)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, key, "%s has more than %zu entries", key, max_items);
+    contact_value_input *list = arena_alloc(a, (count + 1) * sizeof *list);
+    for (size_t i = 0; i < count; i++) {
+        json_t *item = json_array_get(v, i);
+        contact_value_input *e = &list[i];
+        e->is_primary = -1;
+        if (json_is_string(item)) {
+            e->field = field_name(a, key, i, false);
+            rc = jin_check_string(item, e->field, max_chars, &e->value, err);
+        } else if (json_is_object(item)) {
+            bool primary, given;
+            e->field = field_name(a, key, i, true);
+            rc = jin_string(item, "value", e->field, max_chars, true, &e->value, err);
+            if (rc == 0 && (rc = jin_bool(item, "isPrimary", &primary, &given, err)) != 0)
+                snprintf(err->field, sizeof err->field, "%s[%zu].isPrimary", key, i);
+            else if (given)
+                e->is_primary = primary;
+        } else {
+            const char *f = arena_printf(a, "%s[%zu]", key, i);
+            rc = crm_fail(err, CRM_E_VALIDATION_FAILED, f, "%s must be a string or {value, isPrimary}", f);
+        }
+        if (rc)
+            return rc;
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+static int read_assignees(http_req *r, json_t *body, contact_input *in, crm_err *err)
+{
+    json_t *v = json_object_get(body, "assignees");
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "assignees", "assignees must be an array of user ids");
+    size_t n = json_array_size(v);
+    if (n > 50)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "assignees", "assignees has more than 50 entries");
+    in->assignees = arena_alloc(http_req_arena(r), (n + 1) * sizeof *in->assignees);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(json_array_get(v, i));
+        if (!id || !objectid_valid(id)) {
+            const char *f = arena_printf(http_req_arena(r), "assignees[%zu]", i);
+            return crm_fail(err, CRM_E_VALIDATION_FAILED, f, "%s must be a 24-character hex user id", f);
+        }
+        for (size_t j = 0; j < in->nassignees; j++)
+            if (strcmp(in->assignees[j], id) == 0)
+                goto next;   /* the same user twice is one assignee */
+        in->assignees[in->nassignees++] = id;
+    next:;
+    }
+    in->has_assignees = true;
+    return 0;
+}
+
+static int read_contact_input(http_req *r, json_t *body, contact_input *in, crm_err *err)
+{
+    int rc;
+    json_t *phones = json_object_get(body, "phoneNumber");
+    if (!phones || json_is_null(phones))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "phoneNumber", "phoneNumber is required");
+    if ((rc = read_values(r, body, "phoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->phones, &in->nphones, err)) ||
+        (rc = read_values(r, body, "secondaryPhoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->secondary,
+                          &in->nsecondary, err)) ||
+        (rc = read_values(r, body, "email", EMAIL_MAX_CHARS, CONTACT_MAX_EMAILS, &in->emails, &in->nemails, err)) ||
+        (rc = jin_string(body, "firstName", "firstName", NAME_MAX_CHARS, false, &in->first_name, err)) ||
+        (rc = jin_string(body, "lastName", "lastName", NAME_MAX_CHARS, false, &in->last_name, err)) ||
+        (rc = jin_string(body, "process", "process", LABEL_MAX_CHARS, false, &in->process, err)) ||
+        (rc = jin_string(body, "source", "source", LABEL_MAX_CHARS, false, &in->source, err)) ||
+        (rc = jin_string(body, "status", "status", LABEL_MAX_CHARS, false, &in->status, err)) ||
+        (rc = jin_objectid(body, "pipelineStage", false, &in->stage_id, err)) ||
+        (rc = jin_objectid(body, "pipelineId", false, &in->pipeline_id, err)) ||
+        (rc = read_assignees(r, body, in, err)))
+        return rc;
+    return 0;
+}
+
+static void create_contact(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    contact_input in = { 0 };
+    crm_contact ct;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = require_org_member(me, &err)) ||
+        (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, &in, &err)) ||
+        (rc = contact_create(api_app(), me, &in, http_req_arena(r), &ct, &err)))
+        api_send_error(r, &err);
+    else
+        api_send_ok(r, 201, "Contact created successfully",
+                    json_pack("{s:o, s:s}", "contact", render_contact(&ct), "message", "Contact created successfully"));
+    json_decref(body);
+}
+
+void api_set_etag(http_req *r, const crm_contact *ct)
+{
+    char etag[48];
+    snprintf(etag, sizeof etag, "\"%s.%lld\"", ct->id, (long long)ct->version);
+    http_reply_header(r, "ETag", etag);
+}
+
+static void get_contact(http_req *r)
+{
+    crm_err err = { 0 };
+    crm_user *me;
+    const char *id;
+    crm_contact ct;
+    if (api_authenticate(r, &me, &err) || api_path_id(r, "id", &id, &err) ||
+        contact_read(api_app(), me, id, http_req_arena(r), &ct, &err)) {
+        api_send_error(r, &err);
+        return;
+    }
+    api_set_etag(r, &ct);
+    api_send_ok(r, 200, "Contact", json_pack("{s:o}", "contact", render_contact(&ct)));
+}
+
+const http_route api_contact_routes[] = {
+    { "POST", "/api/contact", create_contact },
+    { "GET", "/api/contacts/:id", get_contact },
+};
+const size_t api_contact_nroutes = sizeof api_contact_routes / sizeof api_contact_routes[0];

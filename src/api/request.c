@@ -1,0 +1,136 @@
+/* Reading requests: JSON bodies, credentials, path ids and typed fields, each failing with the
+ * documented error and the name of the field at fault. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "api/api.h"
+#include "service/auth.h"
+#include "lib/utf8.h"
+
+/* A body must be JSON: a missing Content-Type is read as JSON, any other type is refused. */
+static bool content_type_json(const char *ct)
+{
+    static const char want[] = "application/json";
+    if (!ct)
+        return true;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, want, sizeof want - 1) != 0)
+        return false;
+    ct += sizeof want - 1;
+    while (*ct == ' ')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+int api_body_object(http_req *r, json_t **body, crm_err *err)
+{
+    size_t len;
+    const char *text = http_req_body(r, &len);
+    json_error_t jerr;
+
+    *body = NULL;
+    if (len > 0 && !content_type_json(http_req_header(r, "Content-Type")))
+        return crm_fail(err, CRM_E_UNSUPPORTED_MEDIA_TYPE, NULL, "Send the body as application/json");
+    /* NUL inside strings is let through so that the field check can name the field. */
+    *body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (!*body)
+        return crm_fail(err, CRM_E_INVALID_JSON, NULL, "The body is not valid JSON: %s at line %d column %d",
+                        jerr.text, jerr.line, jerr.column);
+    if (!json_is_object(*body)) {
+        json_decref(*body);
+        *body = NULL;
+        return crm_fail(err, CRM_E_INVALID_JSON, NULL, "The body must be a JSON object");
+    }
+    return 0;
+}
+
+int api_authenticate(http_req *r, crm_user **me, crm_err *err)
+{
+    *me = http_req_user(r);
+    if (*me)
+        return 0;
+    crm_user *u = arena_alloc(http_req_arena(r), sizeof *u);
+    int rc = auth_authenticate(api_app(), http_req_header(r, "Authorization"), http_req_arena(r), u, err);
+    if (rc)
+        return rc;
+    http_req_set_user(r, u);
+    *me = u;
+    return 0;
+}
+
+int api_path_id(http_req *r, const char *param, const char **id, crm_err *err)
+{
+    *id = http_req_param(r, param);
+    if (!*id || !objectid_valid(*id))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, param, "%s must be a 24-character hex id", param);
+    return 0;
+}
+
+int jin_check_string(json_t *v, const char *field, size_t max_chars, const char **out, crm_err *err)
+{
+    if (!json_is_string(v))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s must be a string", field);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (strlen(s) != len || !utf8_valid(s, len))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s must be UTF-8 text without NUL", field);
+    if (max_chars && utf8_length(s, len) > max_chars)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s is longer than %zu characters", field, max_chars);
+    *out = s;
+    return 0;
+}
+
+int jin_string(json_t *obj, const char *key, const char *field, size_t max_chars, bool required,
+               const char **out, crm_err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s is required", field);
+        return 0;
+    }
+    return jin_check_string(v, field, max_chars, out, err);
+}
+
+int jin_bool(json_t *obj, const char *key, bool *out, bool *given, crm_err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    if (given)
+        *given = false;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, key, "%s must be true or false", key);
+    *out = json_is_true(v);
+    if (given)
+        *given = true;
+    return 0;
+}
+
+int jin_objectid(json_t *obj, const char *key, bool required, const char **out, crm_err *err)
+{
+    int rc = jin_string(obj, key, key, 0, required, out, err);
+    if (rc == 0 && *out && !objectid_valid(*out))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, key, "%s must be a 24-character hex id", key);
+    return rc;
+}
+
+int qin_int(http_req *r, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out, crm_err *err)
+{
+    const char *s = http_req_query(r, name);
+    char *end;
+    *out = def;
+    if (!s)
+        return 0;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || errno || !isdigit((unsigned char)s[*s == '-']) || v < min || v > max)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be an integer from %lld to %lld", name,
+                        (long long)min, (long long)max);
+    *out = v;
+    return 0;
+}

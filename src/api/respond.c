@@ -1,0 +1,58 @@
+/* Reply envelopes: success {success, message, data} and the error envelope of API.md §1. */
+#include <stdlib.h>
+#include <string.h>
+#include "api/api.h"
+#include "lib/log.h"
+
+void api_send_json(http_req *r, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text)
+        abort();   /* out of memory: see DESIGN.md */
+    http_reply(r, status, "application/json", text, strlen(text));
+    free(text);
+}
+
+void api_send_ok(http_req *r, int status, const char *message, json_t *data)
+{
+    api_send_json(r, status, json_pack("{s:b, s:s, s:o}", "success", 1, "message", message,
+                                       "data", data ? data : json_null()));
+}
+
+void api_send_error(http_req *r, const crm_err *err)
+{
+    int code = err->code ? err->code : CRM_E_INTERNAL;
+    int status = crm_error_status(code);
+    json_t *body = json_pack("{s:b, s:s, s:s}", "success", 0, "error", crm_error_code(code), "message",
+                             err->message[0] && status < 500 ? err->message : crm_error_message(code));
+    if (err->field[0])
+        json_object_set_new(body, "field", json_string(err->field));
+    if (err->value[0])
+        json_object_set_new(body, "value", json_string(err->value));
+    if (err->contact_id[0])
+        json_object_set_new(body, "contactId", json_string(err->contact_id));
+    if (status >= 500)
+        log_error("request %s failed: %s%s%s", http_req_id(r), crm_error_code(code),
+                  err->message[0] ? ": " : "", err->message);
+    if (code == CRM_E_UNAUTHORIZED)
+        http_reply_header(r, "WWW-Authenticate", "Bearer");
+    api_send_json(r, status, body);
+}
+
+void api_send_code(http_req *r, int code, const char *field, const char *message)
+{
+    crm_err err = { 0 };
+    crm_fail(&err, code, field, "%s", message ? message : "");
+    api_send_error(r, &err);
+}
+
+void api_on_http_error(http_req *r, int status)
+{
+    switch (status) {
+    case 404: api_send_code(r, CRM_E_NOT_FOUND, NULL, "No such endpoint"); break;
+    case 405: api_send_code(r, CRM_E_METHOD_NOT_ALLOWED, NULL, NULL); break;
+    case 413: api_send_code(r, CRM_E_PAYLOAD_TOO_LARGE, NULL, NULL); break;
+    default: api_send_code(r, CRM_E_INTERNAL, NULL, NULL); break;
+    }
+}

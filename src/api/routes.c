@@ -1,0 +1,39 @@
+/* The whole route table, gathered from each resource, and the app the handlers serve. */
+#include <string.h>
+#include "api/routes.h"
+
+#define API_MAX_ROUTES 64
+
+static http_route table[API_MAX_ROUTES];
+static size_t ntable;
+static crm_app *the_app;
+
+static void add(const http_route *routes, size_t n)
+{
+    for (size_t i = 0; i < n && ntable < API_MAX_ROUTES; i++)
+        table[ntable++] = routes[i];
+}
+
+void api_init(crm_app *app)
+{
+    the_app = app;
+    ntable = 0;
+    add(api_health_routes, api_health_nroutes);
+    add(api_auth_routes, api_auth_nroutes);
+    add(api_org_routes, api_org_nroutes);
+    add(api_user_routes, api_user_nroutes);
+    add(api_pipeline_routes, api_pipeline_nroutes);
+    add(api_contact_routes, api_contact_nroutes);
+    add(api_event_log_routes, api_event_log_nroutes);
+}
+
+crm_app *api_app(void)
+{
+    return the_app;
+}
+
+const http_route *api_route_table(size_t *n)
+{
+    *n = ntable;
+    return table;
+}

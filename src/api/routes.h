@@ -1,0 +1,24 @@
+/* The route tables of each resource file, gathered by routes.c. */
+#ifndef CRM_API_ROUTES_H
+#define CRM_API_ROUTES_H
+
+#include "api/api.h"
+#include "service/users.h"
+
+#define API_RESOURCE(name) \
+    extern const http_route api_##name##_routes[]; \
+    extern const size_t api_##name##_nroutes;
+API_RESOURCE(health)
+API_RESOURCE(auth)
+API_RESOURCE(org)
+API_RESOURCE(user)
+API_RESOURCE(pipeline)
+API_RESOURCE(contact)
+API_RESOURCE(event_log)
+#undef API_RESOURCE
+
+/* Shared by organizations (adminDetails) and users. */
+void api_set_etag(http_req *r, const crm_contact *ct);
+int api_read_user_input(json_t *obj, const char *prefix, user_input *u, crm_err *err);
+
+#endif

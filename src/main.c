@@ -1,0 +1,302 @@
+/* crmd: the command line — init (create or migrate a database and its SUPERADMIN), demo (the
+ * data `make run` starts with) and serve (run the HTTP API until SIGTERM or SIGINT). */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "api/api.h"
+#include "http/http.h"
+#include "lib/log.h"
+#include "lib/password.h"
+#include "service/auth.h"
+#include "service/orgs.h"
+#include "service/users.h"
+
+#define CRMD_VERSION "0.1.0"
+#define DEFAULT_DB "sqlite:crmd.db"
+#define DEFAULT_LISTEN "127.0.0.1:2212"
+#define DEFAULT_THREADS 16
+
+static const char usage_text[] =
+    "usage: crmd <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  init  --db URL --email E --password P   create or migrate the database and its SUPERADMIN\n"
+    "  demo  --db URL                          init plus a demo organization; prints logins and a token\n"
+    "  serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
+    "                                          serve the HTTP API until SIGTERM or SIGINT\n"
+    "  --help, --version\n"
+    "\n"
+    "URL is sqlite:PATH (default " DEFAULT_DB "); the listen address defaults to " DEFAULT_LISTEN ".\n"
+    "Environment: CRMD_DB, CRMD_LISTEN, CRMD_THREADS, CRMD_JWT_SECRET (overrides the token secret\n"
+    "kept in the database; the signing key is the SHA-256 of its bytes).\n";
+
+struct options {
+    const char *db, *listen, *email, *password;
+    unsigned threads;
+    bool quiet;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "crmd: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage_text);
+    return 2;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        { "db", required_argument, NULL, 'd' },      { "listen", required_argument, NULL, 'l' },
+        { "email", required_argument, NULL, 'e' },   { "password", required_argument, NULL, 'p' },
+        { "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { NULL, 0, NULL, 0 },
+    };
+    o->db = env_or("CRMD_DB", DEFAULT_DB);
+    o->listen = env_or("CRMD_LISTEN", DEFAULT_LISTEN);
+    o->threads = (unsigned)atoi(env_or("CRMD_THREADS", "0"));
+    opterr = 0;
+    optind = 2;
+    for (int ch; (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+        switch (ch) {
+        case 'd': o->db = optarg; break;
+        case 'l': o->listen = optarg; break;
+        case 'e': o->email = optarg; break;
+        case 'p': o->password = optarg; break;
+        case 'q': o->quiet = true; break;
+        case 't': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1024)
+                return usage_error("--threads takes a number from 1 to 1024, not '%s'", optarg);
+            o->threads = (unsigned)n;
+            break;
+        }
+        default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->threads == 0 || o->threads > 1024)
+        o->threads = DEFAULT_THREADS;
+    return 0;
+}
+
+static int open_app(crm_app *app, const struct options *o)
+{
+    char err[512];
+    if (app_open(app, o->db, getenv("CRMD_JWT_SECRET"), err, sizeof err) != 0) {
+        fprintf(stderr, "crmd: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int print_err(const char *what, const crm_err *err)
+{
+    fprintf(stderr, "crmd: %s: %s\n", what, err->message[0] ? err->message : crm_error_message(err->code));
+    return 1;
+}
+
+static int cmd_init(const struct options *o)
+{
+    crm_app app;
+    crm_err err = { 0 };
+    crm_user admin;
+    if (!o->email || !o->password)
+        return usage_error("%s", "init needs --email and --password");
+    if (strlen(o->password) < PASSWORD_MIN)
+        return usage_error("%s", "the password needs at least 8 characters");
+    if (open_app(&app, o))
+        return 1;
+    arena *a = arena_new();
+    int rc = user_create_superadmin(&app, o->email, o->password, &admin, a, &err);
+    if (rc == 0)
+        printf("crmd: database ready; SUPERADMIN %s created\n", admin.email);
+    else if (rc == 1)
+        printf("crmd: database ready; SUPERADMIN %s already exists, nothing changed\n", admin.email);
+    else
+        rc = print_err("cannot create the SUPERADMIN", &err);
+    arena_destroy(a);
+    app_close(&app);
+    return rc < 0 ? 1 : rc == 1 ? 0 : rc;
+}
+
+/* Logs in and prints the credentials, a token and a ready curl command. */
+static int print_login(crm_app *app, const char *label, const char *email, const char *password, bool show_curl,
+                       const char *listen)
+{
+    crm_err err = { 0 };
+    crm_user u;
+    char *token;
+    arena *a = arena_new();
+    int rc = auth_login(app, email, password, a, &u, &token, &err);
+    if (rc == 0) {
+        printf("  %-11s %s / %s\n", label, email, password);
+        if (show_curl)
+            printf("\nA bearer token for %s (valid 24 h):\n  %s\n\nCreate a contact:\n"
+                   "  curl -s -X POST http://%s/api/contact \\\n"
+                   "    -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
+                   "    -d '{\"firstName\":\"Jane\",\"lastName\":\"Doe\",\"phoneNumber\":\"(212) 555-0143\","
+                   "\"email\":\"jane.doe@example.com\"}'\n\n",
+                   email, token, listen, token);
+    } else {
+        print_err(label, &err);
+    }
+    arena_destroy(a);
+    return rc ? 1 : 0;
+}
+
+/* The demo data of `make run`: the passwords live in DB.demo next to the database (mode 0600)
+ * so a second run can print them again. */
+static int cmd_demo(const struct options *o)
+{
+    crm_app app;
+    crm_err err = { 0 };
+    char path[1024], su_pw[32], admin_pw[32];
+    const char *su_email = "superadmin@crmd.local", *admin_email = "admin@demo.crmd.local";
+    int rc = 1;
+
+    snprintf(path, sizeof path, "%s.demo", strncmp(o->db, "sqlite:", 7) == 0 ? o->db + 7 : "crmd");
+    if (open_app(&app, o))
+        return 1;
+    arena *a = arena_new();
+    FILE *f = fopen(path, "r");
+    if (f) {
+        bool ok = fscanf(f, "%31s %31s", su_pw, admin_pw) == 2;
+        fclose(f);
+        if (!ok) {
+            fprintf(stderr, "crmd: %s is damaged; remove it and the database to start over\n", path);
+            goto done;
+        }
+    } else {
+        unsigned char raw[9];
+        crm_user su, admin;
+        crm_org org;
+        random_bytes(raw, sizeof raw);
+        snprintf(su_pw, sizeof su_pw, "su-%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3]);
+        snprintf(admin_pw, sizeof admin_pw, "demo-%02x%02x%02x%02x%02x", raw[4], raw[5], raw[6], raw[7], raw[8]);
+        if (user_create_superadmin(&app, su_email, su_pw, &su, a, &err) < 0) {
+            print_err("cannot create the SUPERADMIN", &err);
+            goto done;
+        }
+        org_input in = { .name = "Demo Sales Co", .timezone = "America/New_York", .default_country = "US",
+                         .admin = { .full_name = "Demo Admin", .email = admin_email, .password = admin_pw } };
+        if (org_create(&app, &su, &in, a, &org, &admin, &err) != 0) {
+            print_err("cannot create the demo organization", &err);
+            goto done;
+        }
+        umask(077);
+        f = fopen(path, "w");
+        if (!f || fprintf(f, "%s %s\n", su_pw, admin_pw) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "crmd: cannot write %s: %s\n", path, strerror(errno));
+            goto done;
+        }
+    }
+    printf("\ncrmd demo logins (kept in %s):\n", path);
+    rc = print_login(&app, "SUPERADMIN", su_email, su_pw, false, o->listen) ||
+         print_login(&app, "ADMIN", admin_email, admin_pw, true, o->listen);
+done:
+    arena_destroy(a);
+    app_close(&app);
+    return rc;
+}
+
+static int split_listen(const char *listen, char *host, size_t hostlen, unsigned short *port)
+{
+    const char *colon = strrchr(listen, ':');
+    char *end;
+    if (!colon || colon == listen || (size_t)(colon - listen) >= hostlen)
+        return -1;
+    long p = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || p < 0 || p > 65535)
+        return -1;
+    const char *h = listen;
+    size_t n = (size_t)(colon - listen);
+    if (h[0] == '[' && n >= 2 && h[n - 1] == ']') {   /* [::1]:2212 */
+        h++;
+        n -= 2;
+    }
+    memcpy(host, h, n);
+    host[n] = '\0';
+    *port = (unsigned short)p;
+    return 0;
+}
+
+static int cmd_serve(const struct options *o)
+{
+    crm_app app;
+    char host[256], err[512];
+    unsigned short port;
+    sigset_t sigs;
+    int sig;
+
+    if (split_listen(o->listen, host, sizeof host, &port) != 0)
+        return usage_error("--listen takes HOST:PORT, not '%s'", o->listen);
+    log_set_quiet(o->quiet);
+    /* Block the stop signals before any thread starts so that only sigwait below sees them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (open_app(&app, o))
+        return 1;
+    api_init(&app);
+
+    http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
+                        .access_log = !o->quiet };
+    cfg.routes = api_route_table(&cfg.nroutes);
+    http_server *srv = http_server_start(&cfg, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "crmd: %s\n", err);
+        app_close(&app);
+        return 1;
+    }
+    log_info("crmd %s listening on http://%s:%u (database %s, %u threads)", CRMD_VERSION, host,
+             http_server_port(srv), o->db, o->threads);
+    sigwait(&sigs, &sig);
+    log_info("crmd stopping on %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    http_server_stop(srv);
+    app_close(&app);
+    log_info("crmd stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = { 0 };
+    if (argc < 2)
+        return usage_error("%s", "a command is required");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        puts("crmd " CRMD_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "init") != 0 && strcmp(cmd, "serve") != 0 && strcmp(cmd, "demo") != 0)
+        return usage_error("unknown command '%s'", cmd);
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(&o);
+    if (strcmp(cmd, "demo") == 0)
+        return cmd_demo(&o);
+    return cmd_serve(&o);
+}

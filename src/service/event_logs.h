@@ -1,0 +1,21 @@
+/* The event log of API.md §6 and the durable event stream of §7, written inside units of work. */
+#ifndef CRM_EVENT_LOGS_H
+#define CRM_EVENT_LOGS_H
+
+#include "service/app.h"
+
+/* Inside a unit of work: appends the log entry `type` (changes_json may be NULL) and the stream
+ * event `event_name` with payload {"contact": ...}. */
+int event_log_record(store_conn *c, arena *a, const crm_user *me, const crm_contact *ct, const char *type,
+                     const char *changes_json, const char *event_name);
+
+typedef struct event_log_query {
+    const char *user_id, *contact_id;   /* NULL: any */
+    int64_t days;                       /* 0: any age */
+    int64_t page, limit;
+} event_log_query;
+
+int event_log_list(crm_app *app, const crm_user *me, const event_log_query *q, arena *a,
+                   crm_event_log **out, size_t *n, int64_t *total, crm_err *err);
+
+#endif

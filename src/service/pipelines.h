@@ -1,0 +1,26 @@
+/* Pipelines and their stages: the default pipeline of a new organization, reading, and the
+ * resolution of a contact's pipeline and stage (API.md §5.2 step 5). */
+#ifndef CRM_PIPELINES_H
+#define CRM_PIPELINES_H
+
+#include "service/app.h"
+
+#define PIPELINE_TYPE_CONTACT "Contact"
+#define PIPELINE_TYPE_APPLICATION "Application"
+
+bool pipeline_type_valid(const char *type);
+
+/* Fills p with the default Contact pipeline of a new org (New Lead … Lost) in the arena. */
+void pipeline_default_build(const char *org_id, const char *created_by, int64_t now, arena *a, crm_pipeline *p);
+
+/* GET /api/pipelines: the pipeline pipeline_id (or the org's default of `type` when NULL). */
+int pipeline_read(crm_app *app, const crm_user *me, const char *type, const char *pipeline_id, arena *a,
+                  crm_pipeline *out, crm_err *err);
+
+/* Inside a unit of work: resolves pipelineId / status / pipelineStage for a contact of org_id.
+ * Any of the three may be NULL. On success *pipeline and *stage point into the arena. */
+int pipeline_resolve_stage(store_conn *c, const char *org_id, const char *pipeline_id, const char *status,
+                           const char *stage_id, arena *a, crm_pipeline *pipeline, const crm_stage **stage,
+                           crm_err *err);
+
+#endif
