@@ -1,0 +1,596 @@
+/* libmicrohttpd glue: the daemon, one arena-backed context per request, body collection with
+ * its size limit, routing, replies, request ids and the access log. */
+#include "http/http.h"
+#include "http/router.h"
+#include "lib/arena.h"
+#include "lib/log.h"
+#include "lib/objectid.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQ_ID_MAX 128
+#define CONN_TIMEOUT_S 30u
+#define CONN_LIMIT 10000u
+/* Per-connection pool for the request line, headers and I/O buffers (MHD's default is 32 KiB).
+ * 64 KiB leaves room for long bearer tokens and cookies; pages never touched cost nothing. */
+#define CONN_MEMORY ((size_t)64 * 1024)
+/* A chunked body that crosses HTTP_BODY_MAX cannot be answered mid-stream (MHD only takes a
+ * response before or after the upload), so the rest is read and dropped to be able to send the
+ * 413; past this much dropped data the client is cut off instead. */
+#define DISCARD_MAX ((size_t)4 * HTTP_BODY_MAX)
+#define LOG_PATH_MAX 256
+/* How long http_server_stop waits for requests in progress to be answered. */
+#define STOP_GRACE_MS 10000
+
+typedef struct reply_header {
+    struct reply_header *next;
+    const char *name, *value;
+} reply_header;
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const http_route *routes;
+    size_t nroutes;
+    http_error_hook on_error;
+    bool access_log;
+    unsigned short port;
+    atomic_uint inflight;          /* requests from headers complete to on_completed */
+    atomic_bool stopping;          /* answer with Connection: close */
+};
+
+struct http_req {
+    http_server *srv;
+    struct MHD_Connection *conn;   /* valid while MHD runs our callbacks for this request */
+    arena *arena;
+    const char *method;            /* NULL until the headers are in */
+    const char *path;              /* raw request target up to '?', NUL-terminated */
+    size_t path_len;
+    const http_route *route;       /* matched route, NULL for 404/405/413 */
+    struct {
+        const char *name;          /* into the route's pattern */
+        size_t name_len;
+        const char *value;         /* arena copy, NUL-terminated */
+    } params[HTTP_MAX_PARAMS];
+    size_t nparams;
+    char *body;
+    size_t body_len, body_cap, body_expect, discarded;
+    reply_header *hdr_head, *hdr_tail;
+    void *user;
+    struct timespec t0;
+    int status;                    /* 0 until replied */
+    size_t bytes_out;
+    bool started;                  /* the first access-handler call (headers) has been seen */
+    bool too_large;
+    bool replied;
+    bool close_after;              /* reply with Connection: close (body left unread) */
+    bool queue_failed;
+    char id[REQ_ID_MAX + 1];
+};
+
+/* ---- request accessors ---- */
+
+const char *http_req_method(const http_req *r) { return r->method ? r->method : ""; }
+const char *http_req_path(const http_req *r) { return r->path; }
+const char *http_req_id(const http_req *r) { return r->id; }
+arena *http_req_arena(http_req *r) { return r->arena; }
+void http_req_set_user(http_req *r, void *user) { r->user = user; }
+void *http_req_user(const http_req *r) { return r->user; }
+const char *http_req_route(const http_req *r) { return r->route ? r->route->pattern : NULL; }
+
+const char *http_req_header(const http_req *r, const char *name)
+{
+    if (!r->conn || !name)
+        return NULL;
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(const http_req *r, const char *name)
+{
+    const char *v = NULL;
+    if (!r->conn || !name)
+        return NULL;
+    /* "?flag" (no '=') is present with a NULL value in MHD; report it as "" */
+    if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v,
+                                      NULL) != MHD_YES)
+        return NULL;
+    return v ? v : "";
+}
+
+const char *http_req_param(const http_req *r, const char *name)
+{
+    size_t n;
+    if (!name)
+        return NULL;
+    n = strlen(name);
+    for (size_t k = 0; k < r->nparams; k++)
+        if (r->params[k].name_len == n && memcmp(r->params[k].name, name, n) == 0)
+            return r->params[k].value;
+    return NULL;
+}
+
+const char *http_req_body(const http_req *r, size_t *len)
+{
+    if (len)
+        *len = r->body ? r->body_len : 0;
+    return r->body ? r->body : "";
+}
+
+/* ---- replies ---- */
+
+void http_reply_header(http_req *r, const char *name, const char *value)
+{
+    reply_header *h;
+    if (!name || !value)
+        return;
+    if (r->replied) {
+        log_warn("request %s: header %s added after the reply, ignored", r->id, name);
+        return;
+    }
+    h = arena_alloc(r->arena, sizeof *h);
+    h->name = arena_strdup(r->arena, name);
+    h->value = arena_strdup(r->arena, value);
+    if (r->hdr_tail)
+        r->hdr_tail->next = h;
+    else
+        r->hdr_head = h;
+    r->hdr_tail = h;
+}
+
+void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    struct MHD_Response *resp;
+    if (r->replied) {
+        log_error("request %s: second reply (%d) ignored, %d already sent", r->id, status,
+                  r->status);
+        return;
+    }
+    r->replied = true;
+    if (status < 100 || status > 599) {
+        log_error("request %s: invalid status %d replaced by 500", r->id, status);
+        status = 500;
+    }
+    if (!body)
+        len = 0;
+    if (len == 0)
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    else
+        resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp) {
+        log_error("request %s: cannot create a response (out of memory?)", r->id);
+        r->queue_failed = true;
+        return;
+    }
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (content_type && MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES)
+        log_error("request %s: bad Content-Type refused", r->id);
+    for (reply_header *h = r->hdr_head; h; h = h->next)
+        if (MHD_add_response_header(resp, h->name, h->value) != MHD_YES)
+            log_error("request %s: bad response header %s refused", r->id, h->name);
+    if (r->close_after || atomic_load_explicit(&r->srv->stopping, memory_order_relaxed))
+        MHD_add_response_header(resp, "Connection", "close");
+    if (MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES) {
+        log_error("request %s: MHD refused to queue the %d response", r->id, status);
+        r->queue_failed = true;
+    } else {
+        r->status = status;
+        r->bytes_out = len;
+    }
+    MHD_destroy_response(resp);   /* MHD keeps its own reference until the response is sent */
+}
+
+/* Errors the HTTP layer itself decides (404, 405, 413, 500) go through the hook so the body
+ * has the API's error envelope; a hook that does not reply gets an empty body, not a hang. */
+static void reply_error(http_req *r, int status)
+{
+    if (r->srv->on_error)
+        r->srv->on_error(r, status);
+    if (!r->replied) {
+        if (r->srv->on_error)
+            log_error("request %s: error hook did not reply to %d", r->id, status);
+        http_reply(r, status, NULL, NULL, 0);
+    }
+}
+
+/* ---- request lifecycle ---- */
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static bool valid_request_id(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (n == REQ_ID_MAX || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+                                 c == '-'))
+            return false;
+    }
+    return n > 0;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the one place that sees the request target before MHD splits
+ * off the query and percent-decodes it in place, so the router gets the raw path (see
+ * router.h). What we return becomes the request's con_cls; MHD then reports the request to
+ * on_completed even if it fails before the access handler runs, so the arena is freed once. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    http_server *s = cls;
+    arena *a = arena_new();
+    http_req *r = arena_alloc(a, sizeof *r);
+    size_t n;
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->srv = s;
+    r->conn = conn;
+    r->arena = a;
+    if (!uri)
+        uri = "";
+    n = strcspn(uri, "?#");
+    r->path = arena_strndup(a, uri, n);
+    r->path_len = n;
+    r->id[0] = '-';   /* until the headers are in */
+    return r;
+}
+
+static void start_request(http_req *r, const char *method)
+{
+    const char *rid = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+    r->started = true;
+    /* Counted from here, not from on_uri: MHD 0.9.75 can miss a client that hangs up in the
+     * middle of its headers until the connection times out, and stop must not wait for it. */
+    atomic_fetch_add_explicit(&r->srv->inflight, 1, memory_order_relaxed);
+    r->method = arena_strdup(r->arena, method);
+    if (rid && valid_request_id(rid))
+        memcpy(r->id, rid, strlen(rid) + 1);
+    else
+        objectid_new(r->id);
+    if (cl) {
+        /* MHD has already refused a malformed Content-Length; only the size matters here. */
+        unsigned long long v = 0;
+        for (const char *p = cl; *p >= '0' && *p <= '9'; p++) {
+            v = v * 10 + (unsigned)(*p - '0');
+            if (v > HTTP_BODY_MAX)
+                break;
+        }
+        if (v > HTTP_BODY_MAX)
+            r->too_large = true;
+        else
+            r->body_expect = (size_t)v;
+    }
+}
+
+static bool body_append(http_req *r, const char *data, size_t n)
+{
+    size_t need;
+    if (n > HTTP_BODY_MAX - r->body_len)
+        return false;
+    need = r->body_len + n + 1;
+    if (need > r->body_cap) {
+        /* Grow with what arrives, not with what Content-Length promises: a client that
+         * announces 1 MiB and sends nothing must not cost 1 MiB. Doubling keeps the copies,
+         * and the old buffers left in the arena, under the final size. */
+        size_t limit = r->body_expect ? r->body_expect + 1 : (size_t)HTTP_BODY_MAX + 1;
+        size_t cap = r->body_cap ? r->body_cap * 2 : 16 * 1024;
+        if (cap > limit)
+            cap = limit;
+        if (cap < need)
+            cap = need;
+        char *nb = arena_alloc(r->arena, cap);
+        if (r->body_len)
+            memcpy(nb, r->body, r->body_len);
+        r->body = nb;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return true;
+}
+
+static void dispatch(http_req *r)
+{
+    const http_server *s = r->srv;
+    router_param ps[HTTP_MAX_PARAMS];
+    size_t idx = 0, np = 0;
+    switch (router_find(s->routes, s->nroutes, r->method, r->path, r->path_len, &idx, ps, &np)) {
+    case ROUTER_FOUND:
+        r->route = &s->routes[idx];
+        r->nparams = np;
+        for (size_t k = 0; k < np; k++) {
+            r->params[k].name = ps[k].name;
+            r->params[k].name_len = ps[k].name_len;
+            r->params[k].value = arena_strndup(r->arena, ps[k].value, ps[k].value_len);
+        }
+        r->route->handler(r);
+        if (!r->replied) {
+            log_error("request %s: %s %s: handler returned without a reply", r->id, r->method,
+                      r->route->pattern);
+            r->hdr_head = r->hdr_tail = NULL;   /* whatever it meant to send is moot */
+            reply_error(r, 500);
+        }
+        break;
+    case ROUTER_METHOD_NOT_ALLOWED: {
+        char allow[256];
+        router_allow(s->routes, s->nroutes, r->path, r->path_len, allow, sizeof allow);
+        http_reply_header(r, "Allow", allow);
+        reply_error(r, 405);
+        break;
+    }
+    case ROUTER_NOT_FOUND:
+        reply_error(r, 404);
+        break;
+    }
+}
+
+/* MHD calls this once when the headers are in, once per chunk of body, and once more when the
+ * body is complete (or right after the first call when there is none). */
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    http_req *r = *con_cls;
+    (void)version;
+    if (!r) {
+        /* on_uri always runs first; this only guards against MHD changing that. */
+        r = on_uri(cls, url, conn);
+        *con_cls = r;
+    }
+    r->conn = conn;
+    if (!r->started) {
+        start_request(r, method);
+        if (r->too_large) {
+            /* Answer before reading the body: MHD then skips the upload (no 100 Continue)
+             * and closes the connection after the response. */
+            r->close_after = true;
+            reply_error(r, 413);
+        }
+        return r->queue_failed ? MHD_NO : MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->replied || r->too_large || !body_append(r, upload_data, n)) {
+            r->too_large = true;
+            r->discarded += n;
+            if (r->discarded <= DISCARD_MAX)
+                return MHD_YES;
+            log_warn("request %s: body still going past %zu bytes, connection closed", r->id,
+                     (size_t)HTTP_BODY_MAX + DISCARD_MAX);
+            return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (!r->replied) {
+        if (r->too_large) {
+            r->close_after = true;
+            reply_error(r, 413);
+        } else {
+            dispatch(r);
+        }
+    }
+    return r->queue_failed ? MHD_NO : MHD_YES;
+}
+
+/* Copies s into out for a log line: at most LOG_PATH_MAX bytes, control characters, spaces,
+ * quotes and non-ASCII bytes escaped as %XX so a path cannot forge log lines. */
+static void log_safe(char *out, size_t outlen, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s && o + 4 < outlen; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    if (*s && o + 4 >= outlen && outlen >= 4)
+        o = outlen - 4, out[o++] = '.', out[o++] = '.', out[o++] = '.';
+    out[o] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    http_server *s = cls;
+    http_req *r = *con_cls;
+    (void)conn;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    if (s->access_log) {
+        static const char *const why[] = {"", " error", " timeout", " shutdown", " read-error",
+                                          " client-abort"};
+        char path[LOG_PATH_MAX + 4], method[32];
+        log_safe(path, sizeof path, r->path);
+        log_safe(method, sizeof method, r->method ? r->method : "-");
+        log_info("%s %s %d %zu %.1fms %s%s", method, path, r->status, r->bytes_out,
+                 elapsed_ms(&r->t0), r->id,
+                 (unsigned)toe < sizeof why / sizeof *why ? why[toe] : " aborted");
+    }
+    if (r->started)
+        atomic_fetch_sub_explicit(&s->inflight, 1, memory_order_release);
+    arena_destroy(r->arena);
+}
+
+/* ---- the daemon ---- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    size_t n;
+    (void)cls;
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    log_warn("http: %s", buf);
+}
+
+static bool parse_host(const char *host, unsigned short port, struct sockaddr_storage *ss,
+                       bool *ipv6)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    char buf[INET6_ADDRSTRLEN + 2];
+    size_t n;
+    memset(ss, 0, sizeof *ss);
+    if (!host || !*host || strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, host + 1, n - 2);   /* "[::1]" as in URLs */
+        buf[n - 2] = '\0';
+        host = buf;
+    }
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(port);
+        *ipv6 = false;
+        return true;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        *ipv6 = true;
+        return true;
+    }
+    return false;
+}
+
+http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
+{
+    struct sockaddr_storage addr;
+    bool ipv6 = false;
+    unsigned threads = cfg->threads;
+    unsigned int flags;
+    http_server *s;
+    const union MHD_DaemonInfo *info;
+
+    if (errlen)
+        err[0] = '\0';
+    for (size_t k = 0; k < cfg->nroutes; k++) {
+        const http_route *rt = &cfg->routes[k];
+        if (!rt->method || !*rt->method || !rt->handler || !router_pattern_valid(rt->pattern)) {
+            snprintf(err, errlen, "invalid route %zu: %s %s", k, rt->method ? rt->method : "?",
+                     rt->pattern ? rt->pattern : "?");
+            return NULL;
+        }
+    }
+    if (!parse_host(cfg->host, cfg->port, &addr, &ipv6)) {
+        snprintf(err, errlen, "invalid listen address '%s' (an IPv4 or IPv6 literal, or localhost)",
+                 cfg->host);
+        return NULL;
+    }
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+
+    /* ITC lets MHD_quiesce_daemon wake the pool. MHD_USE_TURBO is left out: it skips the
+     * shutdown() before close, and a client still sending a body we refused (413) would then
+     * see a reset instead of the response.
+     * The Socket.IO endpoint will need MHD_ALLOW_UPGRADE here (101 + MHD_upgrade_action). */
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
+    else if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
+        flags |= MHD_USE_POLL;
+    if (ipv6) {
+        flags |= MHD_USE_IPv6;
+        if (strcmp(cfg->host, "::") == 0 || strcmp(cfg->host, "[::]") == 0)
+            flags |= MHD_USE_DUAL_STACK;
+    }
+
+    s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    atomic_init(&s->inflight, 0);
+    atomic_init(&s->stopping, false);
+    s->routes = cfg->routes;
+    s->nroutes = cfg->nroutes;
+    s->on_error = cfg->on_error;
+    s->access_log = cfg->access_log;
+
+    /* A pool of one is just the polling thread; MHD wants the option only above that. */
+    struct MHD_OptionItem pool[] = {
+        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->daemon = MHD_start_daemon(
+        flags, cfg->port, NULL, NULL, on_access, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+        MHD_OPTION_ARRAY, pool,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
+                 cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        free(s);
+        return NULL;
+    }
+    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info && info->port ? info->port : cfg->port;
+    return s;
+}
+
+unsigned short http_server_port(const http_server *s)
+{
+    return s->port;
+}
+
+unsigned http_server_connections(const http_server *s)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
+void http_server_stop(http_server *s)
+{
+    MHD_socket fd;
+    if (!s)
+        return;
+    /* Stop accepting, then let the requests in progress be answered: MHD_stop_daemon alone
+     * would close their connections with the response still unsent. Replies from now on
+     * carry Connection: close so keep-alive clients go away instead of sending more; idle
+     * connections do not count. A request that will not finish (a stalled upload) is cut
+     * off after STOP_GRACE_MS. MHD_stop_daemon then closes what is left and joins the
+     * threads. The quiesced listen socket is ours to close, but only after that. */
+    atomic_store(&s->stopping, true);
+    fd = MHD_quiesce_daemon(s->daemon);
+    for (int waited = 0; waited < STOP_GRACE_MS; waited += 10) {
+        if (atomic_load_explicit(&s->inflight, memory_order_acquire) == 0)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    free(s);
+}
