@@ -5,9 +5,9 @@ BUILD   ?= build
 PKGS    := libmicrohttpd jansson sqlite3 libsodium
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+override CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc
+override CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lphonenumber -lpthread -lstdc++
 SAN     :=
 

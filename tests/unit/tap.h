@@ -10,11 +10,11 @@ static int tap_n, tap_failed;
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define is_str(got, want, ...) \
-    tap_ok(((got) && (want) && strcmp((got), (want)) == 0) || (!(got) && !(want)), __FILE__, __LINE__, __VA_ARGS__) \
-        ? 1 : (fprintf(stderr, "#   got: '%s'\n#  want: '%s'\n", (got) ? (got) : "(null)", (want) ? (want) : "(null)"), 0)
+    (tap_ok(((got) && (want) && strcmp((got), (want)) == 0) || (!(got) && !(want)), __FILE__, __LINE__, __VA_ARGS__) \
+        ? 1 : (fprintf(stderr, "#   got: '%s'\n#  want: '%s'\n", (got) ? (got) : "(null)", (want) ? (want) : "(null)"), 0))
 #define is_int(got, want, ...) \
-    tap_ok((long long)(got) == (long long)(want), __FILE__, __LINE__, __VA_ARGS__) \
-        ? 1 : (fprintf(stderr, "#   got: %lld\n#  want: %lld\n", (long long)(got), (long long)(want)), 0)
+    (tap_ok((long long)(got) == (long long)(want), __FILE__, __LINE__, __VA_ARGS__) \
+        ? 1 : (fprintf(stderr, "#   got: %lld\n#  want: %lld\n", (long long)(got), (long long)(want)), 0))
 
 __attribute__((format(printf, 4, 5), unused))
 static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
