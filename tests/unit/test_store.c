@@ -88,6 +88,14 @@ static int u_org_insert_and_read(store_conn *c, void *arg)
     return rc;
 }
 
+/* A unit that asks for another write: units do not nest. */
+static int u_nested_write(store_conn *c, void *arg)
+{
+    (void)c;
+    store *s = arg;
+    return s->ops->write(s, u_org_insert, NULL) == 0 ? 0 : -CRM_E_INTERNAL;
+}
+
 /* Fixtures. Their creation times increase in the order they are made. */
 
 static int64_t fixture_clock = 1700000000000;
@@ -252,6 +260,9 @@ static void test_orgs(store *s)
     is_int(s->ops->write(s, u_org_insert_and_read, &o2), 0, "a unit reads its own writes");
     is_int(r->ops->org_get(r, o2.id, a, &got), 0, "and they are committed");
     is_int(s->ops->write(s, u_org_insert, &o2), -CRM_E_UNAVAILABLE, "a duplicate org id is a storage failure");
+    is_int(s->ops->write(s, u_nested_write, s), -CRM_E_INTERNAL, "a unit cannot start another unit");
+    is_int(s->ops->write(s, u_meta_set, &(struct kv){"test.after-nested", "x"}), 0,
+           "and the writer still works");
     arena_destroy(a);
 }
 
@@ -385,6 +396,11 @@ static void test_users(store *s)
     is_int(r->ops->user_get_by_email(r, mixed, a, &got), -CRM_E_NOT_FOUND, "the old email is free");
     u.email = e3;   /* later's */
     is_int(s->ops->write(s, u_user_update, &u), -CRM_E_EMAIL_TAKEN, "user_update to a taken email");
+    u.email = newmail;
+    crm_user moved = u;
+    strcpy(moved.org_id, o2.id);
+    is_int(s->ops->write(s, u_user_update, &moved), -CRM_E_NOT_FOUND,
+           "user_update does not move a user to another org");
     crm_user ghost = u;
     strcpy(ghost.id, unknown);
     ghost.email = "ghost@example.invalid";

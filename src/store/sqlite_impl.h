@@ -1,0 +1,110 @@
+/* Internals shared by the files of the SQLite backend (sqlite*.c); nothing else includes this.
+ * A sq_conn is one SQLite connection with its prepared statements; it is a store_conn. */
+#ifndef CRM_STORE_SQLITE_IMPL_H
+#define CRM_STORE_SQLITE_IMPL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/arena.h"
+#include "store/sqlite_sql.h"
+#include "store/store.h"
+
+#define SQ_BUSY_TIMEOUT_MS 5000
+#define SQ_GROUP_MAX 64          /* units of work per group commit */
+
+typedef struct sq_conn {
+    store_conn base;             /* first: a sq_conn is a store_conn */
+    sqlite3 *db;
+    bool writer;
+    void *owner;                 /* the store that keeps this connection (readers) */
+    struct sq_conn *next;        /* in the store's list of readers */
+    sqlite3_stmt *stmt[SQ__COUNT];   /* prepared lazily, kept for the connection's life */
+} sq_conn;
+
+static inline sq_conn *sq_of(store_conn *c) { return (sq_conn *)c; }
+
+/* sqlite_conn.c — one connection. */
+
+/* Opens path with the durability pragmas. The writer may create the file and sets WAL; a reader
+ * is query_only. On failure returns NULL with "cannot open database '<path>': <reason>" in err. */
+sq_conn *sq_conn_open(const char *path, bool writer, const store_ops *ops, char *err, size_t errlen);
+void sq_conn_close(sq_conn *c);               /* finalizes the statements; NULL is fine */
+/* The cached statement id, prepared on first use; NULL (logged) if it cannot be prepared. */
+sqlite3_stmt *sq_stmt(sq_conn *c, sq_stmt_id id);
+void sq_done(sqlite3_stmt *st);               /* reset and clear bindings for the next use */
+/* Maps the connection's last error to a store return code: a unique index on a phone, an email
+ * or a pipeline name gives PHONE_TAKEN / EMAIL_TAKEN / NAME_TAKEN; anything else is logged with
+ * `what` and gives UNAVAILABLE. */
+int sq_fail(sq_conn *c, const char *what);
+int sq_exec(sq_conn *c, sq_stmt_id id);       /* runs a statement without parameters or rows */
+/* Steps the cached statement id (bound by the caller): 1 for a row, 0 when done, or the
+ * sq_fail code. The caller still calls sq_done. */
+int sq_step(sq_conn *c, sq_stmt_id id);
+const char *sq_stmt_name(sq_stmt_id id);
+/* Brackets a read of several statements so that it sees one snapshot. */
+int sq_read_begin(sq_conn *c);
+void sq_read_end(sq_conn *c);
+
+/* Binding and reading helpers. Strings are bound SQLITE_STATIC: they must outlive the step. */
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s);   /* NULL binds NULL */
+void sq_bind_id(sqlite3_stmt *st, int i, const char *id);    /* NULL or "" binds NULL */
+char *sq_col_str(arena *a, sqlite3_stmt *st, int i);         /* NULL column → NULL */
+void sq_col_copy(sqlite3_stmt *st, int i, char *out, size_t outlen);   /* NULL → "" */
+#define sq_col_id(st, i, out) sq_col_copy((st), (i), (out), sizeof(objectid))
+/* Makes room for element n of an arena array of capacity *cap (doubling; old elements copied). */
+void *sq_grow(arena *a, void *arr, size_t *cap, size_t n, size_t elem);
+
+/* sqlite_schema.c — migrations, on the writer connection. */
+int sq_schema_latest(void);
+int sq_schema_version(sq_conn *c, int *version);
+int sq_schema_migrate(sq_conn *c);            /* one transaction per step; idempotent */
+
+/* sqlite_writer.c — the writer thread that owns the writer connection. */
+typedef struct sq_writer sq_writer;
+sq_writer *sq_writer_start(sq_conn *conn, char *err, size_t errlen);   /* takes conn */
+/* Runs fn in the next group commit (its own SAVEPOINT) and waits; fn's result, or UNAVAILABLE
+ * when the group could not commit. */
+int sq_writer_run(sq_writer *w, store_work_fn fn, void *arg);
+/* Runs fn alone on the writer connection outside any transaction (fn manages its own). */
+int sq_writer_run_alone(sq_writer *w, store_work_fn fn, void *arg);
+void sq_writer_stop(sq_writer *w);            /* drains the queue, joins, closes the connection */
+
+/* The record operations (sqlite_org.c, sqlite_user.c, sqlite_pipeline.c, sqlite_contact.c,
+ * sqlite_events.c); see store.h for their contracts. */
+int sq_meta_get(store_conn *c, const char *key, arena *a, char **value);
+int sq_meta_set(store_conn *c, const char *key, const char *value);
+int sq_org_insert(store_conn *c, const crm_org *o);
+int sq_org_get(store_conn *c, const char *org_id, arena *a, crm_org *out);
+int sq_org_update(store_conn *c, const crm_org *o);
+int sq_org_phone_list(store_conn *c, const char *org_id, arena *a, crm_org_phone **out, size_t *n);
+int sq_org_phone_insert(store_conn *c, const char *org_id, const crm_org_phone *p);
+int sq_org_phone_delete(store_conn *c, const char *org_id, const char *e164);
+int sq_org_phone_reserved(store_conn *c, const char *org_id, const char *e164);
+
+int sq_user_insert(store_conn *c, const crm_user *u);
+int sq_user_get(store_conn *c, const char *user_id, arena *a, crm_user *out);
+int sq_user_get_by_email(store_conn *c, const char *email, arena *a, crm_user *out);
+int sq_user_get_by_apikey(store_conn *c, const char *apikey_hash, arena *a, crm_user *out);
+int sq_user_list(store_conn *c, const char *org_id, arena *a, crm_user **out, size_t *n);
+int sq_user_update(store_conn *c, const crm_user *u);
+int sq_user_set_apikey(store_conn *c, const char *user_id, const char *apikey_hash);
+int sq_user_count_role(store_conn *c, crm_role role, int64_t *n);
+
+int sq_pipeline_insert(store_conn *c, const crm_pipeline *p);
+int sq_pipeline_get(store_conn *c, const char *org_id, const char *pipeline_id, arena *a, crm_pipeline *out);
+int sq_pipeline_get_default(store_conn *c, const char *org_id, const char *type, arena *a, crm_pipeline *out);
+int sq_pipeline_get_by_stage(store_conn *c, const char *org_id, const char *stage_id, arena *a, crm_pipeline *out);
+
+int sq_contact_insert(store_conn *c, const crm_contact *ct);
+int sq_contact_get(store_conn *c, const char *org_id, const char *contact_id, arena *a, crm_contact *out);
+int sq_phone_owner(store_conn *c, const char *org_id, const char *e164, objectid owner);
+
+int sq_event_log_insert(store_conn *c, const crm_event_log *e);
+int sq_event_log_list(store_conn *c, const char *org_id, const event_log_filter *f, arena *a,
+                      crm_event_log **out, size_t *n, int64_t *total);
+int sq_event_append(store_conn *c, const char *org_id, const char *name, const char *payload_json,
+                    int64_t *seq);
+
+#endif

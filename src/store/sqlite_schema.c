@@ -1,0 +1,260 @@
+/* The SQLite schema as a list of migrations. PRAGMA user_version is the number of migrations
+ * applied; each one runs in its own transaction together with the bump of that number, so a
+ * crash leaves the schema at a step boundary and re-running is always safe. Append new steps;
+ * never edit a released one. */
+#include <stdio.h>
+
+#include "lib/errors.h"
+#include "lib/log.h"
+#include "store/sqlite_impl.h"
+
+static const char *const migrations[] = {
+    /* 1: the initial schema. Every record of an organization carries organization_id and has it
+     * leading its primary key and indexes, so that every lookup is scoped and the data can be
+     * sharded by organization. Times are INTEGER ms since the epoch; flags are 0/1. */
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+
+    "CREATE TABLE organizations ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  phone_number TEXT,"
+    "  address TEXT,"
+    "  timezone TEXT NOT NULL,"
+    "  default_country TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+
+    /* Users are found by id, email and key hash across the installation (authentication);
+     * organization_id is NULL for a SUPERADMIN. */
+    "CREATE TABLE users ("
+    "  id TEXT PRIMARY KEY,"
+    "  organization_id TEXT REFERENCES organizations (id),"
+    "  email TEXT NOT NULL UNIQUE,"
+    "  full_name TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  phone_number TEXT,"
+    "  designation TEXT,"
+    "  sinch_phone_number TEXT,"
+    "  role TEXT NOT NULL,"
+    "  login_disabled INTEGER NOT NULL DEFAULT 0,"
+    "  token_version INTEGER NOT NULL DEFAULT 0,"
+    "  api_key_hash TEXT UNIQUE,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX users_by_org ON users (organization_id, created_at, id);"
+    "CREATE INDEX users_by_role ON users (role);"
+    "CREATE INDEX users_by_sinch ON users (organization_id, sinch_phone_number)"
+    "  WHERE sinch_phone_number IS NOT NULL;"
+
+    "CREATE TABLE org_phone_numbers ("
+    "  organization_id TEXT NOT NULL REFERENCES organizations (id),"
+    "  e164 TEXT NOT NULL,"
+    "  provider TEXT NOT NULL,"
+    "  target_user_id TEXT,"
+    "  is_default INTEGER NOT NULL,"
+    "  is_inbound_enabled INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, e164)"
+    ") WITHOUT ROWID;"
+
+    "CREATE TABLE pipelines ("
+    "  organization_id TEXT NOT NULL REFERENCES organizations (id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  description TEXT,"
+    "  type TEXT NOT NULL,"
+    "  is_default INTEGER NOT NULL,"
+    "  is_active INTEGER NOT NULL,"
+    "  created_by TEXT,"
+    "  updated_by TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id),"
+    "  UNIQUE (organization_id, type, name)"
+    ");"
+    /* Exactly one default per organization and type: moving the flag clears the old one first. */
+    "CREATE UNIQUE INDEX pipelines_one_default ON pipelines (organization_id, type) WHERE is_default;"
+
+    "CREATE TABLE pipeline_stages ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  pipeline_id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  color TEXT,"
+    "  position INTEGER NOT NULL,"
+    "  is_active INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id),"
+    "  FOREIGN KEY (organization_id, pipeline_id) REFERENCES pipelines (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX pipeline_stages_by_pipeline ON pipeline_stages"
+    "  (organization_id, pipeline_id, position, id);"
+
+    /* A contact sits on a stage of a pipeline of its own organization; the foreign keys keep a
+     * pipeline or stage from going away under its contacts. */
+    "CREATE TABLE contacts ("
+    "  organization_id TEXT NOT NULL REFERENCES organizations (id),"
+    "  id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  first_name TEXT,"
+    "  last_name TEXT,"
+    "  status TEXT NOT NULL,"
+    "  process TEXT,"
+    "  source TEXT,"
+    "  pipeline_id TEXT NOT NULL,"
+    "  stage_id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (organization_id, id),"
+    "  FOREIGN KEY (organization_id, pipeline_id) REFERENCES pipelines (organization_id, id),"
+    "  FOREIGN KEY (organization_id, stage_id) REFERENCES pipeline_stages (organization_id, id)"
+    ");"
+    "CREATE INDEX contacts_by_created ON contacts (organization_id, created_at DESC, id DESC);"
+    "CREATE INDEX contacts_by_pipeline ON contacts (organization_id, pipeline_id);"
+    "CREATE INDEX contacts_by_stage ON contacts (organization_id, stage_id);"
+    "CREATE INDEX contacts_by_owner ON contacts (organization_id, user_id);"
+
+    /* The primary key IS the rule "a number belongs to at most one contact of the org", across
+     * primary and secondary slots; its violation is phone_taken. */
+    "CREATE TABLE contact_phones ("
+    "  organization_id TEXT NOT NULL,"
+    "  e164 TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  is_secondary INTEGER NOT NULL,"
+    "  is_primary INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, e164),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX contact_phones_by_contact ON contact_phones"
+    "  (organization_id, contact_id, is_secondary, position);"
+
+    "CREATE TABLE contact_emails ("
+    "  organization_id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  is_primary INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, contact_id, position),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX contact_emails_by_value ON contact_emails (organization_id, value);"
+
+    "CREATE TABLE contact_assignees ("
+    "  organization_id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  PRIMARY KEY (organization_id, contact_id, position),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX contact_assignees_by_user ON contact_assignees (organization_id, user_id);"
+
+    /* The event log outlives the contacts it names (CONTACT_DELETE), so no foreign key. */
+    "CREATE TABLE event_logs ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  user_id TEXT,"
+    "  contact_id TEXT,"
+    "  type TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  changes TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX event_logs_by_created ON event_logs (organization_id, created_at DESC, id DESC);"
+    "CREATE INDEX event_logs_by_user ON event_logs (organization_id, user_id, created_at DESC, id DESC);"
+    "CREATE INDEX event_logs_by_contact ON event_logs"
+    "  (organization_id, contact_id, created_at DESC, id DESC);"
+
+    /* The durable event stream: seq is the SSE id, never reused (AUTOINCREMENT). */
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  organization_id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX events_by_org ON events (organization_id, seq);",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int sq_schema_latest(void)
+{
+    return NMIGRATIONS;
+}
+
+int sq_schema_version(sq_conn *c, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return sq_fail(c, "reading the schema version");
+    }
+    *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Applies migration `step` (0-based) unless another process got there first. */
+static int apply(sq_conn *c, int step)
+{
+    char bump[64];
+    int version, rc;
+    if ((rc = sq_exec(c, SQ_BEGIN)))
+        return rc;
+    if ((rc = sq_schema_version(c, &version)))
+        goto rollback;
+    if (version > step)
+        goto commit;
+    if (sqlite3_exec(c->db, migrations[step], NULL, NULL, NULL) != SQLITE_OK) {
+        log_error("store: schema migration %d failed: %s", step + 1, sqlite3_errmsg(c->db));
+        rc = -CRM_E_UNAVAILABLE;
+        goto rollback;
+    }
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", step + 1);
+    if (sqlite3_exec(c->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
+        rc = sq_fail(c, "setting the schema version");
+        goto rollback;
+    }
+commit:
+    if ((rc = sq_exec(c, SQ_COMMIT)))
+        goto rollback;
+    if (version <= step)
+        log_info("store: schema migrated to version %d", step + 1);
+    return 0;
+rollback:
+    if (!sqlite3_get_autocommit(c->db))
+        sq_exec(c, SQ_ROLLBACK);
+    return rc;
+}
+
+int sq_schema_migrate(sq_conn *c)
+{
+    int version, rc;
+    if ((rc = sq_schema_version(c, &version)))
+        return rc;
+    if (version > NMIGRATIONS) {
+        log_error("store: the database schema is version %d, newer than this crmd knows (%d)",
+                  version, NMIGRATIONS);
+        return -CRM_E_UNAVAILABLE;
+    }
+    for (int step = version; step < NMIGRATIONS; step++)
+        if ((rc = apply(c, step)))
+            return rc;
+    return 0;
+}
