@@ -128,10 +128,10 @@ static int cmd_init(const struct options *o)
     else if (rc == 1)
         printf("crmd: database ready; SUPERADMIN %s already exists, nothing changed\n", admin.email);
     else
-        rc = print_err("cannot create the SUPERADMIN", &err);
+        print_err("cannot create the SUPERADMIN", &err);
     arena_destroy(a);
     app_close(&app);
-    return rc < 0 ? 1 : rc == 1 ? 0 : rc;
+    return rc < 0 ? 1 : 0;
 }
 
 /* Logs in and prints the credentials, a token and a ready curl command. */

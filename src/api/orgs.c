@@ -34,7 +34,13 @@ static void create_org(http_req *r)
     org_input in = { 0 };
     int rc;
 
-    if ((rc = api_authenticate(r, &me, &err)) || (rc = api_body_object(r, &body, &err)))
+    if ((rc = api_authenticate(r, &me, &err)))
+        goto done;
+    if (me->role != ROLE_SUPERADMIN) {
+        rc = crm_fail(&err, CRM_E_FORBIDDEN, NULL, "Only a SUPERADMIN may create organizations");
+        goto done;
+    }
+    if ((rc = api_body_object(r, &body, &err)))
         goto done;
     json_t *details = json_object_get(body, "adminDetails");
     if (!json_is_object(details)) {

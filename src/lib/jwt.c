@@ -60,8 +60,8 @@ char *jwt_issue(const jwt_claims *c, const unsigned char secret[JWT_SECRET_LEN])
                         "ver", (json_int_t)c->ver);
     if (!payload)
         goto done;
-    /* A SUPERADMIN has no organization: the claim is left out rather than sent empty. */
-    if (c->org[0] && json_object_set_new(payload, "org", json_string(c->org)) != 0)
+    /* A SUPERADMIN has no organization: its claim is the empty string. */
+    if (json_object_set_new(payload, "org", json_string(c->org)) != 0)
         goto done;
     payload_json = json_dumps(payload, JSON_COMPACT);
     if (!payload_json)

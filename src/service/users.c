@@ -69,9 +69,34 @@ int user_build(const user_input *in, const char *org_id, crm_role role, const ch
     return 0;
 }
 
+/* A user's sinchPhoneNumber is a provisioned number: no contact of the org may hold it. */
+static int check_sinch_free(store_conn *c, const crm_user *u, crm_err *err)
+{
+    objectid owner;
+    if (!u->sinch_phone_number || !u->org_id[0])
+        return 0;
+    int rc = c->ops->phone_owner(c, u->org_id, u->sinch_phone_number, owner);
+    if (rc == -CRM_E_NOT_FOUND)
+        return 0;
+    if (rc == 0) {
+        crm_fail(err, CRM_E_PHONE_TAKEN, "sinchPhoneNumber", "A contact of the organization has this number");
+        crm_err_set_value(err, u->sinch_phone_number);
+        crm_err_set_contact(err, owner);
+        return -CRM_E_PHONE_TAKEN;
+    }
+    return rc;
+}
+
+struct insert_work {
+    crm_user *u;
+    crm_err *err;
+};
+
 static int insert_user(store_conn *c, void *arg)
 {
-    return c->ops->user_insert(c, arg);
+    struct insert_work *w = arg;
+    int rc = check_sinch_free(c, w->u, w->err);
+    return rc ? rc : c->ops->user_insert(c, w->u);
 }
 
 static int map_email_taken(int rc, crm_err *err, const char *field)
@@ -102,7 +127,8 @@ int user_create(crm_app *app, const crm_user *me, const user_input *in, arena *a
         return crm_fail(err, -rc, NULL, NULL);
     if ((rc = user_build(in, me->org_id, role, org.default_country, "", a, out, err)))
         return rc;
-    return map_email_taken(app_write(app, insert_user, out, err), err, "email");
+    struct insert_work w = { out, err };
+    return map_email_taken(app_write(app, insert_user, &w, err), err, "email");
 }
 
 int user_list(crm_app *app, const crm_user *me, arena *a, crm_user **out, size_t *n, crm_err *err)
@@ -197,9 +223,15 @@ static int apply_profile(store_conn *c, void *arg)
         u->login_disabled = in->login_disabled;
         revoke = revoke || u->login_disabled;
     }
-    if (revoke)
-        u->token_version++;
+    if ((rc = check_sinch_free(c, u, w->err)))
+        return rc;
     u->updated_at = time_now_ms();
+    if (revoke) {
+        /* A new password or a disabled account ends every session: tokens and the API key. */
+        u->token_version++;
+        if ((rc = c->ops->user_set_apikey(c, u->id, NULL)))
+            return rc;
+    }
     return map_email_taken(c->ops->user_update(c, u), w->err, "email");
 }
 
@@ -240,5 +272,6 @@ int user_create_superadmin(crm_app *app, const char *email, const char *password
     }
     if ((rc = user_build(&in, NULL, ROLE_SUPERADMIN, "US", "", a, out, err)))
         return rc;
-    return map_email_taken(app_write(app, insert_user, out, err), err, "email");
+    struct insert_work w = { out, err };
+    return map_email_taken(app_write(app, insert_user, &w, err), err, "email");
 }

@@ -1,0 +1,676 @@
+"""Black-box test harness for crmd: start the real binary, talk HTTP to it, craft JWTs.
+
+Python 3 standard library only. One server per test module (setUpModule/tearDownModule call
+start_module_server/stop_module_server); tests reach it through the module-level helpers
+(get/post/...), which always target the current server unless `server=` is given.
+"""
+
+import atexit
+import base64
+import hashlib
+import hmac
+import http.client
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+# Set by run.py (--crmd) or the CRMD env var; default build/crmd of the repo.
+CRMD = os.environ.get("CRMD") or os.path.join(REPO, "build", "crmd")
+
+JWT_SECRET = "crmd-api-tests-secret"
+SA_EMAIL = "root@crmd.test"
+SA_PASSWORD = "superadmin-pass-1"
+
+OBJECTID_RE = re.compile(r"^[0-9a-f]{24}$")
+TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+HTTP_TIMEOUT = float(os.environ.get("CRMD_TEST_HTTP_TIMEOUT", "15"))
+
+
+class HarnessError(Exception):
+    """The environment is not usable (no binary, server will not start). Reported briefly."""
+
+
+# --------------------------------------------------------------------------------------------
+# The server process
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def check_binary():
+    if not os.path.isfile(CRMD):
+        raise HarnessError("crmd binary not found at %s (build it: make build/crmd)" % CRMD)
+    if not os.access(CRMD, os.X_OK):
+        raise HarnessError("crmd binary at %s is not executable" % CRMD)
+
+
+def run_cli(args, env=None, timeout=30, input_=None):
+    """Runs `crmd ARGS`; returns CompletedProcess (text mode). Raises HarnessError if absent."""
+    check_binary()
+    e = dict(os.environ)
+    e.pop("CRMD_JWT_SECRET", None)
+    if env:
+        e.update(env)
+    return subprocess.run([CRMD] + list(args), capture_output=True, text=True, env=e,
+                          timeout=timeout, input=input_)
+
+
+_live = set()   # servers with a running process, killed at exit whatever happens
+
+
+@atexit.register
+def _kill_leftovers():
+    for srv in list(_live):
+        try:
+            srv.kill()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
+class Server:
+    """One crmd process on a fresh (or given) SQLite database."""
+
+    def __init__(self, workdir=None, db_path=None, secret=JWT_SECRET):
+        self.own_dir = workdir is None
+        self.dir = workdir or tempfile.mkdtemp(prefix="crmd-test-")
+        self.db_path = db_path or os.path.join(self.dir, "crmd.db")
+        self.secret = secret
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(self.dir, "server-stderr.log")
+        self.log_file = None
+        self.starts = 0
+
+    @property
+    def db_url(self):
+        return "sqlite:" + self.db_path
+
+    def init(self, email=SA_EMAIL, password=SA_PASSWORD):
+        r = run_cli(["init", "--db", self.db_url, "--email", email, "--password", password])
+        if r.returncode != 0:
+            raise HarnessError("crmd init failed (exit %d): %s%s" % (r.returncode, r.stdout, r.stderr))
+        return r
+
+    def start(self, timeout=10.0):
+        check_binary()
+        self.port = free_port()
+        env = dict(os.environ)
+        env.pop("CRMD_JWT_SECRET", None)
+        if self.secret is not None:
+            env["CRMD_JWT_SECRET"] = self.secret
+        self.log_file = open(self.log_path, "ab")
+        self.starts += 1
+        self.log_file.write(("\n==== start #%d on port %d ====\n" % (self.starts, self.port)).encode())
+        self.log_file.flush()
+        self.proc = subprocess.Popen(
+            [CRMD, "serve", "--db", self.db_url, "--listen", "127.0.0.1:%d" % self.port],
+            stdout=self.log_file, stderr=self.log_file, stdin=subprocess.DEVNULL, env=env)
+        _live.add(self)
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise HarnessError("crmd serve exited with status %s before answering /healthz; log:\n%s"
+                                   % (self.proc.returncode, self.log_tail()))
+            try:
+                r = request("GET", "/healthz", server=self, timeout=1.0)
+                if r.status == 200:
+                    return self
+                last = "status %d" % r.status
+            except (OSError, http.client.HTTPException) as ex:
+                last = repr(ex)
+            time.sleep(0.05)
+        self.kill()
+        raise HarnessError("crmd serve did not answer GET /healthz with 200 within %.0fs (last: %s); log:\n%s"
+                           % (timeout, last, self.log_tail()))
+
+    def stop(self, timeout=15.0):
+        """SIGTERM and wait; returns the exit status (None if it had to be killed)."""
+        if not self.proc:
+            return None
+        rc = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                rc = None
+        else:
+            rc = self.proc.returncode
+        self.proc = None
+        _live.discard(self)
+        self._close_log()
+        return rc
+
+    def kill(self):
+        """kill -9, as a crash."""
+        if self.proc:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+        _live.discard(self)
+        self._close_log()
+
+    def _close_log(self):
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return "(no server log)"
+        return "\n".join(data[-lines:])
+
+    def cleanup(self):
+        self.kill()
+        if self.own_dir and not os.environ.get("CRMD_TEST_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+SERVER = None           # the current module's server
+_token_cache = {}       # (port-start, email, password) -> token
+
+
+def start_module_server():
+    """For setUpModule: a fresh DB, init, serve. Raises HarnessError with a clear message."""
+    global SERVER
+    _token_cache.clear()
+    s = Server()
+    try:
+        s.init()
+        s.start()
+    except BaseException:
+        s.cleanup()
+        raise
+    SERVER = s
+    return s
+
+
+SANITIZER_MARKERS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error:",
+                     b"WARNING: ThreadSanitizer", b"Assertion `", b"Segmentation fault")
+
+
+def sanitizer_report(srv):
+    """The first sanitizer/assert complaint in the server's log, or None."""
+    try:
+        with open(srv.log_path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    for m in SANITIZER_MARKERS:
+        i = data.find(m)
+        if i >= 0:
+            return data[max(0, i - 200):i + 1500].decode("utf-8", "replace")
+    return None
+
+
+def stop_module_server():
+    """For tearDownModule: SIGTERM the server; it must exit 0 with no sanitizer report."""
+    global SERVER
+    srv, SERVER = SERVER, None
+    _token_cache.clear()
+    if not srv:
+        return
+    alive = srv.alive()
+    rc = srv.stop()
+    report = sanitizer_report(srv)
+    tail = srv.log_tail(30)
+    srv.cleanup()
+    if not alive:
+        raise AssertionError("the server had already exited (status %s) before the end of the module; log:\n%s"
+                             % (rc, tail))
+    if rc != 0:
+        raise AssertionError("the server exited with status %s after SIGTERM (want 0); log:\n%s" % (rc, tail))
+    if report:
+        raise AssertionError("the server log holds a sanitizer/assert report:\n%s" % report)
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # http.client.HTTPMessage: case-insensitive .get()
+        self.body = body
+        try:
+            self.json = json.loads(body.decode("utf-8")) if body else None
+        except (ValueError, UnicodeDecodeError):
+            self.json = None
+
+    def __iter__(self):
+        return iter((self.status, self.headers, self.json))
+
+    @property
+    def data(self):
+        return (self.json or {}).get("data") if isinstance(self.json, dict) else None
+
+    def __repr__(self):
+        b = self.body[:600].decode("utf-8", "replace")
+        return "<HTTP %s %s>" % (self.status, b)
+
+
+def request(method, path, body=None, token=None, headers=None, raw=None, server=None,
+            content_type="application/json", timeout=None):
+    """One request on a fresh connection. `body` is JSON-encoded; `raw` (bytes) is sent as is."""
+    srv = server or SERVER
+    if srv is None or srv.port is None:
+        raise HarnessError("no crmd server is running")
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout or HTTP_TIMEOUT)
+    hdrs = {}
+    payload = None
+    if raw is not None:
+        payload = raw
+    elif body is not None:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    if payload is not None and content_type is not None:
+        hdrs["Content-Type"] = content_type
+    if token is not None:
+        hdrs["Authorization"] = "Bearer " + token
+    if headers:
+        hdrs.update(headers)
+    try:
+        conn.request(method, path, body=payload, headers=hdrs)
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.headers, data)
+    finally:
+        conn.close()
+
+
+def raw_exchange(head, body_chunks=(), server=None, timeout=10.0):
+    """Sends `head` (bytes: request line + headers + blank line), then as much of body_chunks as the
+    server takes, then reads the reply even if the server answered early and stopped reading.
+    Returns a Response, or raises ConnectionError if no reply at all could be read."""
+    srv = server or SERVER
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=timeout)
+    try:
+        sock.sendall(head)
+        for chunk in body_chunks:
+            try:
+                sock.sendall(chunk)
+            except OSError:
+                break
+        data = b""
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        while True:
+            try:
+                part = sock.recv(65536)
+            except OSError:
+                break
+            if not part:
+                break
+            data += part
+    finally:
+        sock.close()
+    if not data:
+        raise ConnectionError("the server closed the connection without a reply")
+    head_b, _, body = data.partition(b"\r\n\r\n")
+    lines = head_b.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    msg = http.client.HTTPMessage()
+    for ln in lines[1:]:
+        if ":" in ln:
+            k, v = ln.split(":", 1)
+            msg[k.strip()] = v.strip()
+    if msg.get("Transfer-Encoding", "").lower() == "chunked":
+        out, rest = b"", body
+        while rest:
+            size_s, _, rest = rest.partition(b"\r\n")
+            size = int(size_s.split(b";")[0] or b"0", 16)
+            if size == 0:
+                break
+            out, rest = out + rest[:size], rest[size + 2:]
+        body = out
+    elif msg.get("Content-Length"):
+        body = body[:int(msg["Content-Length"])]
+    return Response(status, msg, body)
+
+
+def get(path, token=None, **kw):
+    return request("GET", path, token=token, **kw)
+
+
+def post(path, body=None, token=None, **kw):
+    return request("POST", path, body=body, token=token, **kw)
+
+
+def put(path, body=None, token=None, **kw):
+    return request("PUT", path, body=body, token=token, **kw)
+
+
+def patch(path, body=None, token=None, **kw):
+    return request("PATCH", path, body=body, token=token, **kw)
+
+
+def delete(path, body=None, token=None, **kw):
+    return request("DELETE", path, body=body, token=token, **kw)
+
+
+def parallel(fn, n):
+    """Runs fn(i) for i in range(n) on n threads released together; returns the results in order
+    (an exception is returned in place of its result)."""
+    results = [None] * n
+    barrier = threading.Barrier(n)
+
+    def work(i):
+        try:
+            barrier.wait(10)
+            results[i] = fn(i)
+        except BaseException as ex:  # noqa: BLE001 - reported to the caller
+            results[i] = ex
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# JWT crafting
+
+
+def b64url(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(s):
+    s += "=" * (-len(s) % 4)
+    return base64.urlsafe_b64decode(s.encode())
+
+
+def jwt_claims(token):
+    return json.loads(b64url_decode(token.split(".")[1]))
+
+
+def jwt_header(token):
+    return json.loads(b64url_decode(token.split(".")[0]))
+
+
+def make_jwt(claims, secret=JWT_SECRET, alg="HS256", header=None):
+    """HMAC key is SHA-256 of the secret's UTF-8 bytes (crmd's CRMD_JWT_SECRET rule)."""
+    hdr = header or {"alg": alg, "typ": "JWT"}
+    signing_input = b64url(json.dumps(hdr, separators=(",", ":"))) + "." + \
+        b64url(json.dumps(claims, separators=(",", ":")))
+    key = hashlib.sha256(secret.encode("utf-8")).digest()
+    if alg == "HS256":
+        sig = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    elif alg == "HS512":
+        sig = hmac.new(key, signing_input.encode(), hashlib.sha512).digest()
+    elif alg == "HS384":
+        sig = hmac.new(key, signing_input.encode(), hashlib.sha384).digest()
+    elif alg.lower() == "none":
+        return signing_input + "."
+    else:
+        raise ValueError(alg)
+    return signing_input + "." + b64url(sig)
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures: users, orgs, phones
+
+
+def login_raw(email, password, server=None):
+    return post("/api/auth/login", {"email": email, "password": password}, server=server)
+
+
+def login(email, password, server=None):
+    srv = server or SERVER
+    key = (srv.port, srv.starts, email, password)
+    tok = _token_cache.get(key)
+    if tok is None:
+        r = login_raw(email, password, server=srv)
+        if r.status != 200 or not isinstance(r.json, dict) or not r.json.get("token"):
+            raise AssertionError("login of %s failed: %r" % (email, r))
+        tok = r.json["token"]
+        _token_cache[key] = tok
+    return tok
+
+
+def forget_token(email):
+    for k in list(_token_cache):
+        if k[2] == email:
+            del _token_cache[k]
+
+
+def sa_token(server=None):
+    return login(SA_EMAIL, SA_PASSWORD, server=server)
+
+
+_uniq = itertools.count(1)
+_run_tag = "%x" % random.randrange(16 ** 6)
+
+
+def uniq(prefix="x"):
+    return "%s%s%d" % (prefix, _run_tag, next(_uniq))
+
+
+def unique_email(prefix="user"):
+    return "%s@%s.test" % (uniq(prefix), "example")
+
+
+class User:
+    def __init__(self, id_, email, password, role, org=None, server=None):
+        self.id = id_
+        self.email = email
+        self.password = password
+        self.role = role
+        self.org = org
+        self.server = server
+
+    @property
+    def token(self):
+        return login(self.email, self.password, server=self.server)
+
+
+class Org:
+    def __init__(self, id_, name, admin, body, server=None):
+        self.id = id_
+        self.name = name
+        self.admin = admin
+        self.body = body
+        self.server = server
+        self._pipeline = None
+
+    @property
+    def token(self):
+        return self.admin.token
+
+    def default_pipeline(self):
+        if self._pipeline is None:
+            r = get("/api/pipelines?type=Contact", token=self.token, server=self.server)
+            if r.status != 200:
+                raise AssertionError("GET /api/pipelines failed: %r" % r)
+            self._pipeline = r.json["pipeline"]
+        return self._pipeline
+
+    def stage(self, name):
+        for st in self.default_pipeline()["pipelineStages"]:
+            if st["name"] == name:
+                return st
+        raise AssertionError("no stage %r" % name)
+
+    def add_user(self, role="SALES_REP", **extra):
+        email = unique_email(role.lower().replace("_", ""))
+        password = "pw-" + uniq("p") + "-long"
+        body = {"fullName": "Test " + role.title(), "email": email, "password": password,
+                "accessRole": role}
+        body.update(extra)
+        r = post("/api/users", body, token=self.token, server=self.server)
+        if r.status != 201:
+            raise AssertionError("POST /api/users failed: %r" % r)
+        return User(r.json["data"]["user"]["_id"], email, password, role, org=self, server=self.server)
+
+
+def create_org_raw(name=None, admin_email=None, admin_password=None, server=None, token=None, **fields):
+    body = {"name": name or uniq("Org "),
+            "adminDetails": {"fullName": "Admin Person", "email": admin_email or unique_email("admin"),
+                             "password": admin_password or "admin-pass-123"}}
+    body.update(fields)
+    return post("/api/organizations", body, token=token or sa_token(server), server=server), body
+
+
+def create_org(name=None, server=None, **fields):
+    r, body = create_org_raw(name=name, server=server, **fields)
+    if r.status != 201:
+        raise AssertionError("POST /api/organizations failed: %r" % r)
+    d = r.json["data"]
+    admin = User(d["admin"]["_id"], body["adminDetails"]["email"], body["adminDetails"]["password"],
+                 "ADMIN", server=server)
+    org = Org(d["organization"]["_id"], body["name"], admin, d, server=server)
+    admin.org = org
+    return org
+
+
+_US_AREAS = ["212", "415", "617", "312", "202", "303", "206", "512", "718", "305"]
+_phone_seen = set()
+_phone_lock = threading.Lock()
+
+
+def us_phone():
+    """A fresh valid US number, E.164. Unique within this test process."""
+    with _phone_lock:
+        while True:
+            n = "+1%s%d%04d" % (random.choice(_US_AREAS), random.randint(200, 999), random.randint(0, 9999))
+            if n not in _phone_seen:
+                _phone_seen.add(n)
+                return n
+
+
+def gb_phone():
+    """A fresh valid London number, E.164 (+44 20 3xxx xxxx)."""
+    with _phone_lock:
+        while True:
+            n = "+44203%07d" % random.randint(0, 9999999)
+            if n not in _phone_seen:
+                _phone_seen.add(n)
+                return n
+
+
+def us_national(e164):
+    """+12125550100 -> (212) 555-0100"""
+    d = e164[2:]
+    return "(%s) %s-%s" % (d[:3], d[3:6], d[6:])
+
+
+def us_dashed(e164):
+    d = e164[2:]
+    return "%s-%s-%s" % (d[:3], d[3:6], d[6:])
+
+
+def gb_national(e164):
+    """+442031234567 -> 020 3123 4567"""
+    d = e164[3:]
+    return "0%s %s %s" % (d[:2], d[2:6], d[6:])
+
+
+def create_contact(token, phone=None, server=None, **fields):
+    body = {"phoneNumber": phone or us_phone(), "firstName": "Test", "lastName": "Contact"}
+    body.update(fields)
+    r = post("/api/contact", body, token=token, server=server)
+    if r.status != 201:
+        raise AssertionError("POST /api/contact failed: %r" % r)
+    return r.json["data"]["contact"]
+
+
+def event_total(token, server=None, **q):
+    qs = "&".join("%s=%s" % kv for kv in q.items())
+    r = get("/api/event-logs" + ("?" + qs if qs else ""), token=token, server=server)
+    if r.status != 200:
+        raise AssertionError("GET /api/event-logs failed: %r" % r)
+    return r.json["data"]["total"]
+
+
+# --------------------------------------------------------------------------------------------
+# Assertions
+
+
+class ApiTest(unittest.TestCase):
+    maxDiff = 4000
+
+    def assertStatus(self, r, status, msg=None):
+        if r.status != status:
+            self.fail("%sexpected HTTP %d, got %r" % ((msg + ": ") if msg else "", status, r))
+
+    def assertError(self, r, status, error, field=None, msg=None):
+        """The error envelope of API.md §1: success false, error code, message; field if given."""
+        self.assertStatus(r, status, msg)
+        j = r.json
+        self.assertIsInstance(j, dict, "error body is not a JSON object: %r" % r)
+        self.assertIs(j.get("success"), False, "success must be false: %r" % r)
+        self.assertEqual(j.get("error"), error, "error code: %r" % r)
+        self.assertIsInstance(j.get("message"), str, "message must be a string: %r" % r)
+        self.assertTrue(j.get("message"), "message must not be empty: %r" % r)
+        if field is not None:
+            self.assertEqual(j.get("field"), field, "field: %r" % r)
+        return j
+
+    def assertOk(self, r, status=200, message=None):
+        """The success envelope: success true, message string, data present."""
+        self.assertStatus(r, status)
+        j = r.json
+        self.assertIsInstance(j, dict, "body is not a JSON object: %r" % r)
+        self.assertIs(j.get("success"), True, "success must be true: %r" % r)
+        self.assertIn("data", j, "no data: %r" % r)
+        if message is not None:
+            self.assertEqual(j.get("message"), message)
+        return j["data"]
+
+    def assertObjectId(self, v, what="id"):
+        self.assertIsInstance(v, str, "%s is not a string: %r" % (what, v))
+        self.assertRegex(v, OBJECTID_RE, "%s is not 24 lowercase hex" % what)
+
+    def assertTimestamp(self, v, what="timestamp"):
+        self.assertIsInstance(v, str, "%s is not a string: %r" % (what, v))
+        self.assertRegex(v, TS_RE, "%s is not ISO-8601 with ms and Z" % what)
+
+    def assertNoSecrets(self, obj, where="reply"):
+        """No key anywhere in obj mentions a password, a hash or an API key."""
+        def walk(o, path):
+            if isinstance(o, dict):
+                for k, v in o.items():
+                    lk = k.lower()
+                    if "password" in lk or "hash" in lk or "apikey" in lk or "api_key" in lk:
+                        self.fail("%s leaks key %r at %s" % (where, k, path))
+                    walk(v, path + "." + k)
+            elif isinstance(o, list):
+                for i, v in enumerate(o):
+                    walk(v, "%s[%d]" % (path, i))
+        walk(obj, "$")
