@@ -14,7 +14,7 @@
 #include "lib/arena.h"
 #include "service/model.h"
 
-#define STORE_OPS_VERSION 1
+#define STORE_OPS_VERSION 2
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -32,6 +32,28 @@ typedef struct event_log_filter {
     int64_t since_ms;                  /* 0: any */
     int64_t offset, limit;
 } event_log_filter;
+
+enum contact_owner_mode {
+    CONTACT_OWNER_ANY = 0,      /* every contact (still subject to visible_to) */
+    CONTACT_OWNER_USER,         /* owned by owner_id (userId) or assigned to owner_id */
+    CONTACT_OWNER_UNASSIGNED,   /* no assignees at all */
+};
+
+/* A page of contacts, newest first (created_at DESC, id DESC). Every criterion is optional. */
+typedef struct contact_query {
+    const char *search;          /* case-insensitive substring of first, last, "first last" or an email */
+    const char *search_digits;   /* digits that must appear in one of the contact's E.164 numbers */
+                                 /* (when both are set, a contact matching either is returned) */
+    const char *status, *stage_id, *pipeline_id, *source;   /* exact matches */
+    enum contact_owner_mode owner_mode;
+    const char *owner_id;
+    const char *visible_to;      /* SALES_REP: only contacts it owns (userId), created or is assigned to */
+    int64_t created_from, created_to;   /* inclusive bounds on created_at in ms; 0: open */
+    int64_t offset, limit;
+    bool after;                  /* keyset: only rows strictly older than (after_created_at, after_id) */
+    int64_t after_created_at;
+    objectid after_id;
+} contact_query;
 
 struct store_ops {
     int version;                       /* STORE_OPS_VERSION */
@@ -88,6 +110,27 @@ struct store_ops {
                           crm_event_log **out, size_t *n, int64_t *total);
     int (*event_append)(store_conn *c, const char *org_id, const char *name, const char *payload_json,
                         int64_t *seq);
+
+    /* --- version 2 --- */
+
+    /* contacts of a query, fully loaded like contact_get; *total counts every match ignoring
+     * offset/limit/after (NULL total: not computed). Search must use an index (FTS5 trigram). */
+    int (*contact_list)(store_conn *c, const char *org_id, const contact_query *q, arena *a,
+                        crm_contact **out, size_t *n, int64_t *total);
+
+    /* pipelines of the org (type NULL: all types), default first then by created_at */
+    int (*pipeline_list)(store_conn *c, const char *org_id, const char *type, arena *a,
+                         crm_pipeline **out, size_t *n);
+    /* unsets is_default on the org's pipelines of `type` (before inserting a new default) */
+    int (*pipeline_clear_default)(store_conn *c, const char *org_id, const char *type);
+
+    /* Idempotency-Key records of POST /api/contact, per org and user. get: NOT_FOUND when the
+     * key is unknown or older than since_ms. put: one row per (org, user, key); replaces an
+     * expired one. */
+    int (*idempotency_get)(store_conn *c, const char *org_id, const char *user_id, const char *key,
+                           int64_t since_ms, arena *a, char **request_hash, int *status, char **body);
+    int (*idempotency_put)(store_conn *c, const char *org_id, const char *user_id, const char *key,
+                           const char *request_hash, int status, const char *body, int64_t created_at);
 };
 
 /* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one
