@@ -16,6 +16,7 @@ crm_app *api_app(void);
 void api_send_json(http_req *r, int status, json_t *body);
 void api_send_ok(http_req *r, int status, const char *message, json_t *data);  /* success envelope */
 void api_send_error(http_req *r, const crm_err *err);                          /* error envelope */
+void api_send_raw(http_req *r, int status, const char *json_text);
 void api_send_code(http_req *r, int code, const char *field, const char *message);
 
 /* Request helpers; each fills err and returns -code on failure. */

@@ -1,6 +1,9 @@
 /* §5: contacts — creation and reads. */
 #include <stdio.h>
 #include <string.h>
+#include <sodium.h>
+#include "lib/timefmt.h"
+#include "lib/utf8.h"
 #include "api/routes.h"
 #include "service/contacts.h"
 #include "service/render.h"
@@ -53,7 +56,7 @@ static int read_values(http_req *r, json_t *body, const char *key, size_t max_ch
             e->field = field_name(a, key, i, false);
             rc = jin_check_string(item, e->field, max_chars, &e->value, err);
         } else if (json_is_object(item)) {
-            bool primary, given;
+            bool primary = false, given = false;
             e->field = field_name(a, key, i, true);
             rc = jin_string(item, "value", e->field, max_chars, true, &e->value, err);
             if (rc == 0 && (rc = jin_bool(item, "isPrimary", &primary, &given, err)) != 0)
@@ -121,21 +124,46 @@ static int read_contact_input(http_req *r, json_t *body, contact_input *in, crm_
     return 0;
 }
 
+/* Idempotency-Key: 1 to 255 visible ASCII characters; the body is identified by its SHA-256. */
+static int read_idempotency(http_req *r, contact_input *in, crm_err *err)
+{
+    const char *key = http_req_header(r, "Idempotency-Key");
+    if (!key)
+        return 0;
+    size_t len = strlen(key);
+    for (size_t i = 0; i < len; i++)
+        if (key[i] < 0x21 || key[i] > 0x7e)
+            len = 0;
+    if (len == 0 || len > IDEMPOTENCY_KEY_MAX)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "Idempotency-Key",
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters");
+    size_t blen;
+    const char *body = http_req_body(r, &blen);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char *hex = arena_alloc(http_req_arena(r), sizeof digest * 2 + 1);
+    crypto_hash_sha256(digest, (const unsigned char *)body, blen);
+    sodium_bin2hex(hex, sizeof digest * 2 + 1, digest, sizeof digest);
+    in->idempotency_key = key;
+    in->request_hash = hex;
+    return 0;
+}
+
 static void create_contact(http_req *r)
 {
     crm_err err = { 0 };
     json_t *body = NULL;
     crm_user *me;
     contact_input in = { 0 };
-    crm_contact ct;
+    int status;
+    char *reply;
     int rc;
     if ((rc = api_authenticate(r, &me, &err)) || (rc = require_org_member(me, &err)) ||
         (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, &in, &err)) ||
-        (rc = contact_create(api_app(), me, &in, http_req_arena(r), &ct, &err)))
+        (rc = read_idempotency(r, &in, &err)) ||
+        (rc = contact_create(api_app(), me, &in, http_req_arena(r), &status, &reply, &err)))
         api_send_error(r, &err);
     else
-        api_send_ok(r, 201, "Contact created successfully",
-                    json_pack("{s:o, s:s}", "contact", render_contact(&ct), "message", "Contact created successfully"));
+        api_send_raw(r, status, reply);
     json_decref(body);
 }
 
@@ -161,8 +189,110 @@ static void get_contact(http_req *r)
     api_send_ok(r, 200, "Contact", json_pack("{s:o}", "contact", render_contact(&ct)));
 }
 
+/* dateRange={"start","end"}: ISO-8601 instants or dates; a date alone as `end` covers that day. */
+static int read_date_range(http_req *r, contact_list_input *in, crm_err *err)
+{
+    const char *text = http_req_query(r, "dateRange");
+    json_t *j;
+    int rc = 0;
+    if (!text)
+        return 0;
+    j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(j)) {
+        rc = crm_fail(err, CRM_E_VALIDATION_FAILED, "dateRange", "dateRange must be a JSON object {\"start\",\"end\"}");
+        goto done;
+    }
+    const char *keys[2] = { "start", "end" };
+    int64_t *outs[2] = { &in->created_from, &in->created_to };
+    for (int i = 0; i < 2; i++) {
+        json_t *v = json_object_get(j, keys[i]);
+        const char *s = json_string_value(v);
+        if (!v || json_is_null(v))
+            continue;
+        if (!s || !time_parse_iso8601(s, outs[i])) {
+            rc = crm_fail(err, CRM_E_VALIDATION_FAILED, "dateRange", "dateRange.%s must be an ISO-8601 date or time",
+                          keys[i]);
+            goto done;
+        }
+        if (i == 1 && strlen(s) == 10)
+            *outs[i] += 86400000 - 1;
+    }
+    if (in->created_from && in->created_to && in->created_from > in->created_to)
+        rc = crm_fail(err, CRM_E_VALIDATION_FAILED, "dateRange", "dateRange.start is after dateRange.end");
+done:
+    json_decref(j);
+    return rc;
+}
+
+static int query_id(http_req *r, const char *name, const char **out, crm_err *err)
+{
+    *out = http_req_query(r, name);
+    if (*out && !objectid_valid(*out))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be a 24-character hex id", name);
+    return 0;
+}
+
+static int query_text(http_req *r, const char *name, size_t max, const char **out, crm_err *err)
+{
+    *out = http_req_query(r, name);
+    if (*out && (!utf8_valid(*out, strlen(*out)) || utf8_length(*out, strlen(*out)) > max))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be UTF-8 text of at most %zu characters", name,
+                        max);
+    return 0;
+}
+
+static void list_contacts(http_req *r)
+{
+    crm_err err = { 0 };
+    crm_user *me;
+    contact_list_input in = { 0 };
+    crm_contact *rows;
+    size_t n;
+    int64_t total;
+    char *next;
+    int rc;
+
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_int(r, "page", 1, 1000000, 1, &in.page, &err)) ||
+        (rc = qin_int(r, "size", 1, 200, 50, &in.size, &err)) ||
+        (rc = query_text(r, "search", 200, &in.search, &err)) ||
+        (rc = query_text(r, "status", LABEL_MAX_CHARS, &in.status, &err)) ||
+        (rc = query_text(r, "source", LABEL_MAX_CHARS, &in.source, &err)) ||
+        (rc = query_text(r, "ownerFilter", 32, &in.owner_filter, &err)) ||
+        (rc = query_text(r, "after", 100, &in.after, &err)) ||
+        (rc = query_id(r, "pipelineStage", &in.stage_id, &err)) || (rc = query_id(r, "pipelineId", &in.pipeline_id, &err)) ||
+        (rc = read_date_range(r, &in, &err)) ||
+        (rc = contact_list(api_app(), me, &in, http_req_arena(r), &rows, &n, &total, &next, &err))) {
+        api_send_error(r, &err);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, render_contact(&rows[i]));
+    api_send_ok(r, 200, "Contacts",
+                json_pack("{s:o, s:I, s:I, s:I, s:o}", "contacts", arr, "total", (json_int_t)total, "page",
+                          (json_int_t)in.page, "size", (json_int_t)in.size, "nextCursor", json_str_or_null(next)));
+}
+
+static void find_by_phone(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    const char *phone;
+    crm_contact ct;
+    if (api_authenticate(r, &me, &err) || api_body_object(r, &body, &err) ||
+        jin_string(body, "phoneNumber", "phoneNumber", PHONE_MAX_CHARS, true, &phone, &err) ||
+        contact_find_by_phone(api_app(), me, phone, http_req_arena(r), &ct, &err))
+        api_send_error(r, &err);
+    else
+        api_send_ok(r, 200, "Contact", json_pack("{s:o}", "contact", render_contact(&ct)));
+    json_decref(body);
+}
+
 const http_route api_contact_routes[] = {
     { "POST", "/api/contact", create_contact },
+    { "GET", "/api/contacts", list_contacts },
+    { "POST", "/api/contacts/phoneNumber", find_by_phone },
     { "GET", "/api/contacts/:id", get_contact },
 };
 const size_t api_contact_nroutes = sizeof api_contact_routes / sizeof api_contact_routes[0];

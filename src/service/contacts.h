@@ -22,12 +22,35 @@ typedef struct contact_input {
     const char **assignees;
     size_t nassignees;
     bool has_assignees;
+    const char *idempotency_key;   /* NULL: none */
+    const char *request_hash;      /* hex SHA-256 of the request body, with a key */
 } contact_input;
 
+#define IDEMPOTENCY_KEY_MAX 255
+#define IDEMPOTENCY_TTL_MS (24LL * 3600 * 1000)
+
 /* Creates the contact, its CONTACT_CREATE log entry and its contact_created event in one
- * transaction. *out is the stored contact (arena). */
+ * transaction, and returns the reply to send: *status and *body (JSON text in the arena).
+ * With an Idempotency-Key seen before for the same body, nothing is created and the first
+ * reply is returned again; for another body, IDEMPOTENCY_KEY_REUSED. */
 int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
-                   crm_contact *out, crm_err *err);
+                   int *status, char **body, crm_err *err);
+
+typedef struct contact_list_input {
+    int64_t page, size;
+    const char *search, *status, *stage_id, *pipeline_id, *source;
+    const char *owner_filter;          /* "my" (default), "all", "unassigned" or a user id */
+    int64_t created_from, created_to;  /* 0: open */
+    const char *after;                 /* an opaque cursor from nextCursor, or NULL */
+} contact_list_input;
+
+/* GET /api/contacts. *next_cursor (arena) is NULL when no row follows the page. */
+int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
+                 crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err);
+
+/* POST /api/contacts/phoneNumber: the visible contact holding this number, in any format. */
+int contact_find_by_phone(crm_app *app, const crm_user *me, const char *phone, arena *a,
+                          crm_contact *out, crm_err *err);
 
 /* Reads a contact the caller may see (NOT_FOUND otherwise). */
 int contact_read(crm_app *app, const crm_user *me, const char *contact_id, arena *a,

@@ -5,7 +5,7 @@
 #include "service/render.h"
 #include "lib/timefmt.h"
 
-int event_log_record(store_conn *c, arena *a, const crm_user *me, const crm_contact *ct, const char *type,
+int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                      const char *changes_json, const char *event_name)
 {
     crm_event_log e = { .type = (char *)type, .source = "manual", .changes_json = (char *)changes_json };
@@ -25,7 +25,6 @@ int event_log_record(store_conn *c, arena *a, const crm_user *me, const crm_cont
     json_decref(payload);
     if (!text)
         abort();
-    (void)a;
     rc = c->ops->event_append(c, ct->org_id, event_name, text, &seq);
     free(text);
     return rc;

@@ -6,7 +6,7 @@
 
 /* Inside a unit of work: appends the log entry `type` (changes_json may be NULL) and the stream
  * event `event_name` with payload {"contact": ...}. */
-int event_log_record(store_conn *c, arena *a, const crm_user *me, const crm_contact *ct, const char *type,
+int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                      const char *changes_json, const char *event_name);
 
 typedef struct event_log_query {

@@ -1,7 +1,9 @@
 /* Pipelines: the default one every organization starts with, reads, and stage resolution. */
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 #include "service/pipelines.h"
+#include "lib/timefmt.h"
 #include "lib/utf8.h"
 
 bool pipeline_type_valid(const char *type)
@@ -113,4 +115,106 @@ int pipeline_resolve_stage(store_conn *c, const char *org_id, const char *pipeli
     if (!*stage)
         return crm_fail(err, CRM_E_STAGE_NOT_FOUND, NULL, "The pipeline has no active stage");
     return 0;
+}
+
+int pipeline_list_for(crm_app *app, const crm_user *me, const char *type, arena *a, crm_pipeline **out, size_t *n,
+                      crm_err *err)
+{
+    store_conn *c;
+    int rc;
+    if ((rc = require_org_member(me, err)) || (rc = app_reader(app, &c, err)))
+        return rc;
+    if ((rc = c->ops->pipeline_list(c, me->org_id, type, a, out, n)))
+        return crm_fail(err, -rc, NULL, NULL);
+    return 0;
+}
+
+static int require_admin(const crm_user *me, crm_err *err)
+{
+    int rc = require_org_member(me, err);
+    if (rc == 0 && me->role != ROLE_ADMIN)
+        rc = crm_fail(err, CRM_E_FORBIDDEN, NULL, "Only an ADMIN may change pipelines");
+    return rc;
+}
+
+/* Stable order by the given position (absent positions keep their place in the list). */
+static int stage_cmp(const void *pa, const void *pb)
+{
+    const stage_input *a = *(const stage_input *const *)pa, *b = *(const stage_input *const *)pb;
+    if (a->position != b->position)
+        return a->position < b->position ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static int build_stages(const pipeline_input *in, arena *a, crm_pipeline *p, crm_err *err)
+{
+    if (in->nstages == 0)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "pipelineStages", "A pipeline needs at least one stage");
+    if (in->nstages > PIPELINE_MAX_STAGES)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "pipelineStages", "A pipeline has at most %d stages",
+                        PIPELINE_MAX_STAGES);
+    const stage_input **order = arena_alloc(a, in->nstages * sizeof *order);
+    for (size_t i = 0; i < in->nstages; i++) {
+        stage_input *s = &in->stages[i];
+        if (s->position < 0)
+            s->position = (int64_t)i;
+        order[i] = s;
+    }
+    qsort(order, in->nstages, sizeof *order, stage_cmp);
+    p->stages = arena_alloc(a, in->nstages * sizeof *p->stages);
+    p->nstages = in->nstages;
+    for (size_t i = 0; i < in->nstages; i++) {
+        crm_stage *st = &p->stages[i];
+        char *name = str_trim(arena_strdup(a, order[i]->name));
+        if (!*name)
+            return crm_fail(err, CRM_E_VALIDATION_FAILED, order[i]->field, "%s needs a name", order[i]->field);
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(p->stages[j].name, name) == 0)
+                return crm_fail(err, CRM_E_VALIDATION_FAILED, order[i]->field, "%s repeats the stage name '%s'",
+                                order[i]->field, name);
+        objectid_new(st->id);
+        st->name = name;
+        st->color = arena_strdup(a, order[i]->color ? order[i]->color : "#6b7280");
+        st->position = (int)i;
+        st->is_active = true;
+    }
+    return 0;
+}
+
+static int insert_pipeline(store_conn *c, void *arg)
+{
+    crm_pipeline *p = arg;
+    int rc = 0;
+    if (p->is_default)
+        rc = c->ops->pipeline_clear_default(c, p->org_id, p->type);
+    return rc ? rc : c->ops->pipeline_insert(c, p);
+}
+
+int pipeline_create(crm_app *app, const crm_user *me, const pipeline_input *in, arena *a, crm_pipeline *out,
+                    crm_err *err)
+{
+    int rc;
+    if ((rc = require_admin(me, err)))
+        return rc;
+    if (!pipeline_type_valid(in->type))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "type", "type must be Contact or Application");
+    memset(out, 0, sizeof *out);
+    out->name = in->name ? str_trim(arena_strdup(a, in->name)) : NULL;
+    if (!out->name || !*out->name)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "name", "name is required");
+    if ((rc = build_stages(in, a, out, err)))
+        return rc;
+    objectid_new(out->id);
+    memcpy(out->org_id, me->org_id, sizeof out->org_id);
+    out->description = arena_strdup(a, in->description);
+    out->type = arena_strdup(a, in->type);
+    out->is_default = in->is_default;
+    out->is_active = true;
+    memcpy(out->created_by, me->id, sizeof out->created_by);
+    memcpy(out->updated_by, me->id, sizeof out->updated_by);
+    out->created_at = out->updated_at = time_now_ms();
+    rc = app_write(app, insert_pipeline, out, err);
+    if (rc == -CRM_E_NAME_TAKEN)
+        crm_fail(err, CRM_E_NAME_TAKEN, "name", "A %s pipeline named '%s' already exists", out->type, out->name);
+    return rc;
 }

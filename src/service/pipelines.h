@@ -23,4 +23,29 @@ int pipeline_resolve_stage(store_conn *c, const char *org_id, const char *pipeli
                            const char *stage_id, arena *a, crm_pipeline *pipeline, const crm_stage **stage,
                            crm_err *err);
 
+
+
+int pipeline_list_for(crm_app *app, const crm_user *me, const char *type, arena *a, crm_pipeline **out, size_t *n,
+                      crm_err *err);
+
+#define PIPELINE_MAX_STAGES 50
+
+typedef struct stage_input {
+    const char *id;        /* NULL for a new stage */
+    const char *name, *color;
+    int64_t position;      /* -1: not given */
+    const char *field;     /* "pipelineStages[2]" */
+} stage_input;
+
+typedef struct pipeline_input {
+    const char *name, *type, *description;
+    bool is_default;
+    stage_input *stages;
+    size_t nstages;
+} pipeline_input;
+
+/* POST /api/pipelines/create (ADMIN): trimmed unique name per org and type; stages ordered by
+ * their position and renumbered from 0. */
+int pipeline_create(crm_app *app, const crm_user *me, const pipeline_input *in, arena *a, crm_pipeline *out,
+                    crm_err *err);
 #endif

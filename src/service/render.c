@@ -1,4 +1,5 @@
 /* Records to JSON. Keys and shapes follow API.md; every documented key is always present. */
+#include <stdlib.h>
 #include "service/render.h"
 #include "lib/timefmt.h"
 
@@ -110,4 +111,21 @@ json_t *render_event_log(const crm_event_log *e)
                      "_id", e->id, "organizationId", e->org_id, "userId", json_str_or_null(e->user_id),
                      "contactId", json_str_or_null(e->contact_id), "type", e->type, "source", e->source,
                      "changes", changes ? changes : json_null(), "createdAt", json_time(e->created_at));
+}
+
+json_t *render_contact_created(const crm_contact *ct)
+{
+    static const char msg[] = "Contact created successfully";
+    return json_pack("{s:b, s:s, s:{s:o, s:s}}", "success", 1, "message", msg, "data", "contact",
+                     render_contact(ct), "message", msg);
+}
+
+char *json_dumps_arena(const json_t *j, arena *a)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+    if (!text)
+        abort();
+    char *copy = arena_strdup(a, text);
+    free(text);
+    return copy;
 }
