@@ -32,6 +32,9 @@ int jin_string(json_t *obj, const char *key, const char *field, size_t max_chars
 int jin_bool(json_t *obj, const char *key, bool *out, bool *given, crm_err *err);
 int jin_objectid(json_t *obj, const char *key, bool required, const char **out, crm_err *err);
 int jin_check_string(json_t *v, const char *field, size_t max_chars, const char **out, crm_err *err);
+/* Query parameters: an optional ObjectId, optional UTF-8 text of at most max characters. */
+int qin_id(http_req *r, const char *name, const char **out, crm_err *err);
+int qin_text(http_req *r, const char *name, size_t max, const char **out, crm_err *err);
 /* Query parameter as a bounded integer; absent → def. */
 int qin_int(http_req *r, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out, crm_err *err);
 

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <sodium.h>
 #include "lib/timefmt.h"
-#include "lib/utf8.h"
 #include "api/routes.h"
 #include "service/contacts.h"
 #include "service/render.h"
@@ -224,23 +223,6 @@ done:
     return rc;
 }
 
-static int query_id(http_req *r, const char *name, const char **out, crm_err *err)
-{
-    *out = http_req_query(r, name);
-    if (*out && !objectid_valid(*out))
-        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be a 24-character hex id", name);
-    return 0;
-}
-
-static int query_text(http_req *r, const char *name, size_t max, const char **out, crm_err *err)
-{
-    *out = http_req_query(r, name);
-    if (*out && (!utf8_valid(*out, strlen(*out)) || utf8_length(*out, strlen(*out)) > max))
-        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be UTF-8 text of at most %zu characters", name,
-                        max);
-    return 0;
-}
-
 static void list_contacts(http_req *r)
 {
     crm_err err = { 0 };
@@ -254,12 +236,12 @@ static void list_contacts(http_req *r)
 
     if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_int(r, "page", 1, 1000000, 1, &in.page, &err)) ||
         (rc = qin_int(r, "size", 1, 200, 50, &in.size, &err)) ||
-        (rc = query_text(r, "search", 200, &in.search, &err)) ||
-        (rc = query_text(r, "status", LABEL_MAX_CHARS, &in.status, &err)) ||
-        (rc = query_text(r, "source", LABEL_MAX_CHARS, &in.source, &err)) ||
-        (rc = query_text(r, "ownerFilter", 32, &in.owner_filter, &err)) ||
-        (rc = query_text(r, "after", 100, &in.after, &err)) ||
-        (rc = query_id(r, "pipelineStage", &in.stage_id, &err)) || (rc = query_id(r, "pipelineId", &in.pipeline_id, &err)) ||
+        (rc = qin_text(r, "search", 200, &in.search, &err)) ||
+        (rc = qin_text(r, "status", LABEL_MAX_CHARS, &in.status, &err)) ||
+        (rc = qin_text(r, "source", LABEL_MAX_CHARS, &in.source, &err)) ||
+        (rc = qin_text(r, "ownerFilter", 32, &in.owner_filter, &err)) ||
+        (rc = qin_text(r, "after", 100, &in.after, &err)) ||
+        (rc = qin_id(r, "pipelineStage", &in.stage_id, &err)) || (rc = qin_id(r, "pipelineId", &in.pipeline_id, &err)) ||
         (rc = read_date_range(r, &in, &err)) ||
         (rc = contact_list(api_app(), me, &in, http_req_arena(r), &rows, &n, &total, &next, &err))) {
         api_send_error(r, &err);

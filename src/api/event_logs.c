@@ -14,19 +14,9 @@ static void list_event_logs(http_req *r)
     int rc;
 
     if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_int(r, "page", 1, 1000000, 1, &q.page, &err)) ||
-        (rc = qin_int(r, "limit", 1, 200, 50, &q.limit, &err)) || (rc = qin_int(r, "days", 1, 3650, 0, &q.days, &err)))
-        goto done;
-    q.user_id = http_req_query(r, "userId");
-    q.contact_id = http_req_query(r, "contactId");
-    if (q.user_id && !objectid_valid(q.user_id)) {
-        rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, "userId", "userId must be a 24-character hex id");
-        goto done;
-    }
-    if (q.contact_id && !objectid_valid(q.contact_id)) {
-        rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, "contactId", "contactId must be a 24-character hex id");
-        goto done;
-    }
-    if ((rc = event_log_list(api_app(), me, &q, http_req_arena(r), &events, &n, &total, &err)))
+        (rc = qin_int(r, "limit", 1, 200, 50, &q.limit, &err)) || (rc = qin_int(r, "days", 1, 3650, 0, &q.days, &err)) ||
+        (rc = qin_id(r, "userId", &q.user_id, &err)) || (rc = qin_id(r, "contactId", &q.contact_id, &err)) ||
+        (rc = event_log_list(api_app(), me, &q, http_req_arena(r), &events, &n, &total, &err)))
         goto done;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)

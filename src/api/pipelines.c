@@ -1,28 +1,26 @@
-/* §4: reading pipelines. */
+/* §4: pipelines — reading, listing and creating. */
 #include "api/routes.h"
 #include "service/pipelines.h"
 #include "service/render.h"
+
+static int query_type(http_req *r, const char **type, crm_err *err)
+{
+    *type = http_req_query(r, "type");
+    if (*type && !pipeline_type_valid(*type))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "type", "type must be Contact or Application");
+    return 0;
+}
 
 static void get_pipeline(http_req *r)
 {
     crm_err err = { 0 };
     crm_user *me;
     crm_pipeline p;
-    const char *type = http_req_query(r, "type");
-    const char *id = http_req_query(r, "pipelineId");
+    const char *type, *id;
     int rc;
 
-    if ((rc = api_authenticate(r, &me, &err)))
-        goto done;
-    if (type && !pipeline_type_valid(type)) {
-        rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, "type", "type must be Contact or Application");
-        goto done;
-    }
-    if (id && !objectid_valid(id)) {
-        rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, "pipelineId", "pipelineId must be a 24-character hex id");
-        goto done;
-    }
-    if ((rc = pipeline_read(api_app(), me, type ? type : PIPELINE_TYPE_CONTACT, id, http_req_arena(r), &p, &err)))
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = query_type(r, &type, &err)) ||
+        (rc = qin_id(r, "pipelineId", &id, &err)) || (rc = pipeline_read(api_app(), me, type ? type : PIPELINE_TYPE_CONTACT, id, http_req_arena(r), &p, &err)))
         goto done;
     api_send_json(r, 200, json_pack("{s:o}", "pipeline", render_pipeline(&p)));
 done:
@@ -36,15 +34,9 @@ static void list_pipelines(http_req *r)
     crm_user *me;
     crm_pipeline *list;
     size_t n;
-    const char *type = http_req_query(r, "type");
+    const char *type;
     int rc;
-    if ((rc = api_authenticate(r, &me, &err)))
-        goto done;
-    if (type && !pipeline_type_valid(type)) {
-        rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, "type", "type must be Contact or Application");
-        goto done;
-    }
-    if ((rc = pipeline_list_for(api_app(), me, type, http_req_arena(r), &list, &n, &err)))
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = query_type(r, &type, &err)) || (rc = pipeline_list_for(api_app(), me, type, http_req_arena(r), &list, &n, &err)))
         goto done;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)

@@ -134,3 +134,20 @@ int qin_int(http_req *r, const char *name, int64_t min, int64_t max, int64_t def
     *out = v;
     return 0;
 }
+
+int qin_id(http_req *r, const char *name, const char **out, crm_err *err)
+{
+    *out = http_req_query(r, name);
+    if (*out && !objectid_valid(*out))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be a 24-character hex id", name);
+    return 0;
+}
+
+int qin_text(http_req *r, const char *name, size_t max, const char **out, crm_err *err)
+{
+    *out = http_req_query(r, name);
+    if (*out && (!utf8_valid(*out, strlen(*out)) || utf8_length(*out, strlen(*out)) > max))
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, name, "%s must be UTF-8 text of at most %zu characters", name,
+                        max);
+    return 0;
+}

@@ -93,4 +93,37 @@ typedef struct crm_event_log {
     int64_t created_at;
 } crm_event_log;
 
+/* One row of the durable event stream (API.md §7): what Socket.IO, SSE and webhooks deliver. */
+typedef struct crm_event {
+    int64_t seq;               /* monotonic across the installation */
+    objectid org_id;
+    char *name;                /* contact_created | contact_updated | contact_removed */
+    char *payload_json;        /* {"contact": {...}} */
+    int64_t created_at;
+} crm_event;
+
+typedef struct crm_webhook {
+    objectid id, org_id, created_by;
+    char *url;
+    char **events;             /* event names it wants */
+    size_t nevents;
+    char *secret;              /* HMAC key; never rendered */
+    int64_t created_at;
+} crm_webhook;
+
+typedef enum crm_delivery_state { DELIVERY_PENDING, DELIVERY_SUCCEEDED, DELIVERY_FAILED } crm_delivery_state;
+
+typedef struct crm_delivery {
+    objectid id, org_id, webhook_id;
+    int64_t event_seq;
+    char *event_name;
+    char *payload_json;        /* the exact body POSTed */
+    crm_delivery_state state;
+    int attempts;
+    int last_status;           /* HTTP status of the last attempt, 0 when none answered */
+    char *last_error;          /* NULL when none */
+    int64_t next_attempt_at;   /* ms; meaningful while pending */
+    int64_t created_at, updated_at;
+} crm_delivery;
+
 #endif

@@ -14,7 +14,7 @@
 #include "lib/arena.h"
 #include "service/model.h"
 
-#define STORE_OPS_VERSION 2
+#define STORE_OPS_VERSION 3
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -131,6 +131,48 @@ struct store_ops {
                            int64_t since_ms, arena *a, char **request_hash, int *status, char **body);
     int (*idempotency_put)(store_conn *c, const char *org_id, const char *user_id, const char *key,
                            const char *request_hash, int status, const char *body, int64_t created_at);
+
+    /* --- version 3 --- */
+
+    /* Replaces every column and child row of the contact (phones, emails, assignees, search
+     * index) when its stored version equals expected_version; ct->version is the new one.
+     * NOT_FOUND when absent; PRECONDITION_FAILED when the version differs; PHONE_TAKEN. */
+    int (*contact_update)(store_conn *c, const crm_contact *ct, int64_t expected_version);
+    /* Deletes the contact and its child rows (its numbers become free). NOT_FOUND when absent. */
+    int (*contact_delete)(store_conn *c, const char *org_id, const char *contact_id);
+    /* Ids of the contacts on stage_id (when given) or else in pipeline_id, oldest first. */
+    int (*contact_ids_in)(store_conn *c, const char *org_id, const char *pipeline_id, const char *stage_id,
+                          arena *a, objectid **ids, size_t *n);
+
+    /* Updates the pipeline's columns and upserts its stages by id (new ids inserted, known ids
+     * updated); p carries every stage, deactivated ones included. NAME_TAKEN on a duplicate name. */
+    int (*pipeline_update)(store_conn *c, const crm_pipeline *p);
+    int (*pipeline_delete)(store_conn *c, const char *org_id, const char *pipeline_id);  /* with its stages */
+
+    /* The durable event stream, oldest first: events with seq > after_seq (org_id NULL: every
+     * organization), at most limit. */
+    int (*event_list_after)(store_conn *c, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
+                            crm_event **out, size_t *n);
+    int (*event_last_seq)(store_conn *c, int64_t *seq);   /* 0 when the log is empty */
+    /* Called on the writer thread after every COMMIT that appended events (set before serving). */
+    void (*set_commit_hook)(store *s, void (*fn)(void *ctx), void *ctx);
+
+    /* Webhooks and their deliveries (API.md §7). */
+    int (*webhook_insert)(store_conn *c, const crm_webhook *w);
+    int (*webhook_list)(store_conn *c, const char *org_id, arena *a, crm_webhook **out, size_t *n);
+    int (*webhook_get)(store_conn *c, const char *org_id, const char *webhook_id, arena *a, crm_webhook *out);
+    int (*webhook_delete)(store_conn *c, const char *org_id, const char *webhook_id);   /* and its deliveries */
+    /* Every webhook of the org subscribed to event_name (for fan-out of one event). */
+    int (*webhook_subscribers)(store_conn *c, const char *org_id, const char *event_name, arena *a,
+                               crm_webhook **out, size_t *n);
+    int (*delivery_insert)(store_conn *c, const crm_delivery *d);
+    int (*delivery_update)(store_conn *c, const crm_delivery *d);   /* state, attempts, last_*, next_attempt_at, updated_at */
+    int (*delivery_get)(store_conn *c, const char *org_id, const char *delivery_id, arena *a, crm_delivery *out);
+    /* newest first */
+    int (*delivery_list)(store_conn *c, const char *org_id, const char *webhook_id, int64_t offset, int64_t limit,
+                         arena *a, crm_delivery **out, size_t *n, int64_t *total);
+    /* pending deliveries with next_attempt_at <= now, oldest first, across organizations */
+    int (*delivery_due)(store_conn *c, int64_t now, int64_t limit, arena *a, crm_delivery **out, size_t *n);
 };
 
 /* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one
