@@ -248,6 +248,9 @@ def stop_module_server():
     if not alive:
         raise AssertionError("the server had already exited (status %s) before the end of the module; log:\n%s"
                              % (rc, tail))
+    if srv.starts > 1:
+        raise AssertionError("the server crashed during this module and was restarted %d time(s); see above%s"
+                             % (srv.starts - 1, ("; sanitizer report:\n" + report) if report else ""))
     if rc != 0:
         raise AssertionError("the server exited with status %s after SIGTERM (want 0); log:\n%s" % (rc, tail))
     if report:

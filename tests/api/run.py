@@ -164,9 +164,18 @@ class Runner:
 
         srv = h.SERVER
         if srv is not None and srv.proc is not None and not srv.alive():
-            self.report(self.name(t), False, "not run: the module's server died earlier (exit status %s)"
-                        % srv.proc.returncode, server_log=False)
-            return
+            # It crashed in an earlier test (already reported): restart it on the same database so
+            # one crash does not fail the rest of the module.
+            print("# the server died (exit status %s); restarting it on the same database"
+                  % srv.proc.returncode)
+            srv.proc = None
+            srv._close_log()
+            try:
+                srv.start()
+            except Exception:
+                self.report(self.name(t), False, "not run: the server died and could not be restarted: "
+                            + short_exc(sys.exc_info(), h), server_log=False)
+                return
         result = Result()
         offset = None
         if h.SERVER is not None:

@@ -292,3 +292,74 @@ class Envelope(ApiTest):
         self.assertIn(r.status, (400, 404), r)
         self.assertIs(r.json.get("success"), False)
         self.assertTrue(re.match(r"^[a-z_]+$", r.json.get("error", "")))
+
+
+class Robustness(ApiTest):
+    def test_idle_connections_do_not_block(self):
+        idle = []
+        try:
+            for _ in range(64):
+                idle.append(socket.create_connection(("127.0.0.1", h.SERVER.port), timeout=5))
+            t0 = time.time()
+            r = h.get("/healthz", timeout=5)
+            self.assertStatus(r, 200)
+            self.assertLess(time.time() - t0, 2.0, "64 idle connections slowed the server down")
+            r = h.get("/api/user/profile", token=org().token, timeout=5)
+            self.assertStatus(r, 200)
+        finally:
+            for s_ in idle:
+                s_.close()
+
+    def test_half_sent_request_does_not_block(self):
+        s_ = socket.create_connection(("127.0.0.1", h.SERVER.port), timeout=5)
+        try:
+            s_.sendall(b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":")
+            r = h.get("/healthz", timeout=5)
+            self.assertStatus(r, 200)
+        finally:
+            s_.close()
+
+    def test_garbage_request_line(self):
+        s_ = socket.create_connection(("127.0.0.1", h.SERVER.port), timeout=5)
+        try:
+            s_.sendall(b"\x00\xff\xfe GARBAGE \r\n\r\n")
+            try:
+                s_.recv(4096)
+            except OSError:
+                pass
+        finally:
+            s_.close()
+        self.assertStatus(h.get("/healthz"), 200)
+
+    def test_huge_header(self):
+        try:
+            r = h.get("/api/user/profile", token=org().token, headers={"X-Big": "a" * 200000})
+            self.assertIn(r.status, (400, 413, 431), r)
+        except (ConnectionError, http.client.HTTPException):
+            pass   # closing the connection is acceptable
+        self.assertStatus(h.get("/healthz"), 200)
+
+    def test_bad_percent_encoding_in_query(self):
+        r = h.get("/api/event-logs?page=%zz&limit=%", token=org().token)
+        self.assertIn(r.status, (200, 400), r)
+        self.assertIs(r.json.get("success"), r.status == 200)
+
+    def test_unicode_path(self):
+        r = h.get("/api/contacts/%E2%98%83", token=org().token)
+        self.assertIn(r.status, (400, 404), r)
+        self.assertIs(r.json.get("success"), False)
+
+    def test_pipelined_requests(self):
+        s_ = socket.create_connection(("127.0.0.1", h.SERVER.port), timeout=5)
+        try:
+            s_.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n"
+                       b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                part = s_.recv(65536)
+                if not part:
+                    break
+                data += part
+        finally:
+            s_.close()
+        self.assertEqual(data.count(b"HTTP/1.1 200"), 2, data[:500])

@@ -136,3 +136,9 @@ class Race(ApiTest):
         self.assertEqual([r for r in res if isinstance(r, BaseException)], [])
         for i, r in enumerate(res):
             self.assertEqual(r.status, 200 if i % 2 else 201, r)
+
+    def test_parallel_logins(self):
+        o = org()
+        res = h.parallel(lambda i: h.login_raw(o.admin.email, o.admin.password), 16)
+        self.assertEqual([r for r in res if isinstance(r, BaseException)], [])
+        self.assertEqual(sorted(r.status for r in res), [200] * 16, [r for r in res if r.status != 200][:2])
