@@ -97,15 +97,35 @@ static int read_assignees(http_req *r, json_t *body, contact_input *in, crm_err 
         in->assignees[in->nassignees++] = id;
     next:;
     }
-    in->has_assignees = true;
     return 0;
 }
 
-static int read_contact_input(http_req *r, json_t *body, contact_input *in, crm_err *err)
+/* Sets a `given` bit for every known key present in the body, null included. */
+static unsigned given_keys(json_t *body)
+{
+    static const struct { const char *key; unsigned bit; } keys[] = {
+        { "phoneNumber", CK_PHONES },   { "secondaryPhoneNumber", CK_SECONDARY }, { "email", CK_EMAILS },
+        { "firstName", CK_FIRST_NAME }, { "lastName", CK_LAST_NAME },             { "process", CK_PROCESS },
+        { "source", CK_SOURCE },        { "status", CK_STATUS },                  { "pipelineStage", CK_STAGE },
+        { "pipelineId", CK_PIPELINE },
+    };
+    unsigned given = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(body, keys[i].key))
+            given |= keys[i].bit;
+    if (json_is_array(json_object_get(body, "assignees")))
+        given |= CK_ASSIGNEES;
+    return given;
+}
+
+/* The contact keys of a create or update body; phoneNumber may be absent only when !required,
+ * and is never null. */
+static int read_contact_input(http_req *r, json_t *body, bool phones_required, contact_input *in, crm_err *err)
 {
     int rc;
     json_t *phones = json_object_get(body, "phoneNumber");
-    if (!phones || json_is_null(phones))
+    in->given = given_keys(body);
+    if ((phones_required && !phones) || (phones && json_is_null(phones)))
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "phoneNumber", "phoneNumber is required");
     if ((rc = read_values(r, body, "phoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->phones, &in->nphones, err)) ||
         (rc = read_values(r, body, "secondaryPhoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->secondary,
@@ -157,7 +177,7 @@ static void create_contact(http_req *r)
     char *reply;
     int rc;
     if ((rc = api_authenticate(r, &me, &err)) || (rc = require_org_member(me, &err)) ||
-        (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, &in, &err)) ||
+        (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, true, &in, &err)) ||
         (rc = read_idempotency(r, &in, &err)) ||
         (rc = contact_create(api_app(), me, &in, http_req_arena(r), &status, &reply, &err)))
         api_send_error(r, &err);
@@ -166,10 +186,10 @@ static void create_contact(http_req *r)
     json_decref(body);
 }
 
-void api_set_etag(http_req *r, const crm_contact *ct)
+static void set_etag(http_req *r, const crm_contact *ct)
 {
     char etag[48];
-    snprintf(etag, sizeof etag, "\"%s.%lld\"", ct->id, (long long)ct->version);
+    contact_etag(ct, etag);
     http_reply_header(r, "ETag", etag);
 }
 
@@ -184,7 +204,7 @@ static void get_contact(http_req *r)
         api_send_error(r, &err);
         return;
     }
-    api_set_etag(r, &ct);
+    set_etag(r, &ct);
     api_send_ok(r, 200, "Contact", json_pack("{s:o}", "contact", render_contact(&ct)));
 }
 
@@ -271,10 +291,115 @@ static void find_by_phone(http_req *r)
     json_decref(body);
 }
 
+static void patch_contact(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    const char *id;
+    contact_input in = { 0 };
+    crm_contact ct;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = api_path_id(r, "id", &id, &err)) ||
+        (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, false, &in, &err)) ||
+        (rc = contact_update(api_app(), me, id, &in, http_req_header(r, "If-Match"), http_req_arena(r), &ct, &err))) {
+        api_send_error(r, &err);
+    } else {
+        set_etag(r, &ct);
+        api_send_ok(r, 200, "Contact updated successfully",
+                    json_pack("{s:o, s:s}", "contact", render_contact(&ct), "message", "Contact updated successfully"));
+    }
+    json_decref(body);
+}
+
+/* Tether's board move: {_id, status?, pipelineStage?, pipelineId?, fromHistoryModal?}. */
+static void move_contact(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    const char *id;
+    contact_input in = { 0 };
+    crm_contact ct;
+    bool quiet = false;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = api_body_object(r, &body, &err)) ||
+        (rc = jin_objectid(body, "_id", true, &id, &err)) ||
+        (rc = jin_bool(body, "fromHistoryModal", &quiet, NULL, &err)) ||
+        (rc = read_contact_input(r, body, false, &in, &err)) ||
+        (rc = contact_move_stage(api_app(), me, id, &in, quiet, http_req_arena(r), &ct, &err))) {
+        api_send_error(r, &err);
+    } else {
+        set_etag(r, &ct);
+        api_send_json(r, 200, json_pack("{s:b, s:s, s:o}", "success", 1, "message", "Contact updated successfully",
+                                        "contact", render_contact(&ct)));
+    }
+    json_decref(body);
+}
+
+static void send_deleted(http_req *r, int64_t n)
+{
+    api_send_json(r, 200, json_pack("{s:b, s:s, s:I}", "success", 1, "message", "Contacts deleted", "deletedCount",
+                                    (json_int_t)n));
+}
+
+static void delete_contact(http_req *r)
+{
+    crm_err err = { 0 };
+    crm_user *me;
+    const char *id;
+    int64_t n;
+    if (api_authenticate(r, &me, &err) || api_path_id(r, "id", &id, &err) ||
+        contact_delete(api_app(), me, &id, 1, true, &n, &err))
+        api_send_error(r, &err);
+    else
+        send_deleted(r, n);
+}
+
+#define BULK_DELETE_MAX 1000
+
+static void bulk_delete(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    int64_t n;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = api_body_object(r, &body, &err)))
+        goto done;
+    json_t *ids = json_object_get(body, "contactIds");
+    size_t count = json_array_size(ids);
+    if (!json_is_array(ids) || count == 0 || count > BULK_DELETE_MAX) {
+        rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, "contactIds", "contactIds must be an array of 1 to %d ids",
+                      BULK_DELETE_MAX);
+        goto done;
+    }
+    const char **list = arena_alloc(http_req_arena(r), count * sizeof *list);
+    for (size_t i = 0; i < count; i++) {
+        list[i] = json_string_value(json_array_get(ids, i));
+        if (!list[i] || !objectid_valid(list[i])) {
+            const char *f = arena_printf(http_req_arena(r), "contactIds[%zu]", i);
+            rc = crm_fail(&err, CRM_E_VALIDATION_FAILED, f, "%s must be a 24-character hex id", f);
+            goto done;
+        }
+    }
+    if ((rc = contact_delete(api_app(), me, list, count, false, &n, &err)))
+        goto done;
+    send_deleted(r, n);
+done:
+    if (rc)
+        api_send_error(r, &err);
+    json_decref(body);
+}
+
 const http_route api_contact_routes[] = {
     { "POST", "/api/contact", create_contact },
     { "GET", "/api/contacts", list_contacts },
     { "POST", "/api/contacts/phoneNumber", find_by_phone },
+    { "PUT", "/api/contact", move_contact },
+    { "DELETE", "/api/contacts/bulk-delete", bulk_delete },
     { "GET", "/api/contacts/:id", get_contact },
+    { "PATCH", "/api/contacts/:id", patch_contact },
+    { "DELETE", "/api/contacts/:id", delete_contact },
 };
 const size_t api_contact_nroutes = sizeof api_contact_routes / sizeof api_contact_routes[0];

@@ -3,6 +3,15 @@
 #include "service/pipelines.h"
 #include "service/render.h"
 
+/* Pipeline writes are ADMIN-only; the role is checked before the body is read. */
+static int admin_only(const crm_user *me, crm_err *err)
+{
+    int rc = require_org_member(me, err);
+    if (rc == 0 && me->role != ROLE_ADMIN)
+        rc = crm_fail(err, CRM_E_FORBIDDEN, NULL, "Only an ADMIN may change pipelines");
+    return rc;
+}
+
 static int query_type(http_req *r, const char **type, crm_err *err)
 {
     *type = http_req_query(r, "type");
@@ -90,13 +99,8 @@ static void create_pipeline(http_req *r)
     pipeline_input in = { 0 };
     crm_pipeline p;
     int rc;
-    if ((rc = api_authenticate(r, &me, &err)))
-        goto done;
-    if (me->role != ROLE_ADMIN) {
-        rc = crm_fail(&err, CRM_E_FORBIDDEN, NULL, "Only an ADMIN may change pipelines");
-        goto done;
-    }
-    if ((rc = api_body_object(r, &body, &err)) || (rc = jin_string(body, "name", "name", 100, true, &in.name, &err)) ||
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = admin_only(me, &err)) || (rc = api_body_object(r, &body, &err)) ||
+        (rc = jin_string(body, "name", "name", 100, true, &in.name, &err)) ||
         (rc = jin_string(body, "type", "type", 32, false, &in.type, &err)) ||
         (rc = jin_string(body, "description", "description", 500, false, &in.description, &err)) ||
         (rc = jin_bool(body, "isDefault", &in.is_default, NULL, &err)) || (rc = read_stages(r, body, &in, &err)))
@@ -112,9 +116,97 @@ done:
     json_decref(body);
 }
 
+static json_t *stage_ref(const crm_stage *s)
+{
+    return s ? json_pack("{s:s, s:s}", "id", s->id, "name", s->name) : json_null();
+}
+
+static void upsert_pipeline(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    pipeline_input in = { 0 };
+    const char *type, *id;
+    crm_pipeline p;
+    stage_rename *renames;
+    size_t n;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = admin_only(me, &err)) || (rc = query_type(r, &type, &err)) ||
+        (rc = api_body_object(r, &body, &err)) || (rc = jin_objectid(body, "pipelineId", false, &id, &err)) ||
+        (rc = jin_string(body, "name", "name", 100, false, &in.name, &err)) ||
+        (rc = jin_string(body, "description", "description", 500, false, &in.description, &err)) ||
+        (rc = read_stages(r, body, &in, &err)) ||
+        (rc = pipeline_upsert(api_app(), me, type ? type : PIPELINE_TYPE_CONTACT, id, &in, http_req_arena(r), &p,
+                              &renames, &n, &err)))
+        goto done;
+    json_t *migrated = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(migrated, arena_printf(http_req_arena(r), "%s -> %s", renames[i].from, renames[i].to),
+                            json_integer(renames[i].contacts));
+    api_send_json(r, 200, json_pack("{s:b, s:s, s:o, s:o}", "success", 1, "message", "Pipeline updated", "pipeline",
+                                    render_pipeline(&p), "contactsMigrated", migrated));
+done:
+    if (rc)
+        api_send_error(r, &err);
+    json_decref(body);
+}
+
+static void delete_pipeline(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    const char *id, *target = NULL;
+    pipeline_transfer t;
+    size_t len;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = admin_only(me, &err)) || (rc = api_path_id(r, "id", &id, &err)))
+        goto done;
+    http_req_body(r, &len);   /* the body is optional here */
+    if (len && ((rc = api_body_object(r, &body, &err)) || (rc = jin_objectid(body, "targetPipelineId", false, &target, &err))))
+        goto done;
+    if (!target && (rc = qin_id(r, "targetPipelineId", &target, &err)))
+        goto done;
+    if ((rc = pipeline_remove(api_app(), me, id, target, http_req_arena(r), &t, &err)))
+        goto done;
+    api_send_json(r, 200, json_pack("{s:b, s:s, s:s, s:I, s:o, s:o}", "success", 1, "message", "Pipeline deleted",
+                                    "pipelineId", id, "recordsTransferred", (json_int_t)t.records, "movedToPipeline",
+                                    t.stage ? json_pack("{s:s, s:s}", "id", t.target.id, "name", t.target.name)
+                                            : json_null(),
+                                    "movedToStage", stage_ref(t.stage)));
+done:
+    if (rc)
+        api_send_error(r, &err);
+    json_decref(body);
+}
+
+static void reassign_stage(http_req *r)
+{
+    crm_err err = { 0 };
+    json_t *body = NULL;
+    crm_user *me;
+    const char *source_id, *target_id;
+    crm_stage source, target;
+    int64_t moved;
+    int rc;
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = admin_only(me, &err)) || (rc = api_body_object(r, &body, &err)) ||
+        (rc = jin_objectid(body, "sourceStageId", true, &source_id, &err)) ||
+        (rc = jin_objectid(body, "targetStageId", true, &target_id, &err)) ||
+        (rc = stage_reassign(api_app(), me, source_id, target_id, http_req_arena(r), &source, &target, &moved, &err)))
+        api_send_error(r, &err);
+    else
+        api_send_json(r, 200, json_pack("{s:b, s:I, s:o, s:o}", "success", 1, "recordsTransferred", (json_int_t)moved,
+                                        "sourceStage", stage_ref(&source), "targetStage", stage_ref(&target)));
+    json_decref(body);
+}
+
 const http_route api_pipeline_routes[] = {
     { "GET", "/api/pipelines", get_pipeline },
     { "GET", "/api/pipelines/list", list_pipelines },
+    { "POST", "/api/pipelines", upsert_pipeline },
     { "POST", "/api/pipelines/create", create_pipeline },
+    { "POST", "/api/pipelines/stages/reassign", reassign_stage },
+    { "DELETE", "/api/pipelines/:id", delete_pipeline },
 };
 const size_t api_pipeline_nroutes = sizeof api_pipeline_routes / sizeof api_pipeline_routes[0];

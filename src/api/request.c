@@ -77,6 +77,9 @@ int jin_check_string(json_t *v, const char *field, size_t max_chars, const char 
     size_t len = json_string_length(v);
     if (strlen(s) != len || !utf8_valid(s, len))
         return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s must be UTF-8 text without NUL", field);
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') || s[i] == 0x7f)
+            return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s must not hold control characters", field);
     if (max_chars && utf8_length(s, len) > max_chars)
         return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s is longer than %zu characters", field, max_chars);
     *out = s;

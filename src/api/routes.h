@@ -18,7 +18,6 @@ API_RESOURCE(event_log)
 #undef API_RESOURCE
 
 /* Shared by organizations (adminDetails) and users. */
-void api_set_etag(http_req *r, const crm_contact *ct);
 int api_read_user_input(json_t *obj, const char *prefix, user_input *u, crm_err *err);
 
 #endif

@@ -14,14 +14,21 @@ typedef struct contact_value_input {
     const char *field;     /* "phoneNumber[1].value", "email", "email[0]" ... */
 } contact_value_input;
 
+/* Which keys a request carried (a key sent as null is carried, with a NULL value). */
+enum contact_key {
+    CK_PHONES = 1 << 0, CK_SECONDARY = 1 << 1, CK_EMAILS = 1 << 2, CK_FIRST_NAME = 1 << 3,
+    CK_LAST_NAME = 1 << 4, CK_PROCESS = 1 << 5, CK_SOURCE = 1 << 6, CK_STATUS = 1 << 7,
+    CK_STAGE = 1 << 8, CK_PIPELINE = 1 << 9, CK_ASSIGNEES = 1 << 10,
+};
+
 typedef struct contact_input {
+    unsigned given;                /* enum contact_key bits */
     contact_value_input *phones, *secondary, *emails;
     size_t nphones, nsecondary, nemails;
     const char *first_name, *last_name, *process, *source;   /* NULL: not given */
     const char *status, *stage_id, *pipeline_id;
     const char **assignees;
     size_t nassignees;
-    bool has_assignees;
     const char *idempotency_key;   /* NULL: none */
     const char *request_hash;      /* hex SHA-256 of the request body, with a key */
 } contact_input;
@@ -57,5 +64,28 @@ int contact_read(crm_app *app, const crm_user *me, const char *contact_id, arena
                  crm_contact *out, crm_err *err);
 
 bool contact_visible_to(const crm_contact *ct, const crm_user *me);
+
+/* PATCH /api/contacts/{id}: the keys given replace the contact's (same rules as create).
+ * if_match: the client's If-Match header or NULL. *out is the contact after the update. */
+int contact_update(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in,
+                   const char *if_match, arena *a, crm_contact *out, crm_err *err);
+
+/* PUT /api/contact: Tether's stage move. quiet (fromHistoryModal) skips the log and the event. */
+int contact_move_stage(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in, bool quiet,
+                       arena *a, crm_contact *out, crm_err *err);
+
+/* DELETE: removes the visible contacts among ids (others are skipped); *deleted counts them.
+ * With a single id that is not visible, NOT_FOUND. */
+int contact_delete(crm_app *app, const crm_user *me, const char *const *ids, size_t n, bool single,
+                   int64_t *deleted, crm_err *err);
+
+/* Inside a unit of work: moves one contact to pipeline/stage (status = the stage's name),
+ * bumps its version, and logs CONTACT_UPDATE + contact_updated unless quiet. */
+int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
+                         const crm_pipeline *pipeline, const crm_stage *stage, bool quiet, arena *a,
+                         crm_contact *out);
+
+/* The ETag of a contact version: "<id>.<__v>" with the quotes. */
+void contact_etag(const crm_contact *ct, char out[48]);
 
 #endif

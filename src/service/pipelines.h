@@ -48,4 +48,33 @@ typedef struct pipeline_input {
  * their position and renumbered from 0. */
 int pipeline_create(crm_app *app, const crm_user *me, const pipeline_input *in, arena *a, crm_pipeline *out,
                     crm_err *err);
+
+/* One "Old -> New" entry of contactsMigrated. */
+typedef struct stage_rename {
+    const char *from, *to;
+    int64_t contacts;
+} stage_rename;
+
+/* POST /api/pipelines?type= (ADMIN): upserts the stages of pipeline_id (the default of `type`
+ * when NULL). Listed stages with an id are updated, without one added; the others deactivated.
+ * Contacts on a renamed stage take the new name as status, in the same transaction. */
+int pipeline_upsert(crm_app *app, const crm_user *me, const char *type, const char *pipeline_id,
+                    const pipeline_input *in, arena *a, crm_pipeline *out, stage_rename **renames, size_t *nrenames,
+                    crm_err *err);
+
+typedef struct pipeline_transfer {
+    int64_t records;
+    crm_pipeline target;       /* valid when records moved or a target was named */
+    const crm_stage *stage;    /* NULL when no target */
+} pipeline_transfer;
+
+/* DELETE /api/pipelines/{id} (ADMIN): never the default; contacts still in it need target_id
+ * and move to its first active stage. */
+int pipeline_remove(crm_app *app, const crm_user *me, const char *pipeline_id, const char *target_id, arena *a,
+                    pipeline_transfer *out, crm_err *err);
+
+/* POST /api/pipelines/stages/reassign (ADMIN): moves every contact of source to target (an
+ * active stage of the same pipeline) and deactivates source. */
+int stage_reassign(crm_app *app, const crm_user *me, const char *source_id, const char *target_id, arena *a,
+                   crm_stage *source, crm_stage *target, int64_t *moved, crm_err *err);
 #endif

@@ -248,6 +248,11 @@ int user_profile_update(crm_app *app, const crm_user *me, const profile_input *i
         return crm_fail(err, CRM_E_FORBIDDEN, NULL, "Only an ADMIN may edit another user");
     if ((in->access_role || in->login_disabled >= 0) && !admin)
         return crm_fail(err, CRM_E_FORBIDDEN, NULL, "Only an ADMIN may change roles or disable users");
+    /* An ADMIN cannot lock itself out (and perhaps its whole organization with it). */
+    if (self && in->login_disabled == 1)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "loginDisabled", "You cannot disable yourself");
+    if (self && admin && in->access_role && strcmp(in->access_role, "ADMIN") != 0)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "accessRole", "You cannot remove your own ADMIN role");
     if ((in->phone_number || in->sinch_phone_number) && me->role == ROLE_SUPERADMIN)
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "phoneNumber", "A SUPERADMIN has no phone numbers");
 

@@ -1,0 +1,134 @@
+/* Listing contacts (filters, search, offset and keyset paging) and finding one by number. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "service/contacts.h"
+
+/* Cursors are opaque to clients: base64url of "<created_at ms>.<id>" of the last row sent. */
+static char *cursor_encode(const crm_contact *last, arena *a)
+{
+    char raw[64];
+    int n = snprintf(raw, sizeof raw, "%lld.%s", (long long)last->created_at, last->id);
+    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(a, cap);
+    sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+static bool cursor_decode(const char *cursor, contact_query *q)
+{
+    unsigned char raw[64];
+    size_t n;
+    char text[65], *end;
+    if (strlen(cursor) > 80 ||
+        sodium_base642bin(raw, sizeof raw - 1, cursor, strlen(cursor), NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return false;
+    memcpy(text, raw, n);
+    text[n] = '\0';
+    char *dot = strchr(text, '.');
+    if (!dot || dot == text)
+        return false;
+    *dot = '\0';
+    for (const char *p = text; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    long long ms = strtoll(text, &end, 10);
+    if (*end || !objectid_valid(dot + 1))
+        return false;
+    q->after = true;
+    q->after_created_at = ms;
+    memcpy(q->after_id, dot + 1, sizeof q->after_id);
+    return true;
+}
+
+/* A search made only of digits and phone punctuation, with at least 3 digits, is a number. */
+static const char *phone_digits(const char *search, arena *a)
+{
+    size_t digits = 0, len = strlen(search);
+    char *out = arena_alloc(a, len + 1);
+    for (const char *p = search; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            out[digits++] = *p;
+        else if (!strchr(" ()+-./", *p))
+            return NULL;
+    }
+    return digits >= 3 ? out : NULL;
+}
+
+static int owner_filter(const crm_user *me, const char *filter, contact_query *q, crm_err *err)
+{
+    if (!filter || strcmp(filter, "my") == 0) {
+        q->owner_mode = CONTACT_OWNER_USER;
+        q->owner_id = me->id;
+    } else if (strcmp(filter, "all") == 0) {
+        q->owner_mode = CONTACT_OWNER_ANY;
+    } else if (strcmp(filter, "unassigned") == 0) {
+        q->owner_mode = CONTACT_OWNER_UNASSIGNED;
+    } else if (objectid_valid(filter)) {
+        q->owner_mode = CONTACT_OWNER_USER;
+        q->owner_id = filter;
+    } else {
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "ownerFilter",
+                        "ownerFilter must be my, all, unassigned or a user id");
+    }
+    return 0;
+}
+
+int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
+                 crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err)
+{
+    contact_query q = {
+        .status = in->status, .stage_id = in->stage_id, .pipeline_id = in->pipeline_id, .source = in->source,
+        .created_from = in->created_from, .created_to = in->created_to,
+        .offset = (in->page - 1) * in->size, .limit = in->size,
+    };
+    store_conn *c;
+    int rc;
+
+    if ((rc = require_org_member(me, err)) || (rc = owner_filter(me, in->owner_filter, &q, err)))
+        return rc;
+    if (in->after) {
+        if (!cursor_decode(in->after, &q))
+            return crm_fail(err, CRM_E_VALIDATION_FAILED, "after", "after must be a nextCursor value");
+        q.offset = 0;
+    }
+    if (in->search && *in->search) {
+        q.search_digits = phone_digits(in->search, a);
+        if (!q.search_digits)
+            q.search = in->search;
+    }
+    if (me->role == ROLE_SALES_REP)
+        q.visible_to = me->id;
+    if ((rc = app_reader(app, &c, err)))
+        return rc;
+    if ((rc = c->ops->contact_list(c, me->org_id, &q, a, out, n, total)))
+        return crm_fail(err, -rc, NULL, NULL);
+    *next_cursor = *n == (size_t)in->size && *n ? cursor_encode(&(*out)[*n - 1], a) : NULL;
+    return 0;
+}
+
+int contact_find_by_phone(crm_app *app, const crm_user *me, const char *phone, arena *a,
+                          crm_contact *out, crm_err *err)
+{
+    store_conn *c;
+    crm_org org;
+    char e164[PHONE_E164_MAX];
+    objectid owner;
+    int rc;
+
+    if ((rc = require_org_member(me, err)) || (rc = app_reader(app, &c, err)))
+        return rc;
+    if ((rc = c->ops->org_get(c, me->org_id, a, &org)))
+        return crm_fail(err, -rc, NULL, NULL);
+    enum phone_result r = phone_normalize(phone, org.default_country, e164);
+    if (r != PHONE_OK)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "phoneNumber", "phoneNumber: %s", phone_result_message(r));
+    rc = c->ops->phone_owner(c, me->org_id, e164, owner);
+    if (rc == -CRM_E_NOT_FOUND)
+        return crm_fail(err, CRM_E_NOT_FOUND, "phoneNumber", "No contact has this number");
+    if (rc)
+        return crm_fail(err, -rc, NULL, NULL);
+    return contact_read(app, me, owner, a, out, err);
+}
