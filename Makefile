@@ -2,18 +2,18 @@
 CC      ?= cc
 CXX     ?= c++
 BUILD   ?= build
-PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libcurl
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lphonenumber -lpthread -lstdc++
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lphonenumber -lpthread -lstdc++
 SAN     :=
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_CXX  := $(wildcard src/lib/*.cc)
-APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c)
+APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c src/realtime/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -13,9 +13,12 @@
 #include "http/http.h"
 #include "lib/log.h"
 #include "lib/password.h"
+#include "realtime/realtime.h"
 #include "service/auth.h"
+#include "service/event_hub.h"
 #include "service/orgs.h"
 #include "service/users.h"
+#include "service/webhook_worker.h"
 
 #define CRMD_VERSION "0.1.0"
 #define DEFAULT_DB "sqlite:crmd.db"
@@ -34,7 +37,8 @@ static const char usage_text[] =
     "\n"
     "URL is sqlite:PATH (default " DEFAULT_DB "); the listen address defaults to " DEFAULT_LISTEN ".\n"
     "Environment: CRMD_DB, CRMD_LISTEN, CRMD_THREADS, CRMD_JWT_SECRET (overrides the token secret\n"
-    "kept in the database; the signing key is the SHA-256 of its bytes).\n";
+    "kept in the database; the signing key is the SHA-256 of its bytes), CRMD_PING_INTERVAL_MS and\n"
+    "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000).\n";
 
 struct options {
     const char *db, *listen, *email, *password;
@@ -256,12 +260,48 @@ static int cmd_serve(const struct options *o)
         return 1;
     api_init(&app);
 
+    /* Committed events → the hub → Socket.IO. The store's event stream (store.h v3) may not be
+     * there yet: then serve without real-time events rather than not at all. */
+    event_hub *hub = NULL;
+    if (app.st->ops->event_last_seq && app.st->ops->event_list_after && app.st->ops->set_commit_hook) {
+        hub = event_hub_start(&app, err, sizeof err);
+        if (!hub) {
+            fprintf(stderr, "crmd: %s\n", err);
+            app_close(&app);
+            return 1;
+        }
+    } else {
+        log_warn("the store has no event stream: Socket.IO clients will receive no events");
+    }
+    /* Webhook delivery: subscribes to the hub, resumes pending deliveries (inert without store v3). */
+    webhook_worker *wh = webhook_worker_start(&app, hub, err, sizeof err);
+    if (!wh) {
+        fprintf(stderr, "crmd: %s\n", err);
+        event_hub_stop(hub);
+        app_close(&app);
+        return 1;
+    }
+    realtime_config rtc = { .ping_interval_ms = (unsigned)atoi(env_or("CRMD_PING_INTERVAL_MS", "0")),
+                            .ping_timeout_ms = (unsigned)atoi(env_or("CRMD_PING_TIMEOUT_MS", "0")) };
+    realtime *rt = realtime_start(&app, hub, &rtc, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "crmd: %s\n", err);
+        webhook_worker_stop(wh);
+        event_hub_stop(hub);
+        app_close(&app);
+        return 1;
+    }
+    api_set_realtime(rt);
+
     http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
                         .access_log = !o->quiet };
     cfg.routes = api_route_table(&cfg.nroutes);
     http_server *srv = http_server_start(&cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "crmd: %s\n", err);
+        realtime_free(rt);
+        webhook_worker_stop(wh);
+        event_hub_stop(hub);
         app_close(&app);
         return 1;
     }
@@ -269,7 +309,12 @@ static int cmd_serve(const struct options *o)
              http_server_port(srv), o->db, o->threads);
     sigwait(&sigs, &sig);
     log_info("crmd stopping on %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    realtime_stop(rt);   /* upgraded connections first: the HTTP server cannot stop under them */
     http_server_stop(srv);
+    api_set_realtime(NULL);
+    realtime_free(rt);
+    webhook_worker_stop(wh);
+    event_hub_stop(hub);
     app_close(&app);
     log_info("crmd stopped");
     return 0;

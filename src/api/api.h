@@ -11,6 +11,9 @@ void api_init(crm_app *app);
 const http_route *api_route_table(size_t *n);
 void api_on_http_error(http_req *r, int status);
 crm_app *api_app(void);
+/* The Socket.IO server behind GET /socket.io/ (NULL: that endpoint answers 503). */
+typedef struct realtime realtime;
+void api_set_realtime(realtime *rt);
 
 /* Replies. Each takes ownership of the json_t it is given. */
 void api_send_json(http_req *r, int status, json_t *body);

@@ -15,6 +15,8 @@ API_RESOURCE(user)
 API_RESOURCE(pipeline)
 API_RESOURCE(contact)
 API_RESOURCE(event_log)
+API_RESOURCE(socketio)
+API_RESOURCE(webhook)
 #undef API_RESOURCE
 
 /* Shared by organizations (adminDetails) and users. */

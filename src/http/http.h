@@ -41,6 +41,43 @@ const char *http_req_route(const http_req *r);   /* pattern of the matched route
 void http_reply_header(http_req *r, const char *name, const char *value);
 void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len);
 
+/* Protocol upgrade (WebSocket). http_reply_upgrade is the request's one reply: 101 Switching
+ * Protocols with the nheaders name/value pairs given (e.g. Upgrade, Connection,
+ * Sec-WebSocket-Accept; copied). Once the 101 has gone out, fn(ctx, u) runs on a server thread
+ * and must not block: u owns the connection's socket from then on, and its owner calls
+ * http_upgraded_close(u) exactly once, from any thread, when done. If the client goes away
+ * before the switch, fn(ctx, NULL) runs instead. Either way fn runs exactly once.
+ * The upgraded request no longer counts as in flight, but http_server_stop requires every
+ * upgraded connection to be closed first (close them, and refuse new ones, before stopping). */
+typedef struct http_upgraded http_upgraded;
+typedef void (*http_upgrade_fn)(void *ctx, http_upgraded *u);
+void http_reply_upgrade(http_req *r, const char *const headers[][2], size_t nheaders,
+                        http_upgrade_fn fn, void *ctx);
+int http_upgraded_fd(const http_upgraded *u);   /* non-blocking; never close() it yourself */
+/* Bytes the client sent after its request that the server had already read: treat them as
+ * the first bytes read from the socket. Valid until http_upgraded_close. */
+const char *http_upgraded_extra(const http_upgraded *u, size_t *len);
+void http_upgraded_close(http_upgraded *u);     /* closes the socket and frees u */
+
+/* Streaming replies (Server-Sent Events). http_reply_stream is the request's one reply: status
+ * and headers now, then a body of unknown length (chunked) that any thread feeds with
+ * http_stream_write while the handler has long returned. At most max_buffered bytes wait to be
+ * sent; a write that would exceed that, or comes after the end, fails: the client is too slow
+ * or gone, and the owner should close its handle.
+ * on_closed(ctx) runs once, on a server thread, when the response is over (client gone, or
+ * server stopping): it must not block, and it is never called after http_stream_close
+ * returns. The owner calls http_stream_close(s) exactly once: the response then ends after
+ * what is buffered has been sent, and s is invalid. A disconnect is only noticed while
+ * something is being sent: write a comment line now and then (": keep-alive\n\n").
+ * http_server_stop ends every stream promptly (what is buffered is still sent).
+ * Returns NULL if the reply could not be queued (nothing will be called then). */
+typedef struct http_stream http_stream;
+typedef void (*http_stream_closed_fn)(void *ctx);
+http_stream *http_reply_stream(http_req *r, int status, const char *content_type,
+                               size_t max_buffered, http_stream_closed_fn on_closed, void *ctx);
+int http_stream_write(http_stream *s, const void *data, size_t len);   /* 0, or -1 (full/ended) */
+void http_stream_close(http_stream *s);
+
 /* The server. Routes are matched in order on the raw path (see http/router.h: no decoding,
  * a trailing slash or an empty segment is a different path); a path that matches a pattern
  * with another method answers 405 with Allow, an unknown path 404 — both through the error
@@ -65,7 +102,7 @@ typedef struct http_config {
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen);
 unsigned short http_server_port(const http_server *s);
 unsigned http_server_connections(const http_server *s);   /* open connections now (for metrics) */
-void http_server_stop(http_server *s);   /* stops accepting, finishes in-flight requests (up to
-                                            10 s), frees */
+void http_server_stop(http_server *s);   /* stops accepting, ends streams, finishes in-flight
+                                            requests (up to 10 s), frees */
 
 #endif

@@ -16,6 +16,16 @@ bool router_pattern_valid(const char *p)
         return false;
     if (p[1] == '\0')
         return true;   /* "/" itself */
+    size_t len = strlen(p);
+    if (len > 2 && p[len - 2] == '/' && p[len - 1] == '?') {
+        /* "/x/?": an optional trailing slash; what precedes it follows the rules below */
+        char head[256];
+        if (len - 2 >= sizeof head)
+            return false;
+        memcpy(head, p, len - 2);
+        head[len - 2] = '\0';
+        return router_pattern_valid(head);
+    }
     while (*p) {
         /* p is at a '/' that starts a segment */
         p++;
@@ -47,6 +57,11 @@ bool router_match(const char *pattern, const char *path, size_t len,
     const char *p = pattern;
     size_t i = 0, np = 0;
     while (*p) {
+        if (p[0] == '/' && p[1] == '?' && p[2] == '\0' && p > pattern) {
+            if (i < len && path[i] == '/')
+                i++;   /* the optional trailing slash */
+            break;
+        }
         if (*p == ':' && p > pattern && p[-1] == '/') {
             const char *name = ++p;
             size_t start = i;

@@ -8,7 +8,9 @@
 #include "http/http.h"
 
 /* Patterns are "/" or "/seg/seg/..." where a segment is literal text or ":name" (name of
- * [A-Za-z0-9_]), at most HTTP_MAX_PARAMS parameters, no empty segment, no trailing slash.
+ * [A-Za-z0-9_]), at most HTTP_MAX_PARAMS parameters, no empty segment, no trailing slash —
+ * except that a pattern may end in "/?": an optional trailing slash ("/socket.io/?" matches
+ * "/socket.io" and "/socket.io/", for clients that insist on the slash).
  *
  * Paths are matched byte for byte, as the client sent them (the server routes on the raw
  * request target, before percent-decoding): "%2F" is three literal bytes inside a segment,

@@ -2,6 +2,7 @@
  * its size limit, routing, replies, request ids and the access log. */
 #include "http/http.h"
 #include "http/router.h"
+#include "http/server_impl.h"
 #include "lib/arena.h"
 #include "lib/log.h"
 #include "lib/objectid.h"
@@ -19,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REQ_ID_MAX 128
 #define CONN_TIMEOUT_S 30u
 #define CONN_LIMIT 10000u
 /* Per-connection pool for the request line, headers and I/O buffers (MHD's default is 32 KiB).
@@ -32,51 +32,6 @@
 #define LOG_PATH_MAX 256
 /* How long http_server_stop waits for requests in progress to be answered. */
 #define STOP_GRACE_MS 10000
-
-typedef struct reply_header {
-    struct reply_header *next;
-    const char *name, *value;
-} reply_header;
-
-struct http_server {
-    struct MHD_Daemon *daemon;
-    const http_route *routes;
-    size_t nroutes;
-    http_error_hook on_error;
-    bool access_log;
-    unsigned short port;
-    atomic_uint inflight;          /* requests from headers complete to on_completed */
-    atomic_bool stopping;          /* answer with Connection: close */
-};
-
-struct http_req {
-    http_server *srv;
-    struct MHD_Connection *conn;   /* valid while MHD runs our callbacks for this request */
-    arena *arena;
-    const char *method;            /* NULL until the headers are in */
-    const char *path;              /* raw request target up to '?', NUL-terminated */
-    size_t path_len;
-    const http_route *route;       /* matched route, NULL for 404/405/413 */
-    struct {
-        const char *name;          /* into the route's pattern */
-        size_t name_len;
-        const char *value;         /* arena copy, NUL-terminated */
-    } params[HTTP_MAX_PARAMS];
-    size_t nparams;
-    char *body;
-    size_t body_len, body_cap, body_expect, discarded;
-    reply_header *hdr_head, *hdr_tail;
-    void *user;
-    struct timespec t0;
-    int status;                    /* 0 until replied */
-    size_t bytes_out;
-    bool started;                  /* the first access-handler call (headers) has been seen */
-    bool too_large;
-    bool replied;
-    bool close_after;              /* reply with Connection: close (body left unread) */
-    bool queue_failed;
-    char id[REQ_ID_MAX + 1];
-};
 
 /* ---- request accessors ---- */
 
@@ -147,16 +102,43 @@ void http_reply_header(http_req *r, const char *name, const char *value)
     r->hdr_tail = h;
 }
 
-void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len)
+bool http_impl_begin_reply(http_req *r, int status)
 {
-    struct MHD_Response *resp;
     if (r->replied) {
         log_error("request %s: second reply (%d) ignored, %d already sent", r->id, status,
                   r->status);
-        return;
+        return false;
     }
     r->replied = true;
-    if (status < 100 || status > 599) {
+    return true;
+}
+
+bool http_impl_queue(http_req *r, int status, const char *content_type, struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (content_type && MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES)
+        log_error("request %s: bad Content-Type refused", r->id);
+    for (reply_header *h = r->hdr_head; h; h = h->next)
+        if (MHD_add_response_header(resp, h->name, h->value) != MHD_YES)
+            log_error("request %s: bad response header %s refused", r->id, h->name);
+    if (status != 101 &&
+        (r->close_after || atomic_load_explicit(&r->srv->stopping, memory_order_relaxed)))
+        MHD_add_response_header(resp, "Connection", "close");
+    if (MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES) {
+        log_error("request %s: MHD refused to queue the %d response", r->id, status);
+        r->queue_failed = true;
+        return false;
+    }
+    r->status = status;
+    return true;
+}
+
+void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    struct MHD_Response *resp;
+    if (!http_impl_begin_reply(r, status))
+        return;
+    if (status < 100 || status > 599 || status == 101) {
         log_error("request %s: invalid status %d replaced by 500", r->id, status);
         status = 500;
     }
@@ -171,21 +153,8 @@ void http_reply(http_req *r, int status, const char *content_type, const char *b
         r->queue_failed = true;
         return;
     }
-    MHD_add_response_header(resp, "X-Request-Id", r->id);
-    if (content_type && MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES)
-        log_error("request %s: bad Content-Type refused", r->id);
-    for (reply_header *h = r->hdr_head; h; h = h->next)
-        if (MHD_add_response_header(resp, h->name, h->value) != MHD_YES)
-            log_error("request %s: bad response header %s refused", r->id, h->name);
-    if (r->close_after || atomic_load_explicit(&r->srv->stopping, memory_order_relaxed))
-        MHD_add_response_header(resp, "Connection", "close");
-    if (MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES) {
-        log_error("request %s: MHD refused to queue the %d response", r->id, status);
-        r->queue_failed = true;
-    } else {
-        r->status = status;
+    if (http_impl_queue(r, status, content_type, resp))
         r->bytes_out = len;
-    }
     MHD_destroy_response(resp);   /* MHD keeps its own reference until the response is sent */
 }
 
@@ -255,6 +224,7 @@ static void start_request(http_req *r, const char *method)
     /* Counted from here, not from on_uri: MHD 0.9.75 can miss a client that hangs up in the
      * middle of its headers until the connection times out, and stop must not wait for it. */
     atomic_fetch_add_explicit(&r->srv->inflight, 1, memory_order_relaxed);
+    r->inflight = true;
     r->method = arena_strdup(r->arena, method);
     if (rid && valid_request_id(rid))
         memcpy(r->id, rid, strlen(rid) + 1);
@@ -428,9 +398,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                  elapsed_ms(&r->t0), r->id,
                  (unsigned)toe < sizeof why / sizeof *why ? why[toe] : " aborted");
     }
-    if (r->started)
-        atomic_fetch_sub_explicit(&s->inflight, 1, memory_order_release);
+    if (r->upgrade_fn)
+        http_impl_upgrade_abandoned(r);
+    http_impl_leave_inflight(r);
     arena_destroy(r->arena);
+}
+
+void http_impl_leave_inflight(http_req *r)
+{
+    if (r->inflight) {
+        r->inflight = false;
+        atomic_fetch_sub_explicit(&r->srv->inflight, 1, memory_order_release);
+    }
 }
 
 /* ---- the daemon ---- */
@@ -509,9 +488,10 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
 
     /* ITC lets MHD_quiesce_daemon wake the pool. MHD_USE_TURBO is left out: it skips the
      * shutdown() before close, and a client still sending a body we refused (413) would then
-     * see a reset instead of the response.
-     * The Socket.IO endpoint will need MHD_ALLOW_UPGRADE here (101 + MHD_upgrade_action). */
-    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+     * see a reset instead of the response. Upgrade is for WebSocket (upgrade.c), suspend and
+     * resume for streaming replies (stream.c). */
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+            MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
     else if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
@@ -527,6 +507,8 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         abort();
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
+    atomic_init(&s->upgraded, 0);
+    pthread_mutex_init(&s->streams_lock, NULL);
     s->routes = cfg->routes;
     s->nroutes = cfg->nroutes;
     s->on_error = cfg->on_error;
@@ -551,6 +533,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
                  cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        pthread_mutex_destroy(&s->streams_lock);
         free(s);
         return NULL;
     }
@@ -579,18 +562,28 @@ void http_server_stop(http_server *s)
     /* Stop accepting, then let the requests in progress be answered: MHD_stop_daemon alone
      * would close their connections with the response still unsent. Replies from now on
      * carry Connection: close so keep-alive clients go away instead of sending more; idle
-     * connections do not count. A request that will not finish (a stalled upload) is cut
-     * off after STOP_GRACE_MS. MHD_stop_daemon then closes what is left and joins the
-     * threads. The quiesced listen socket is ours to close, but only after that. */
+     * connections do not count. Streaming replies are ended (they finish once what is
+     * buffered is sent). A request that will not finish (a stalled upload) is cut off after
+     * STOP_GRACE_MS. Upgraded connections belong to their owners, who must have given them
+     * back (http_upgraded_close) by now: MHD cannot stop under them. MHD_stop_daemon then
+     * closes what is left and joins the threads. The quiesced listen socket is ours to close,
+     * but only after that. */
     atomic_store(&s->stopping, true);
     fd = MHD_quiesce_daemon(s->daemon);
-    for (int waited = 0; waited < STOP_GRACE_MS; waited += 10) {
-        if (atomic_load_explicit(&s->inflight, memory_order_acquire) == 0)
+    http_impl_streams_end_all(s);
+    int waited = 0;
+    for (; waited < STOP_GRACE_MS; waited += 10) {
+        if (atomic_load_explicit(&s->inflight, memory_order_acquire) == 0 &&
+            atomic_load_explicit(&s->upgraded, memory_order_acquire) == 0)
             break;
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     }
+    if (waited >= STOP_GRACE_MS && atomic_load(&s->upgraded) != 0)
+        log_error("http: %u upgraded connections still open at stop (a bug in their owner)",
+                  atomic_load(&s->upgraded));
     MHD_stop_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
+    pthread_mutex_destroy(&s->streams_lock);
     free(s);
 }

@@ -264,8 +264,38 @@ static void test_match_direct(void)
     ok(!router_match("/:a/:b", "/1/", 3, ps, &np), "empty second param");
 }
 
+/* "/x/?": an optional trailing slash (for socket.io-client, which always sends one) */
+static void test_optional_slash(void)
+{
+    static const http_route rs[] = {
+        {"GET", "/socket.io/?", h_dummy},
+        {"GET", "/api/items/:id/?", h_dummy},
+    };
+    router_param ps[HTTP_MAX_PARAMS];
+    size_t idx, np;
+    ok(router_pattern_valid("/socket.io/?"), "'/socket.io/?' valid");
+    ok(router_pattern_valid("/a/:id/?"), "'/a/:id/?' valid");
+    ok(!router_pattern_valid("/?"), "'/?' invalid");
+    ok(!router_pattern_valid("/a//?"), "'/a//?' invalid (empty segment)");
+    ok(!router_pattern_valid("/a/?/b"), "'?' only at the end");
+    ok(!router_pattern_valid("/a?"), "'/a?' invalid");
+    is_int(router_find(rs, 2, "GET", "/socket.io/", 11, &idx, ps, &np), ROUTER_FOUND, "'/socket.io/' found");
+    is_int(idx, 0, "  route 0");
+    is_int(router_find(rs, 2, "GET", "/socket.io", 10, &idx, ps, &np), ROUTER_FOUND, "'/socket.io' found");
+    is_int(router_find(rs, 2, "GET", "/socket.io//", 12, &idx, ps, &np), ROUTER_NOT_FOUND, "'/socket.io//' not found");
+    is_int(router_find(rs, 2, "GET", "/socket.iox", 11, &idx, ps, &np), ROUTER_NOT_FOUND, "'/socket.iox' not found");
+    is_int(router_find(rs, 2, "GET", "/socket.io/x", 12, &idx, ps, &np), ROUTER_NOT_FOUND, "'/socket.io/x' not found");
+    is_int(router_find(rs, 2, "POST", "/socket.io/", 11, &idx, ps, &np), ROUTER_METHOD_NOT_ALLOWED, "POST '/socket.io/' 405");
+    is_int(router_find(rs, 2, "GET", "/api/items/7/", 13, &idx, ps, &np), ROUTER_FOUND, "'/api/items/7/' found");
+    ok(np == 1 && param_is(&ps[0], "id", "7"), "  id=7 (slash not in the value)");
+    is_int(router_find(rs, 2, "GET", "/api/items/7", 12, &idx, ps, &np), ROUTER_FOUND, "'/api/items/7' found");
+    ok(np == 1 && param_is(&ps[0], "id", "7"), "  id=7");
+    is_int(router_find(rs, 2, "GET", "/api/items/", 11, &idx, ps, &np), ROUTER_NOT_FOUND, "'/api/items/' not found");
+}
+
 int main(void)
 {
+    test_optional_slash();
     test_patterns();
     test_exact();
     test_params();

@@ -1,0 +1,85 @@
+/* Internals shared by the files of the HTTP layer (server.c, upgrade.c, stream.c); nothing
+ * outside src/http includes this. */
+#ifndef CRM_HTTP_SERVER_IMPL_H
+#define CRM_HTTP_SERVER_IMPL_H
+
+#include "http/http.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#define REQ_ID_MAX 128
+
+typedef struct reply_header {
+    struct reply_header *next;
+    const char *name, *value;
+} reply_header;
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const http_route *routes;
+    size_t nroutes;
+    http_error_hook on_error;
+    bool access_log;
+    unsigned short port;
+    atomic_uint inflight;          /* requests from headers complete to on_completed (an
+                                      upgraded request leaves the count at the switch) */
+    atomic_uint upgraded;          /* upgraded connections not yet given back (http_upgraded_close) */
+    atomic_bool stopping;          /* answer with Connection: close */
+    pthread_mutex_t streams_lock;  /* guards streams and each stream's link in it */
+    http_stream *streams;          /* open streaming replies, ended by http_server_stop */
+};
+
+struct http_req {
+    http_server *srv;
+    struct MHD_Connection *conn;   /* valid while MHD runs our callbacks for this request */
+    arena *arena;
+    const char *method;            /* NULL until the headers are in */
+    const char *path;              /* raw request target up to '?', NUL-terminated */
+    size_t path_len;
+    const http_route *route;       /* matched route, NULL for 404/405/413 */
+    struct {
+        const char *name;          /* into the route's pattern */
+        size_t name_len;
+        const char *value;         /* arena copy, NUL-terminated */
+    } params[HTTP_MAX_PARAMS];
+    size_t nparams;
+    char *body;
+    size_t body_len, body_cap, body_expect, discarded;
+    reply_header *hdr_head, *hdr_tail;
+    void *user;
+    struct timespec t0;
+    int status;                    /* 0 until replied */
+    size_t bytes_out;
+    bool started;                  /* the first access-handler call (headers) has been seen */
+    bool inflight;                 /* counted in srv->inflight */
+    bool too_large;
+    bool replied;
+    bool close_after;              /* reply with Connection: close (body left unread) */
+    bool queue_failed;
+    /* http_reply_upgrade: fn is called once, from the upgrade callback or, when the switch
+     * never happens, from on_completed with NULL */
+    http_upgrade_fn upgrade_fn;
+    void *upgrade_ctx;
+    char id[REQ_ID_MAX + 1];
+};
+
+/* server.c: marks r replied, or logs and returns false when it already was. */
+bool http_impl_begin_reply(http_req *r, int status);
+/* server.c: adds X-Request-Id, Content-Type (when given), the headers of http_reply_header and
+ * Connection: close when due, then queues resp with status; records the outcome in r. The
+ * caller still destroys resp. Returns true when MHD took it. */
+bool http_impl_queue(http_req *r, int status, const char *content_type, struct MHD_Response *resp);
+/* server.c: takes r out of srv->inflight (once). */
+void http_impl_leave_inflight(http_req *r);
+
+/* upgrade.c: the upgrade that never happened (the client left before the 101 went out). */
+void http_impl_upgrade_abandoned(http_req *r);
+
+/* stream.c: ends every open stream (server stop): each finishes once its buffer is sent. */
+void http_impl_streams_end_all(http_server *s);
+
+#endif

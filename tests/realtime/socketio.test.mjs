@@ -1,0 +1,271 @@
+// The Socket.IO endpoint (API.md §7) driven by the stock socket.io-client v4 and, for what that
+// client will not do on purpose (never answer pings, oversized or malformed frames), by a raw
+// WebSocket. Short heartbeat intervals via CRMD_PING_INTERVAL_MS / CRMD_PING_TIMEOUT_MS.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { io } from "socket.io-client";
+import WebSocket from "ws";
+import { Crmd, sleep, usPhone } from "./harness.mjs";
+
+const PING_INTERVAL = 300;
+const PING_TIMEOUT = 300;
+
+const srv = new Crmd({ CRMD_PING_INTERVAL_MS: String(PING_INTERVAL), CRMD_PING_TIMEOUT_MS: String(PING_TIMEOUT) });
+let A, B;
+const open = [];
+
+function connect(token, opts = {}) {
+  const s = io(srv.base, { transports: ["websocket"], auth: token === undefined ? undefined : { token },
+                           reconnection: false, ...opts });
+  open.push(s);
+  return s;
+}
+
+function connected(s) {
+  return new Promise((ok, fail) => {
+    s.once("connect", () => ok(s));
+    s.once("connect_error", (e) => fail(new Error("connect_error: " + e.message)));
+  });
+}
+
+// Resolves with the payload of the next `name` event, or rejects after ms.
+function next(s, name, ms = 1000, pred = () => true) {
+  return new Promise((ok, fail) => {
+    const t = setTimeout(() => { s.off(name, h); fail(new Error(`no ${name} within ${ms} ms`)); }, ms);
+    function h(p) { if (pred(p)) { clearTimeout(t); s.off(name, h); ok(p); } }
+    s.on(name, h);
+  });
+}
+
+// Every event of these names the socket receives from now on.
+function record(s, names) {
+  const got = [];
+  for (const n of names) s.on(n, (p) => got.push({ name: n, p }));
+  return got;
+}
+
+async function createContact(token, first = "Ada") {
+  const r = await srv.req("POST", "/api/contact",
+    { firstName: first, lastName: "Lovelace", phoneNumber: usPhone(), email: `${first.toLowerCase()}.${Date.now()}@ex.com` }, token);
+  assert.equal(r.status, 201, r.text);
+  return r.json.data.contact;
+}
+
+// A raw WebSocket to the endpoint; resolves once the Engine.IO open packet is in.
+function raw(path = "/socket.io/?EIO=4&transport=websocket") {
+  return new Promise((ok, fail) => {
+    const ws = new WebSocket(srv.base.replace("http", "ws") + path);
+    ws.msgs = [];
+    ws.closed = new Promise((done) => ws.on("close", (code) => done(code)));
+    ws.on("error", () => {});
+    ws.once("message", (m) => { ws.open = JSON.parse(m.toString().slice(1)); ws.on("message", (x) => ws.msgs.push(x.toString())); ok(ws); });
+    ws.once("unexpected-response", (req, res) => fail(new Error("HTTP " + res.statusCode)));
+    setTimeout(() => fail(new Error("no open packet")), 2000);
+  });
+}
+
+function closedWithin(ws, ms) {
+  return Promise.race([ws.closed, sleep(ms).then(() => { throw new Error(`still open after ${ms} ms`); })]);
+}
+
+before(async () => {
+  await srv.start();
+  A = await srv.org("Alpha");
+  B = await srv.org("Beta");
+});
+
+after(async () => {
+  for (const s of open) s.close();
+  const r = await srv.stop();
+  assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM with clients connected");
+});
+
+describe("handshake", () => {
+  test("open packet advertises sid, no upgrades, intervals and maxPayload", async () => {
+    const ws = await raw();
+    assert.equal(typeof ws.open.sid, "string");
+    assert.ok(ws.open.sid.length >= 16);
+    assert.deepEqual(ws.open.upgrades, []);
+    assert.equal(ws.open.pingInterval, PING_INTERVAL);
+    assert.equal(ws.open.pingTimeout, PING_TIMEOUT);
+    assert.equal(ws.open.maxPayload, 1000000);
+    ws.close();
+  });
+
+  test("another EIO version or the polling transport gets 400 with the error envelope", async () => {
+    for (const q of ["EIO=3&transport=websocket", "EIO=4&transport=polling", "transport=websocket", "EIO=4"]) {
+      const r = await srv.req("GET", "/socket.io/?" + q);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.json.success, false);
+      assert.equal(typeof r.json.error, "string");
+      assert.equal(typeof r.json.message, "string");
+    }
+  });
+
+  test("a plain GET without the WebSocket upgrade gets 400", async () => {
+    const r = await srv.req("GET", "/socket.io/?EIO=4&transport=websocket");
+    assert.equal(r.status, 400);
+    assert.equal(r.json.success, false);
+  });
+
+  test("a bad token is refused at connect (connect_error)", async () => {
+    for (const token of ["not-a-token", "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl", undefined]) {
+      const s = connect(token);
+      const err = await next(s, "connect_error", 2000);
+      assert.ok(err.message.length > 0);
+      assert.equal(s.connected, false);
+      s.close();
+    }
+  });
+
+  test("a valid token connects", async () => {
+    const s = await connected(connect(A.token));
+    assert.ok(s.id);
+    s.close();
+  });
+});
+
+describe("events", () => {
+  test("contact_created reaches its organization within 1 s, and only it", async () => {
+    const a1 = await connected(connect(A.token));
+    const a2 = await connected(connect(A.token));
+    const b = await connected(connect(B.token));
+    const bGot = record(b, ["contact_created", "contact_updated", "contact_removed"]);
+    const wait1 = next(a1, "contact_created", 1000, (p) => p.contact?.firstName === "Grace");
+    const wait2 = next(a2, "contact_created", 1000, (p) => p.contact?.firstName === "Grace");
+    const t0 = Date.now();
+    const c = await createContact(A.token, "Grace");
+    const [p1, p2] = await Promise.all([wait1, wait2]);
+    assert.ok(Date.now() - t0 < 1000);
+    assert.deepEqual(Object.keys(p1), ["contact"]);
+    assert.equal(p1.contact._id, c._id);
+    assert.equal(p1.contact.organizationId, A.id);
+    assert.deepEqual(p1.contact, c, "the event carries the contact as the API renders it");
+    assert.deepEqual(p2, p1);
+    await sleep(500);
+    assert.deepEqual(bGot, [], "another organization hears nothing");
+    for (const s of [a1, a2, b]) s.close();
+  });
+
+  test("events arrive in commit order, none missing", async () => {
+    const a = await connected(connect(A.token));
+    const got = record(a, ["contact_created"]);
+    const ids = [];
+    for (let i = 0; i < 10; i++) ids.push((await createContact(A.token, "Seq")). _id);
+    for (let i = 0; i < 40 && got.length < ids.length; i++) await sleep(25);
+    assert.deepEqual(got.map((g) => g.p.contact._id), ids);
+    a.close();
+  });
+
+  test("contact_updated and contact_removed (when PATCH / DELETE exist)", async (t) => {
+    const a = await connected(connect(A.token));
+    const b = await connected(connect(B.token));
+    const bGot = record(b, ["contact_updated", "contact_removed"]);
+    const c = await createContact(A.token, "Upd");
+    const upd = next(a, "contact_updated", 1000, (p) => p.contact?._id === c._id);
+    const r = await srv.req("PATCH", `/api/contacts/${c._id}`, { firstName: "Updated" }, A.token);
+    if (r.status === 404 && r.json?.message === "No such endpoint") {
+      upd.catch(() => {});
+      t.skip("PATCH /api/contacts/:id does not exist yet");
+    } else {
+      assert.equal(r.status, 200, r.text);
+      const p = await upd;
+      assert.equal(p.contact._id, c._id);
+      assert.equal(p.contact.firstName, "Updated");
+    }
+    const rem = next(a, "contact_removed", 1000, (p) => p.contact?._id === c._id);
+    const d = await srv.req("DELETE", `/api/contacts/${c._id}`, undefined, A.token);
+    if (d.status === 404 && d.json?.message === "No such endpoint") {
+      rem.catch(() => {});
+      t.skip("DELETE /api/contacts/:id does not exist yet");
+    } else {
+      assert.ok(d.status === 200 || d.status === 204, d.text);
+      const p = await rem;
+      assert.equal(p.contact._id, c._id);
+    }
+    await sleep(300);
+    assert.deepEqual(bGot, []);
+    a.close();
+    b.close();
+  });
+
+  test("a SUPERADMIN connects but belongs to no organization's room", async () => {
+    const s = await connected(connect(srv.saToken));
+    const got = record(s, ["contact_created"]);
+    await createContact(A.token, "Nobody");
+    await sleep(400);
+    assert.deepEqual(got, []);
+    s.close();
+  });
+});
+
+describe("heartbeat and close", () => {
+  test("the connection survives several heartbeat intervals", async () => {
+    const s = await connected(connect(A.token));
+    let pings = 0, disconnected = null;
+    s.io.engine.on("ping", () => pings++);
+    s.on("disconnect", (why) => { disconnected = why; });
+    await sleep(PING_INTERVAL * 6);
+    assert.equal(disconnected, null);
+    assert.ok(s.connected);
+    assert.ok(pings >= 4, `${pings} pings in ${PING_INTERVAL * 6} ms`);
+    const wait = next(s, "contact_created", 1000);
+    await createContact(A.token, "Later");
+    await wait;
+    s.close();
+  });
+
+  test("a peer that never answers pings is dropped", async () => {
+    const ws = await raw();
+    ws.send(`40${JSON.stringify({ token: A.token })}`);
+    const t0 = Date.now();
+    await closedWithin(ws, PING_INTERVAL + PING_TIMEOUT + 1000);
+    assert.ok(Date.now() - t0 >= PING_INTERVAL, "not before the first ping was due");
+    assert.ok(ws.msgs.includes("2"), "it was pinged");
+  });
+
+  test("a frame larger than maxPayload closes the connection (1009)", async () => {
+    const ws = await raw();
+    ws.send("4" + "2" + JSON.stringify(["big", "x".repeat(ws.open.maxPayload)]));
+    assert.equal(await closedWithin(ws, 2000), 1009);
+  });
+
+  test("the stock client emitting more than maxPayload is disconnected", async () => {
+    const s = await connected(connect(A.token));
+    const gone = next(s, "disconnect", 2000);
+    s.emit("big", "y".repeat(1000001));
+    await gone;
+  });
+
+  test("malformed packets close the connection", async () => {
+    for (const bad of ["", "9", "4{", "40{not json", "42not-json", "4x", "5", "0"]) {
+      const ws = await raw();
+      ws.send(bad);
+      await closedWithin(ws, 1000);
+    }
+    const ws = await raw();
+    ws.send(Buffer.from([1, 2, 3]));   // binary frames are not served
+    await closedWithin(ws, 1000);
+  });
+
+  test("a Socket.IO disconnect (41) or an Engine.IO close (1) ends the connection cleanly", async () => {
+    for (const bye of ["41", "1"]) {
+      const ws = await raw();
+      ws.send(`40${JSON.stringify({ token: A.token })}`);
+      for (let i = 0; i < 40 && !ws.msgs.some((m) => m.startsWith("40")); i++) await sleep(10);
+      assert.match(ws.msgs.find((m) => m.startsWith("40")), /^40\{"sid":"[^"]+"\}$/);
+      ws.send(bye);
+      assert.equal(await closedWithin(ws, 1000), 1000);
+    }
+  });
+
+  test("a client that disconnects is no longer served and others are unaffected", async () => {
+    const gone = await connected(connect(A.token));
+    const stays = await connected(connect(A.token));
+    gone.close();
+    const wait = next(stays, "contact_created", 1000);
+    await createContact(A.token, "After");
+    await wait;
+    stays.close();
+  });
+});
