@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/password.h"
 #include "realtime/realtime.h"
+#include "realtime/sse.h"
 #include "service/auth.h"
 #include "service/event_hub.h"
 #include "service/orgs.h"
@@ -38,7 +39,7 @@ static const char usage_text[] =
     "URL is sqlite:PATH (default " DEFAULT_DB "); the listen address defaults to " DEFAULT_LISTEN ".\n"
     "Environment: CRMD_DB, CRMD_LISTEN, CRMD_THREADS, CRMD_JWT_SECRET (overrides the token secret\n"
     "kept in the database; the signing key is the SHA-256 of its bytes), CRMD_PING_INTERVAL_MS and\n"
-    "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000).\n";
+    "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SSE_KEEPALIVE_MS (15000).\n";
 
 struct options {
     const char *db, *listen, *email, *password;
@@ -239,13 +240,76 @@ static int split_listen(const char *listen, char *host, size_t hostlen, unsigned
     return 0;
 }
 
+/* The running parts, started in this order and stopped in the reverse one. */
+struct running {
+    event_hub *hub;
+    webhook_worker *webhooks;
+    realtime *rt;
+    sse *sse;
+    http_server *http;
+};
+
+static void stop_running(struct running *run)
+{
+    /* Long-lived connections first: the HTTP server cannot stop under them. */
+    realtime_stop(run->rt);
+    sse_stop(run->sse);
+    api_set_sse(NULL);
+    http_server_stop(run->http);
+    api_set_realtime(NULL);
+    realtime_free(run->rt);
+    webhook_worker_stop(run->webhooks);
+    event_hub_stop(run->hub);
+}
+
+static int start_running(crm_app *app, const struct options *o, const char *host, unsigned short port,
+                         struct running *run, char *err, size_t errlen)
+{
+    realtime_config rtc = { .ping_interval_ms = (unsigned)atoi(env_or("CRMD_PING_INTERVAL_MS", "0")),
+                            .ping_timeout_ms = (unsigned)atoi(env_or("CRMD_PING_TIMEOUT_MS", "0")) };
+    http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
+                        .access_log = !o->quiet };
+
+    /* Committed events → the hub → Socket.IO, SSE and webhooks. */
+    if (!(run->hub = event_hub_start(app, err, errlen)) ||
+        !(run->webhooks = webhook_worker_start(app, run->hub, err, errlen)) ||
+        !(run->rt = realtime_start(app, run->hub, &rtc, err, errlen)) ||
+        !(run->sse = sse_start(app, run->hub, (unsigned)atoi(env_or("CRMD_SSE_KEEPALIVE_MS", "0")), err, errlen)))
+        return -1;
+    api_set_realtime(run->rt);
+    api_set_sse(run->sse);
+    cfg.routes = api_route_table(&cfg.nroutes);
+    run->http = http_server_start(&cfg, err, errlen);
+    return run->http ? 0 : -1;
+}
+
+static int serve_until_signal(crm_app *app, const struct options *o, const char *host, unsigned short port,
+                              sigset_t *sigs)
+{
+    struct running run = { 0 };
+    char err[512];
+    int sig;
+
+    if (start_running(app, o, host, port, &run, err, sizeof err) != 0) {
+        fprintf(stderr, "crmd: %s\n", err);
+        stop_running(&run);
+        return 1;
+    }
+    log_info("crmd %s listening on http://%s:%u (database %s, %u threads)", CRMD_VERSION, host,
+             http_server_port(run.http), o->db, o->threads);
+    sigwait(sigs, &sig);
+    log_info("crmd stopping on %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    stop_running(&run);
+    log_info("crmd stopped");
+    return 0;
+}
+
 static int cmd_serve(const struct options *o)
 {
     crm_app app;
-    char host[256], err[512];
+    char host[256];
     unsigned short port;
     sigset_t sigs;
-    int sig;
 
     if (split_listen(o->listen, host, sizeof host, &port) != 0)
         return usage_error("--listen takes HOST:PORT, not '%s'", o->listen);
@@ -259,65 +323,9 @@ static int cmd_serve(const struct options *o)
     if (open_app(&app, o))
         return 1;
     api_init(&app);
-
-    /* Committed events → the hub → Socket.IO. The store's event stream (store.h v3) may not be
-     * there yet: then serve without real-time events rather than not at all. */
-    event_hub *hub = NULL;
-    if (app.st->ops->event_last_seq && app.st->ops->event_list_after && app.st->ops->set_commit_hook) {
-        hub = event_hub_start(&app, err, sizeof err);
-        if (!hub) {
-            fprintf(stderr, "crmd: %s\n", err);
-            app_close(&app);
-            return 1;
-        }
-    } else {
-        log_warn("the store has no event stream: Socket.IO clients will receive no events");
-    }
-    /* Webhook delivery: subscribes to the hub, resumes pending deliveries (inert without store v3). */
-    webhook_worker *wh = webhook_worker_start(&app, hub, err, sizeof err);
-    if (!wh) {
-        fprintf(stderr, "crmd: %s\n", err);
-        event_hub_stop(hub);
-        app_close(&app);
-        return 1;
-    }
-    realtime_config rtc = { .ping_interval_ms = (unsigned)atoi(env_or("CRMD_PING_INTERVAL_MS", "0")),
-                            .ping_timeout_ms = (unsigned)atoi(env_or("CRMD_PING_TIMEOUT_MS", "0")) };
-    realtime *rt = realtime_start(&app, hub, &rtc, err, sizeof err);
-    if (!rt) {
-        fprintf(stderr, "crmd: %s\n", err);
-        webhook_worker_stop(wh);
-        event_hub_stop(hub);
-        app_close(&app);
-        return 1;
-    }
-    api_set_realtime(rt);
-
-    http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
-                        .access_log = !o->quiet };
-    cfg.routes = api_route_table(&cfg.nroutes);
-    http_server *srv = http_server_start(&cfg, err, sizeof err);
-    if (!srv) {
-        fprintf(stderr, "crmd: %s\n", err);
-        realtime_free(rt);
-        webhook_worker_stop(wh);
-        event_hub_stop(hub);
-        app_close(&app);
-        return 1;
-    }
-    log_info("crmd %s listening on http://%s:%u (database %s, %u threads)", CRMD_VERSION, host,
-             http_server_port(srv), o->db, o->threads);
-    sigwait(&sigs, &sig);
-    log_info("crmd stopping on %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    realtime_stop(rt);   /* upgraded connections first: the HTTP server cannot stop under them */
-    http_server_stop(srv);
-    api_set_realtime(NULL);
-    realtime_free(rt);
-    webhook_worker_stop(wh);
-    event_hub_stop(hub);
+    int rc = serve_until_signal(&app, o, host, port, &sigs);
     app_close(&app);
-    log_info("crmd stopped");
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)

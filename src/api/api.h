@@ -14,6 +14,8 @@ crm_app *api_app(void);
 /* The Socket.IO server behind GET /socket.io/ (NULL: that endpoint answers 503). */
 typedef struct realtime realtime;
 void api_set_realtime(realtime *rt);
+typedef struct sse sse;
+void api_set_sse(sse *s);                        /* GET /api/events serves through s; NULL: 503 */
 
 /* Replies. Each takes ownership of the json_t it is given. */
 void api_send_json(http_req *r, int status, json_t *body);

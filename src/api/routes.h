@@ -17,6 +17,7 @@ API_RESOURCE(contact)
 API_RESOURCE(event_log)
 API_RESOURCE(socketio)
 API_RESOURCE(webhook)
+API_RESOURCE(events)
 #undef API_RESOURCE
 
 /* Shared by organizations (adminDetails) and users. */
