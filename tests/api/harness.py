@@ -90,8 +90,9 @@ def _kill_leftovers():
 class Server:
     """One crmd process on a fresh (or given) SQLite database."""
 
-    def __init__(self, workdir=None, db_path=None, secret=JWT_SECRET):
+    def __init__(self, workdir=None, db_path=None, secret=JWT_SECRET, env=None):
         self.own_dir = workdir is None
+        self.env = dict(env or {})      # extra environment of `crmd serve` (e.g. CRMD_WEBHOOK_BACKOFF_MS)
         self.dir = workdir or tempfile.mkdtemp(prefix="crmd-test-")
         self.db_path = db_path or os.path.join(self.dir, "crmd.db")
         self.secret = secret
@@ -118,6 +119,7 @@ class Server:
         env.pop("CRMD_JWT_SECRET", None)
         if self.secret is not None:
             env["CRMD_JWT_SECRET"] = self.secret
+        env.update(self.env)
         self.log_file = open(self.log_path, "ab")
         self.starts += 1
         self.log_file.write(("\n==== start #%d on port %d ====\n" % (self.starts, self.port)).encode())
@@ -200,11 +202,12 @@ SERVER = None           # the current module's server
 _token_cache = {}       # (port-start, email, password) -> token
 
 
-def start_module_server():
-    """For setUpModule: a fresh DB, init, serve. Raises HarnessError with a clear message."""
+def start_module_server(env=None):
+    """For setUpModule: a fresh DB, init, serve (with extra environment `env`). Raises HarnessError
+    with a clear message."""
     global SERVER
     _token_cache.clear()
-    s = Server()
+    s = Server(env=env)
     try:
         s.init()
         s.start()
@@ -677,3 +680,25 @@ class ApiTest(unittest.TestCase):
                 for i, v in enumerate(o):
                     walk(v, "%s[%d]" % (path, i))
         walk(obj, "$")
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for the contact update/delete/list and pipeline-write modules
+
+
+def events_for(token, contact_id, server=None, **q):
+    """The event-log entries of one contact, newest first (GET /api/event-logs?contactId=)."""
+    q = dict(q, contactId=contact_id, limit=q.get("limit", 200))
+    qs = "&".join("%s=%s" % kv for kv in q.items())
+    r = get("/api/event-logs?" + qs, token=token, server=server)
+    if r.status != 200:
+        raise AssertionError("GET /api/event-logs failed: %r" % r)
+    return r.json["data"]["events"]
+
+
+def get_contact(token, contact_id, server=None):
+    """GET /api/contacts/{id} → the contact; AssertionError unless 200."""
+    r = get("/api/contacts/" + contact_id, token=token, server=server)
+    if r.status != 200:
+        raise AssertionError("GET /api/contacts/%s failed: %r" % (contact_id, r))
+    return r.json["data"]["contact"]

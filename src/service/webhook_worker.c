@@ -1,0 +1,757 @@
+/* Webhook delivery: the dispatcher (events → delivery rows, with a durable cursor) and the sender
+ * (due deliveries → signed POSTs through one libcurl multi handle → recorded attempts). */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+#include <sodium.h>
+#include "service/webhook_worker.h"
+#include "service/webhooks.h"
+#include "lib/log.h"
+#include "lib/timefmt.h"
+
+#define META_CURSOR "webhook_seq"
+#define DISPATCH_BATCH 64
+#define SEND_MAX_INFLIGHT 16
+#define POLL_MS 1000               /* the log and the due deliveries are looked at at least this often */
+#define PERSIST_EVERY_MS 5000      /* how stale the kept cursor may be when nothing was dispatched */
+
+/* One POST in flight. */
+struct inflight {
+    CURL *h;
+    objectid id, org_id;
+    struct curl_slist *headers;
+    char *body;
+    char *url;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct webhook_worker {
+    crm_app *app;
+    event_hub *hub;
+    hub_sub *sub;
+    int64_t backoff_ms;
+    int max_attempts;
+    bool inert;                        /* the store cannot keep webhooks: no threads */
+    CURLM *multi;
+
+    pthread_mutex_t lock;              /* guards the flags below */
+    pthread_cond_t dispatch_wake, send_wake;
+    bool dispatch_pending, send_pending, stopping;
+    pthread_t dispatcher, sender;
+    bool dispatcher_running, sender_running;
+
+    /* dispatcher thread only */
+    int64_t cursor;                    /* every event up to here has been looked at */
+    int64_t persisted;                 /* the cursor kept in the database */
+    int64_t persisted_at;
+    bool dispatch_failing;
+
+    /* sender thread only */
+    struct inflight *inflight[SEND_MAX_INFLIGHT];
+    size_t ninflight;
+    int64_t next_poll;                 /* wall-clock ms: look for due deliveries then at the latest */
+    int64_t next_retry;                /* the earliest retry this process scheduled; INT64_MAX: none */
+    bool send_failing;
+};
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static void deadline_after(int64_t ms, struct timespec *ts)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static int64_t env_int(const char *name, int64_t min, int64_t max, int64_t def)
+{
+    const char *s = getenv(name);
+    char *end;
+    if (!s || !*s)
+        return def;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno || v < min || v > max) {
+        log_warn("%s must be a number from %lld to %lld; using %lld", name, (long long)min, (long long)max,
+                 (long long)def);
+        return def;
+    }
+    return v;
+}
+
+/* base · 2^(attempts-1), capped, ±20 % so that many receivers failing together do not retry together. */
+static int64_t backoff_ms(const webhook_worker *w, int attempts)
+{
+    int64_t d = w->backoff_ms;
+    for (int i = 1; i < attempts && d < WEBHOOK_BACKOFF_CAP_MS; i++)
+        d *= 2;
+    if (d > WEBHOOK_BACKOFF_CAP_MS)
+        d = WEBHOOK_BACKOFF_CAP_MS;
+    int64_t j = d / 5;
+    if (j > 0)
+        d += (int64_t)randombytes_uniform((uint32_t)(2 * j + 1)) - j;
+    return d;
+}
+
+static void wake_dispatcher(webhook_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->dispatch_pending = true;
+    pthread_cond_signal(&w->dispatch_wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void wake_sender(webhook_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->send_pending = true;
+    pthread_cond_signal(&w->send_wake);
+    pthread_mutex_unlock(&w->lock);
+    curl_multi_wakeup(w->multi);   /* thread-safe; interrupts curl_multi_poll */
+}
+
+/* Hub thread: must not block, so it only flags the dispatcher. */
+static void on_event(const crm_event *e, void *ctx)
+{
+    (void)e;
+    wake_dispatcher(ctx);
+}
+
+static void on_notify(void *ctx)
+{
+    wake_sender(ctx);
+}
+
+/* ---- dispatcher --------------------------------------------------------------------------- */
+
+static int read_cursor(store_conn *c, arena *a, bool *present, int64_t *cursor)
+{
+    char *text = NULL;
+    int rc = c->ops->meta_get(c, META_CURSOR, a, &text);
+    *present = false;
+    *cursor = 0;
+    if (rc == -CRM_E_NOT_FOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (text && *text) {
+        *present = true;
+        *cursor = strtoll(text, NULL, 10);
+    }
+    return 0;
+}
+
+static int write_cursor(store_conn *c, int64_t seq)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRId64, seq);
+    return c->ops->meta_set(c, META_CURSOR, buf);
+}
+
+/* A webhook hears of the events created at or after its own creation. */
+static bool subscribed_before(const crm_webhook *h, const crm_event *ev)
+{
+    return h->created_at <= ev->created_at;
+}
+
+static int fan_out(store_conn *c, const crm_event *ev, arena *a, size_t *inserted)
+{
+    crm_webhook *subs = NULL;
+    size_t n = 0;
+    int rc = c->ops->webhook_subscribers(c, ev->org_id, ev->name, a, &subs, &n);
+    int64_t now = time_now_ms();
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (!subscribed_before(&subs[i], ev))
+            continue;
+        crm_delivery d = { 0 };
+        objectid_new(d.id);
+        memcpy(d.org_id, ev->org_id, sizeof d.org_id);
+        memcpy(d.webhook_id, subs[i].id, sizeof d.webhook_id);
+        d.event_seq = ev->seq;
+        d.event_name = ev->name;
+        d.payload_json = webhook_payload(d.id, ev->name, ev->seq, ev->org_id, ev->created_at, ev->payload_json, a);
+        d.state = DELIVERY_PENDING;
+        d.next_attempt_at = d.created_at = d.updated_at = now;
+        if ((rc = c->ops->delivery_insert(c, &d)) == 0)
+            (*inserted)++;
+    }
+    return rc;
+}
+
+struct dispatch_result {
+    int64_t cursor;      /* the cursor after the unit */
+    size_t inserted;
+};
+
+/* One unit: the deliveries of the next batch of events and the cursor past them commit together.
+ * It starts from the cursor in the database, so a second process on the same database cannot
+ * dispatch an event twice either. */
+static int dispatch_unit(store_conn *c, void *arg)
+{
+    struct dispatch_result *res = arg;
+    arena *a = arena_new();
+    crm_event *ev = NULL;
+    size_t n = 0, inserted = 0;
+    bool present;
+    int64_t cursor;
+    int rc = read_cursor(c, a, &present, &cursor);
+    if (rc == 0)
+        rc = c->ops->event_list_after(c, NULL, cursor, DISPATCH_BATCH, a, &ev, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = fan_out(c, &ev[i], a, &inserted);
+    if (rc == 0 && n > 0)
+        rc = write_cursor(c, ev[n - 1].seq);
+    if (rc == 0) {
+        res->cursor = n > 0 ? ev[n - 1].seq : cursor;
+        res->inserted = inserted;
+    }
+    arena_destroy(a);
+    return rc;
+}
+
+/* Keeps a cursor that only skipped events nobody subscribed to; never moves it back. */
+static int persist_unit(store_conn *c, void *arg)
+{
+    int64_t *want = arg;
+    arena *a = arena_new();
+    bool present;
+    int64_t cursor;
+    int rc = read_cursor(c, a, &present, &cursor);
+    if (rc == 0 && (!present || cursor < *want))
+        rc = write_cursor(c, *want);
+    else if (rc == 0)
+        *want = cursor;
+    arena_destroy(a);
+    return rc;
+}
+
+/* First start on this database: begin after the newest event (older events predate every webhook). */
+static int init_unit(store_conn *c, void *arg)
+{
+    int64_t *out = arg;
+    arena *a = arena_new();
+    bool present;
+    int rc = read_cursor(c, a, &present, out);
+    if (rc == 0 && !present) {
+        rc = c->ops->event_last_seq(c, out);
+        if (rc == 0)
+            rc = write_cursor(c, *out);
+    }
+    arena_destroy(a);
+    return rc;
+}
+
+static void dispatch_trouble(webhook_worker *w, const char *what)
+{
+    if (!w->dispatch_failing)
+        log_error("webhooks: %s; retrying every second", what);
+    w->dispatch_failing = true;
+}
+
+/* Whether any event of ev[0..n) has a subscriber; reads on this thread's connection. */
+static int any_subscriber(store_conn *c, const crm_event *ev, size_t n, arena *a, bool *any)
+{
+    *any = false;
+    for (size_t i = 0; i < n && !*any; i++) {
+        crm_webhook *subs = NULL;
+        size_t ns = 0;
+        int rc = c->ops->webhook_subscribers(c, ev[i].org_id, ev[i].name, a, &subs, &ns);
+        if (rc)
+            return rc;
+        for (size_t k = 0; k < ns && !*any; k++)
+            *any = subscribed_before(&subs[k], &ev[i]);
+    }
+    return 0;
+}
+
+/* Looks at every event after the cursor. Events nobody subscribed to only move the cursor in
+ * memory (kept every few seconds), so that a busy installation without webhooks does not pay a
+ * write per commit; a batch that has subscribers goes through dispatch_unit. */
+static void dispatch_round(webhook_worker *w)
+{
+    for (;;) {
+        store_conn *c = w->app->st->ops->reader(w->app->st);
+        if (!c) {
+            dispatch_trouble(w, "no read connection");
+            return;
+        }
+        arena *a = arena_new();
+        crm_event *ev = NULL;
+        size_t n = 0;
+        bool need = false;
+        int rc = c->ops->event_list_after(c, NULL, w->cursor, DISPATCH_BATCH, a, &ev, &n);
+        if (rc == 0)
+            rc = any_subscriber(c, ev, n, a, &need);
+        int64_t last = n > 0 ? ev[n - 1].seq : w->cursor;
+        arena_destroy(a);
+        if (rc) {
+            dispatch_trouble(w, "cannot read the event log");
+            return;
+        }
+        if (n == 0)
+            break;
+        if (!need) {
+            w->cursor = last;
+            if (n < DISPATCH_BATCH)
+                break;
+            continue;
+        }
+        struct dispatch_result res = { 0 };
+        if (w->app->st->ops->write(w->app->st, dispatch_unit, &res) != 0) {
+            dispatch_trouble(w, "cannot store deliveries");
+            return;
+        }
+        w->persisted = res.cursor;
+        w->persisted_at = time_now_ms();
+        if (w->cursor < res.cursor)
+            w->cursor = res.cursor;
+        if (res.inserted > 0)
+            wake_sender(w);
+    }
+    w->dispatch_failing = false;
+}
+
+static void persist_cursor(webhook_worker *w, bool force)
+{
+    if (w->cursor <= w->persisted || (!force && time_now_ms() - w->persisted_at < PERSIST_EVERY_MS))
+        return;
+    int64_t want = w->cursor;
+    if (w->app->st->ops->write(w->app->st, persist_unit, &want) == 0) {
+        w->persisted = want;
+        w->persisted_at = time_now_ms();
+    }
+}
+
+static void *dispatch_main(void *arg)
+{
+    webhook_worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stopping) {
+        if (!w->dispatch_pending) {
+            struct timespec ts;
+            deadline_after(POLL_MS, &ts);
+            pthread_cond_timedwait(&w->dispatch_wake, &w->lock, &ts);
+            if (w->stopping)
+                break;
+        }
+        w->dispatch_pending = false;
+        pthread_mutex_unlock(&w->lock);
+        dispatch_round(w);
+        persist_cursor(w, false);
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    persist_cursor(w, true);
+    return NULL;
+}
+
+/* ---- sender ------------------------------------------------------------------------------- */
+
+static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+    (void)ptr;
+    (void)ctx;
+    return size * nmemb;
+}
+
+/* hex HMAC-SHA256 of "<t>.<body>" keyed with the secret's bytes. */
+static void sign(const char *secret, long long t, const char *body, char hex[crypto_auth_hmacsha256_BYTES * 2 + 1])
+{
+    crypto_auth_hmacsha256_state st;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char ts[32];
+    int n = snprintf(ts, sizeof ts, "%lld.", t);
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, (unsigned long long)n);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(hex, crypto_auth_hmacsha256_BYTES * 2 + 1, mac, sizeof mac);
+    sodium_memzero(&st, sizeof st);
+}
+
+static struct curl_slist *add_header(struct curl_slist *l, const char *fmt, const char *a, const char *b)
+{
+    char line[256];
+    snprintf(line, sizeof line, fmt, a, b);
+    struct curl_slist *n = curl_slist_append(l, line);
+    if (!n)
+        abort();
+    return n;
+}
+
+static void inflight_free(struct inflight *f)
+{
+    if (!f)
+        return;
+    if (f->h)
+        curl_easy_cleanup(f->h);
+    curl_slist_free_all(f->headers);
+    free(f->body);
+    free(f->url);
+    free(f);
+}
+
+static bool in_flight(const webhook_worker *w, const char *id)
+{
+    for (size_t i = 0; i < w->ninflight; i++)
+        if (strcmp(w->inflight[i]->id, id) == 0)
+            return true;
+    return false;
+}
+
+static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, arena *a)
+{
+    crm_webhook hook;
+    /* A webhook deleted since takes its deliveries with it: nothing to send. */
+    if (c->ops->webhook_get(c, d->org_id, d->webhook_id, a, &hook) != 0 || !d->payload_json)
+        return;
+    struct inflight *f = calloc(1, sizeof *f);
+    if (!f)
+        abort();
+    memcpy(f->id, d->id, sizeof f->id);
+    memcpy(f->org_id, d->org_id, sizeof f->org_id);
+    f->body = strdup(d->payload_json);
+    f->url = strdup(hook.url);
+    f->h = curl_easy_init();
+    if (!f->body || !f->url || !f->h)
+        abort();
+
+    long long t = (long long)(time_now_ms() / 1000);
+    char hex[crypto_auth_hmacsha256_BYTES * 2 + 1], tbuf[32];
+    sign(hook.secret, t, f->body, hex);
+    snprintf(tbuf, sizeof tbuf, "%lld", t);
+    f->headers = add_header(NULL, "Content-Type: application/json%s%s", "", "");
+    f->headers = add_header(f->headers, "X-Crmd-Event: %s%s", d->event_name ? d->event_name : "", "");
+    f->headers = add_header(f->headers, "X-Crmd-Delivery: %s%s", d->id, "");
+    f->headers = add_header(f->headers, "X-Crmd-Signature: t=%s,v1=%s", tbuf, hex);
+    f->headers = add_header(f->headers, "Expect:%s%s", "", "");   /* no 100-continue round trip */
+
+    CURL *h = f->h;
+    curl_easy_setopt(h, CURLOPT_URL, f->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "crmd");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WEBHOOK_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TOTAL_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, f->errbuf);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, f);
+    if (curl_multi_add_handle(w->multi, h) != CURLM_OK) {
+        inflight_free(f);
+        return;
+    }
+    w->inflight[w->ninflight++] = f;
+}
+
+static void send_trouble(webhook_worker *w, const char *what)
+{
+    if (!w->send_failing)
+        log_error("webhooks: %s; retrying every second", what);
+    w->send_failing = true;
+}
+
+static void fetch_due(webhook_worker *w)
+{
+    int64_t now = time_now_ms();
+    w->next_poll = now + POLL_MS;
+    if (w->next_retry <= now)
+        w->next_retry = INT64_MAX;   /* this look covers it */
+    else if (w->next_retry < w->next_poll)
+        w->next_poll = w->next_retry;
+    if (w->ninflight >= SEND_MAX_INFLIGHT)
+        return;
+    store_conn *c = w->app->st->ops->reader(w->app->st);
+    if (!c) {
+        send_trouble(w, "no read connection");
+        return;
+    }
+    arena *a = arena_new();
+    crm_delivery *d = NULL;
+    size_t n = 0;
+    if (c->ops->delivery_due(c, now, (int64_t)(SEND_MAX_INFLIGHT + w->ninflight), a, &d, &n) == 0) {
+        w->send_failing = false;
+        for (size_t i = 0; i < n && w->ninflight < SEND_MAX_INFLIGHT; i++)
+            if (!in_flight(w, d[i].id))
+                start_send(w, c, &d[i], a);
+    } else {
+        send_trouble(w, "cannot read the due deliveries");
+    }
+    arena_destroy(a);
+}
+
+struct record_work {
+    const webhook_worker *w;
+    const struct inflight *f;
+    CURLcode result;
+    long status;
+    /* out */
+    crm_delivery_state state;
+    int attempts;
+    int64_t next_attempt_at;
+    bool recorded;
+};
+
+/* On the writer: the delivery may have gone with its webhook while the POST was in flight. */
+static int record_unit(store_conn *c, void *arg)
+{
+    struct record_work *rw = arg;
+    arena *a = arena_new();
+    crm_delivery d;
+    int rc = c->ops->delivery_get(c, rw->f->org_id, rw->f->id, a, &d);
+    rw->recorded = false;
+    if (rc == -CRM_E_NOT_FOUND) {
+        rc = 0;
+        goto done;
+    }
+    if (rc || d.state != DELIVERY_PENDING)
+        goto done;
+    int64_t now = time_now_ms();
+    bool ok = rw->result == CURLE_OK && rw->status >= 200 && rw->status <= 299;
+    d.attempts++;
+    d.last_status = (int)rw->status;
+    if (ok)
+        d.last_error = NULL;
+    else if (rw->result != CURLE_OK)
+        d.last_error = arena_strdup(a, rw->f->errbuf[0] ? rw->f->errbuf : curl_easy_strerror(rw->result));
+    else
+        d.last_error = arena_printf(a, "HTTP %ld", rw->status);
+    if (ok)
+        d.state = DELIVERY_SUCCEEDED;
+    else if (d.attempts >= rw->w->max_attempts)
+        d.state = DELIVERY_FAILED;
+    else
+        d.next_attempt_at = now + backoff_ms(rw->w, d.attempts);
+    d.updated_at = now;
+    if ((rc = c->ops->delivery_update(c, &d)) == 0) {
+        rw->recorded = true;
+        rw->state = d.state;
+        rw->attempts = d.attempts;
+        rw->next_attempt_at = d.next_attempt_at;
+    }
+done:
+    arena_destroy(a);
+    return rc;
+}
+
+static void record(webhook_worker *w, struct inflight *f, CURLcode result, long status)
+{
+    struct record_work rw = { .w = w, .f = f, .result = result, .status = status };
+    if (w->app->st->ops->write(w->app->st, record_unit, &rw) != 0) {
+        /* Still pending and due: it is sent again on the next look. */
+        log_error("webhooks: cannot record the attempt of delivery %s", f->id);
+        return;
+    }
+    if (!rw.recorded)
+        return;
+    if (rw.state == DELIVERY_SUCCEEDED) {
+        log_info("webhook delivery %s: HTTP %ld (attempt %d), succeeded", f->id, status, rw.attempts);
+    } else if (rw.state == DELIVERY_FAILED) {
+        log_warn("webhook delivery %s to %s failed for good after %d attempts: %s", f->id, f->url, rw.attempts,
+                 result != CURLE_OK ? (f->errbuf[0] ? f->errbuf : curl_easy_strerror(result)) : "non-2xx reply");
+    } else {
+        log_info("webhook delivery %s: %s%ld (attempt %d), retry in %" PRId64 " ms", f->id,
+                 result != CURLE_OK ? "no reply, status " : "HTTP ", status, rw.attempts,
+                 rw.next_attempt_at - time_now_ms());
+        if (rw.next_attempt_at < w->next_retry)
+            w->next_retry = rw.next_attempt_at;
+        if (rw.next_attempt_at < w->next_poll)
+            w->next_poll = rw.next_attempt_at;
+    }
+}
+
+/* Records every finished POST; returns how many finished. */
+static size_t collect(webhook_worker *w)
+{
+    CURLMsg *m;
+    int left;
+    size_t done = 0;
+    while ((m = curl_multi_info_read(w->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURL *h = m->easy_handle;
+        CURLcode result = m->data.result;   /* m is invalid once the handle is removed */
+        struct inflight *f = NULL;
+        long status = 0;
+        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&f);
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_multi_remove_handle(w->multi, h);
+        for (size_t i = 0; i < w->ninflight; i++)
+            if (w->inflight[i] == f) {
+                w->inflight[i] = w->inflight[--w->ninflight];
+                break;
+            }
+        record(w, f, result, status);
+        inflight_free(f);
+        done++;
+    }
+    return done;
+}
+
+static void *send_main(void *arg)
+{
+    webhook_worker *w = arg;
+    w->next_poll = 0;   /* on start: resume whatever is pending */
+    w->next_retry = INT64_MAX;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        if (w->stopping) {
+            pthread_mutex_unlock(&w->lock);
+            break;
+        }
+        int64_t now = time_now_ms();
+        bool fetch = w->send_pending || now >= w->next_poll;
+        w->send_pending = false;
+        if (!fetch && w->ninflight == 0) {
+            struct timespec ts;
+            deadline_after(w->next_poll - now, &ts);
+            pthread_cond_timedwait(&w->send_wake, &w->lock, &ts);
+            pthread_mutex_unlock(&w->lock);
+            continue;
+        }
+        pthread_mutex_unlock(&w->lock);
+
+        if (fetch)
+            fetch_due(w);
+        if (w->ninflight == 0)
+            continue;
+        int running = 0;
+        curl_multi_perform(w->multi, &running);
+        if (collect(w) > 0) {
+            w->next_poll = 0;   /* a slot is free: look for more at once */
+            continue;
+        }
+        int64_t wait = w->next_poll - time_now_ms();
+        if (wait < 10)
+            wait = 10;
+        if (wait > POLL_MS)
+            wait = POLL_MS;
+        curl_multi_poll(w->multi, NULL, 0, (int)wait, NULL);
+    }
+    /* Abandoned POSTs stay pending in the database and are sent after the next start. */
+    while (w->ninflight > 0) {
+        struct inflight *f = w->inflight[--w->ninflight];
+        curl_multi_remove_handle(w->multi, f->h);
+        inflight_free(f);
+    }
+    return NULL;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static bool curl_ready;
+
+static void curl_init_once(void)
+{
+    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+webhook_worker *webhook_worker_start(crm_app *app, event_hub *hub, char *err, size_t errlen)
+{
+    if (!webhook_store_ready(app)) {
+        /* A store without the webhook operations: serve the rest, deliver nothing. */
+        log_warn("the store has no webhook operations: webhooks are disabled");
+        webhook_worker *w = calloc(1, sizeof *w);
+        if (!w)
+            abort();
+        w->inert = true;
+        return w;
+    }
+    pthread_once(&curl_once, curl_init_once);
+    if (!curl_ready) {
+        snprintf(err, errlen, "cannot initialise libcurl for webhooks");
+        return NULL;
+    }
+    webhook_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    w->app = app;
+    w->hub = hub;
+    w->backoff_ms = env_int("CRMD_WEBHOOK_BACKOFF_MS", 1, WEBHOOK_BACKOFF_CAP_MS, WEBHOOK_DEFAULT_BACKOFF_MS);
+    w->max_attempts = (int)env_int("CRMD_WEBHOOK_MAX_ATTEMPTS", 1, 100, WEBHOOK_DEFAULT_MAX_ATTEMPTS);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->dispatch_wake, &ca);
+    pthread_cond_init(&w->send_wake, &ca);
+    pthread_condattr_destroy(&ca);
+    w->dispatch_pending = true;   /* on start: dispatch whatever came after the cursor */
+
+    if (!(w->multi = curl_multi_init())) {
+        snprintf(err, errlen, "cannot initialise libcurl for webhooks");
+        goto fail;
+    }
+    if (app->st->ops->write(app->st, init_unit, &w->cursor) != 0) {
+        snprintf(err, errlen, "cannot read or store the webhook cursor in the database");
+        goto fail;
+    }
+    w->persisted = w->cursor;
+    w->persisted_at = time_now_ms();
+    if (pthread_create(&w->dispatcher, NULL, dispatch_main, w) != 0) {
+        snprintf(err, errlen, "cannot start the webhook dispatcher thread");
+        goto fail;
+    }
+    w->dispatcher_running = true;
+    if (pthread_create(&w->sender, NULL, send_main, w) != 0) {
+        snprintf(err, errlen, "cannot start the webhook sender thread");
+        goto fail;
+    }
+    w->sender_running = true;
+    if (hub)
+        w->sub = event_hub_subscribe(hub, on_event, w);
+    webhook_set_notify(on_notify, w);
+    return w;
+fail:
+    webhook_worker_stop(w);
+    return NULL;
+}
+
+void webhook_worker_stop(webhook_worker *w)
+{
+    if (!w)
+        return;
+    if (w->inert) {
+        free(w);
+        return;
+    }
+    webhook_set_notify(NULL, NULL);
+    if (w->sub)
+        event_hub_unsubscribe(w->hub, w->sub);
+    w->sub = NULL;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = true;
+    pthread_cond_broadcast(&w->dispatch_wake);
+    pthread_cond_broadcast(&w->send_wake);
+    pthread_mutex_unlock(&w->lock);
+    if (w->multi)
+        curl_multi_wakeup(w->multi);
+    if (w->dispatcher_running)
+        pthread_join(w->dispatcher, NULL);
+    if (w->sender_running)
+        pthread_join(w->sender, NULL);
+    if (w->multi)
+        curl_multi_cleanup(w->multi);
+    pthread_cond_destroy(&w->send_wake);
+    pthread_cond_destroy(&w->dispatch_wake);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
