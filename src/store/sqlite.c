@@ -168,6 +168,29 @@ fail:
     return NULL;
 }
 
+int store_sqlite_list_plan(store *st, const contact_query *q, int count, char *out, size_t outlen)
+{
+    if (!st || st->ops != &sqlite_ops || !q || !out || !outlen)
+        return -CRM_E_UNAVAILABLE;
+    store_conn *c = sqlite_reader(st);
+    return c ? sq_contact_list_plan(sq_of(c), q, count != 0, out, outlen) : -CRM_E_UNAVAILABLE;
+}
+
+struct migrate_to { int version; };
+
+static int migrate_to_unit(store_conn *c, void *arg)
+{
+    return sq_schema_migrate_to(sq_of(c), ((struct migrate_to *)arg)->version);
+}
+
+int store_sqlite_migrate_to(store *st, int version)
+{
+    struct migrate_to m = {version};
+    if (!st || st->ops != &sqlite_ops)
+        return -CRM_E_UNAVAILABLE;
+    return sq_writer_run_alone(((sq_store *)st)->writer, migrate_to_unit, &m);
+}
+
 /* store_sqlite_pragma: the whitelisted pragmas and the unit that reads one. */
 static const struct { const char *name; sq_stmt_id id; } pragmas[] = {
     {"journal_mode", SQ_PRAGMA_JOURNAL_MODE}, {"synchronous", SQ_PRAGMA_SYNCHRONOUS},
@@ -209,6 +232,11 @@ int store_sqlite_pragma(store *st, int on_writer, const char *pragma, char *out,
     return c ? pragma_unit(c, &p) : -CRM_E_UNAVAILABLE;
 }
 
+static void sqlite_set_commit_hook(store *st, void (*fn)(void *ctx), void *ctx)
+{
+    sq_writer_set_commit_hook(((sq_store *)st)->writer, fn, ctx);
+}
+
 static const store_ops sqlite_ops = {
     .version = STORE_OPS_VERSION,
     .close = sqlite_close,
@@ -243,4 +271,28 @@ static const store_ops sqlite_ops = {
     .event_log_insert = sq_event_log_insert,
     .event_log_list = sq_event_log_list,
     .event_append = sq_event_append,
+    .contact_list = sq_contact_list,
+    .pipeline_list = sq_pipeline_list,
+    .pipeline_clear_default = sq_pipeline_clear_default,
+    .idempotency_get = sq_idempotency_get,
+    .idempotency_put = sq_idempotency_put,
+    /* version 3 */
+    .event_list_after = sq_event_list_after,
+    .event_last_seq = sq_event_last_seq,
+    .set_commit_hook = sqlite_set_commit_hook,
+    .contact_update = sq_contact_update,
+    .contact_delete = sq_contact_delete,
+    .contact_ids_in = sq_contact_ids_in,
+    .pipeline_update = sq_pipeline_update,
+    .pipeline_delete = sq_pipeline_delete,
+    .webhook_insert = sq_webhook_insert,
+    .webhook_list = sq_webhook_list,
+    .webhook_get = sq_webhook_get,
+    .webhook_delete = sq_webhook_delete,
+    .webhook_subscribers = sq_webhook_subscribers,
+    .delivery_insert = sq_delivery_insert,
+    .delivery_update = sq_delivery_update,
+    .delivery_get = sq_delivery_get,
+    .delivery_list = sq_delivery_list,
+    .delivery_due = sq_delivery_due,
 };

@@ -17,4 +17,13 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen);
  * Returns 0, or -CRM_E_UNAVAILABLE (also for a pragma not in that list). */
 int store_sqlite_pragma(store *s, int on_writer, const char *pragma, char *out, size_t outlen);
 
+/* Test and diagnostics hook: the EXPLAIN QUERY PLAN of the statement that contact_list runs
+ * for q (its page, or its count when count is non-zero) on this thread's reader, one detail per
+ * line into out. Returns 0, or -CRM_E_UNAVAILABLE. */
+int store_sqlite_list_plan(store *s, const contact_query *q, int count, char *out, size_t outlen);
+
+/* Test hook: applies the schema migrations up to `version` only (an older schema to upgrade).
+ * Returns 0, or -CRM_E_UNAVAILABLE. */
+int store_sqlite_migrate_to(store *s, int version);
+
 #endif

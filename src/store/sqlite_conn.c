@@ -21,16 +21,23 @@ const char *sq_stmt_name(sq_stmt_id id)
     return (unsigned)id < SQ__COUNT ? catalogue[id].name : "?";
 }
 
+/* Reads map the database file rather than copy its pages into each connection's small page
+ * cache: a list or a search touches thousands of pages, and every reader thread shares one
+ * copy of them in the OS page cache. Writes still go through the WAL. */
+#define SQ_MMAP_PRAGMA "PRAGMA mmap_size = 1073741824"
+
 /* Pragmas every connection runs at open, before anything else touches the file. */
 static const char *const writer_pragmas[] = {
     "PRAGMA journal_mode = WAL",   /* checked separately: it answers the mode it got */
     "PRAGMA synchronous = FULL",   /* a committed unit is on disk: a 201 means the contact is */
     "PRAGMA foreign_keys = ON",
+    SQ_MMAP_PRAGMA,
 };
 static const char *const reader_pragmas[] = {
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA query_only = ON",      /* writes go through the writer thread, never a reader */
+    SQ_MMAP_PRAGMA,
 };
 
 static void open_error(sqlite3 *db, const char *path, char *err, size_t errlen)
@@ -99,6 +106,8 @@ void sq_conn_close(sq_conn *c)
         return;
     for (int i = 0; i < SQ__COUNT; i++)
         sqlite3_finalize(c->stmt[i]);
+    for (unsigned i = 0; i < c->nvariants; i++)
+        sqlite3_finalize(c->variants[i].st);
     if (sqlite3_close(c->db) != SQLITE_OK)
         log_error("store: closing a database connection: %s", sqlite3_errmsg(c->db));
     free(c);
@@ -115,6 +124,35 @@ sqlite3_stmt *sq_stmt(sq_conn *c, sq_stmt_id id)
         c->stmt[id] = NULL;
     }
     return c->stmt[id];
+}
+
+/* The variants in use are few (the combinations of criteria callers actually send), so a full
+ * cache is rare and simply reuses its slots in turn. */
+sqlite3_stmt *sq_variant_stmt(sq_conn *c, uint32_t key, const char *name, sq_build_fn build)
+{
+    char sql[8192];
+    sqlite3_stmt *st = NULL;
+    for (unsigned i = 0; i < c->nvariants; i++)
+        if (c->variants[i].key == key)
+            return c->variants[i].st;
+    sql[0] = '\0';
+    build(key, sql, sizeof sql);
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_error("store: cannot prepare statement %s (variant %#x): %s", name, (unsigned)key,
+                  sqlite3_errmsg(c->db));
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    unsigned slot;
+    if (c->nvariants < SQ_VARIANTS) {
+        slot = c->nvariants++;
+    } else {
+        slot = c->evict;
+        c->evict = (c->evict + 1) % SQ_VARIANTS;
+        sqlite3_finalize(c->variants[slot].st);
+    }
+    c->variants[slot] = (sq_variant){.key = key, .st = st};
+    return st;
 }
 
 void sq_done(sqlite3_stmt *st)

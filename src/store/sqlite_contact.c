@@ -1,5 +1,6 @@
 /* SQLite store: contacts with their phones, emails and assignees. The phone rows' primary key
- * (organization_id, e164) is what makes a number belong to at most one contact of an org. */
+ * (organization_id, e164) is what makes a number belong to at most one contact of an org.
+ * Listing and search are in sqlite_contact_list.c. */
 #include <string.h>
 
 #include "lib/errors.h"
@@ -52,7 +53,16 @@ int sq_contact_insert(store_conn *sc, const crm_contact *ct)
     sq_done(st);
     if (rc < 0)
         return rc;
+    if ((rc = sq_contact_insert_children(c, ct)))
+        return rc;
+    return sq_contact_index_sync(c, ct->org_id, ct->id);
+}
 
+/* Also used by contact_update (sqlite_contact_write.c) after it deleted the old rows. */
+int sq_contact_insert_children(sq_conn *c, const crm_contact *ct)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
     if ((rc = insert_phones(c, ct, ct->phones, ct->nphones, false)) ||
         (rc = insert_phones(c, ct, ct->secondary, ct->nsecondary, true)))
         return rc;
@@ -147,6 +157,33 @@ static int load_assignees(sq_conn *c, arena *a, crm_contact *ct)
     return rc < 0 ? rc : 0;
 }
 
+void sq_contact_read(sqlite3_stmt *st, arena *a, crm_contact *out)
+{
+    memset(out, 0, sizeof *out);
+    sq_col_id(st, 0, out->id);
+    sq_col_id(st, 1, out->org_id);
+    sq_col_id(st, 2, out->user_id);
+    sq_col_id(st, 3, out->created_by);
+    out->first_name = sq_col_str(a, st, 4);
+    out->last_name = sq_col_str(a, st, 5);
+    out->status = sq_col_str(a, st, 6);
+    out->process = sq_col_str(a, st, 7);
+    out->source = sq_col_str(a, st, 8);
+    sq_col_id(st, 9, out->pipeline_id);
+    sq_col_id(st, 10, out->stage_id);
+    out->created_at = sqlite3_column_int64(st, 11);
+    out->updated_at = sqlite3_column_int64(st, 12);
+    out->version = sqlite3_column_int64(st, 13);
+}
+
+int sq_contact_load_lists(sq_conn *c, arena *a, crm_contact *ct)
+{
+    int rc;
+    if (!(rc = load_phones(c, a, ct)) && !(rc = load_emails(c, a, ct)))
+        rc = load_assignees(c, a, ct);
+    return rc;
+}
+
 static int get_contact(sq_conn *c, const char *org_id, const char *contact_id, arena *a,
                        crm_contact *out)
 {
@@ -157,29 +194,13 @@ static int get_contact(sq_conn *c, const char *org_id, const char *contact_id, a
     sq_bind_text(st, 2, contact_id);
     int rc = sq_step(c, SQ_CONTACT_GET);
     if (rc == 1) {
-        memset(out, 0, sizeof *out);
-        sq_col_id(st, 0, out->id);
-        sq_col_id(st, 1, out->org_id);
-        sq_col_id(st, 2, out->user_id);
-        sq_col_id(st, 3, out->created_by);
-        out->first_name = sq_col_str(a, st, 4);
-        out->last_name = sq_col_str(a, st, 5);
-        out->status = sq_col_str(a, st, 6);
-        out->process = sq_col_str(a, st, 7);
-        out->source = sq_col_str(a, st, 8);
-        sq_col_id(st, 9, out->pipeline_id);
-        sq_col_id(st, 10, out->stage_id);
-        out->created_at = sqlite3_column_int64(st, 11);
-        out->updated_at = sqlite3_column_int64(st, 12);
-        out->version = sqlite3_column_int64(st, 13);
+        sq_contact_read(st, a, out);
         rc = 0;
     } else if (rc == 0) {
         rc = -CRM_E_NOT_FOUND;
     }
     sq_done(st);
-    if (rc == 0 && !(rc = load_phones(c, a, out)) && !(rc = load_emails(c, a, out)))
-        rc = load_assignees(c, a, out);
-    return rc;
+    return rc ? rc : sq_contact_load_lists(c, a, out);
 }
 
 int sq_contact_get(store_conn *sc, const char *org_id, const char *contact_id, arena *a,

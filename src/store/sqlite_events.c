@@ -124,5 +124,6 @@ int sq_event_append(store_conn *sc, const char *org_id, const char *name, const 
         return rc;
     if (seq)
         *seq = sqlite3_last_insert_rowid(c->db);
+    c->appended = true;   /* the writer calls the commit hook after this group commits */
     return 0;
 }

@@ -13,6 +13,12 @@
 
 #define SQ_BUSY_TIMEOUT_MS 5000
 #define SQ_GROUP_MAX 64          /* units of work per group commit */
+#define SQ_VARIANTS 48           /* run-time assembled statements cached per connection */
+
+typedef struct sq_variant {
+    uint32_t key;
+    sqlite3_stmt *st;
+} sq_variant;
 
 typedef struct sq_conn {
     store_conn base;             /* first: a sq_conn is a store_conn */
@@ -21,6 +27,9 @@ typedef struct sq_conn {
     void *owner;                 /* the store that keeps this connection (readers) */
     struct sq_conn *next;        /* in the store's list of readers */
     sqlite3_stmt *stmt[SQ__COUNT];   /* prepared lazily, kept for the connection's life */
+    sq_variant variants[SQ_VARIANTS];
+    unsigned nvariants, evict;   /* slots in use; the slot to reuse next once all are */
+    bool appended;               /* writer: an event was appended since the writer last cleared it */
 } sq_conn;
 
 static inline sq_conn *sq_of(store_conn *c) { return (sq_conn *)c; }
@@ -38,6 +47,12 @@ void sq_done(sqlite3_stmt *st);               /* reset and clear bindings for th
  * or a pipeline name gives PHONE_TAKEN / EMAIL_TAKEN / NAME_TAKEN; anything else is logged with
  * `what` and gives UNAVAILABLE. */
 int sq_fail(sq_conn *c, const char *what);
+/* A statement assembled at run time from the fixed fragments of sqlite_sql.h (bound parameters
+ * only), cached by key: the key must determine the text, which build writes into buf (len
+ * bytes) on a miss. Valid until the next sq_variant call on the connection; NULL (logged with
+ * name) if it cannot be prepared. The caller calls sq_done. */
+typedef void (*sq_build_fn)(uint32_t key, char *buf, size_t len);
+sqlite3_stmt *sq_variant_stmt(sq_conn *c, uint32_t key, const char *name, sq_build_fn build);
 int sq_exec(sq_conn *c, sq_stmt_id id);       /* runs a statement without parameters or rows */
 /* Steps the cached statement id (bound by the caller): 1 for a row, 0 when done, or the
  * sq_fail code. The caller still calls sq_done. */
@@ -60,6 +75,7 @@ void *sq_grow(arena *a, void *arr, size_t *cap, size_t n, size_t elem);
 int sq_schema_latest(void);
 int sq_schema_version(sq_conn *c, int *version);
 int sq_schema_migrate(sq_conn *c);            /* one transaction per step; idempotent */
+int sq_schema_migrate_to(sq_conn *c, int target);   /* only up to version target */
 
 /* sqlite_writer.c — the writer thread that owns the writer connection. */
 typedef struct sq_writer sq_writer;
@@ -70,9 +86,14 @@ int sq_writer_run(sq_writer *w, store_work_fn fn, void *arg);
 /* Runs fn alone on the writer connection outside any transaction (fn manages its own). */
 int sq_writer_run_alone(sq_writer *w, store_work_fn fn, void *arg);
 void sq_writer_stop(sq_writer *w);            /* drains the queue, joins, closes the connection */
+/* The function the writer thread calls after each COMMIT of a group in which a unit appended
+ * events (sq_event_append sets conn->appended). Safe from any thread; once it returns, the old
+ * function is no longer running nor will be called. fn must not write to the store. */
+void sq_writer_set_commit_hook(sq_writer *w, void (*fn)(void *ctx), void *ctx);
 
 /* The record operations (sqlite_org.c, sqlite_user.c, sqlite_pipeline.c, sqlite_contact.c,
- * sqlite_events.c); see store.h for their contracts. */
+ * sqlite_contact_list.c, sqlite_events.c, sqlite_idempotency.c); see store.h for their
+ * contracts. */
 int sq_meta_get(store_conn *c, const char *key, arena *a, char **value);
 int sq_meta_set(store_conn *c, const char *key, const char *value);
 int sq_org_insert(store_conn *c, const crm_org *o);
@@ -97,14 +118,69 @@ int sq_pipeline_get(store_conn *c, const char *org_id, const char *pipeline_id, 
 int sq_pipeline_get_default(store_conn *c, const char *org_id, const char *type, arena *a, crm_pipeline *out);
 int sq_pipeline_get_by_stage(store_conn *c, const char *org_id, const char *stage_id, arena *a, crm_pipeline *out);
 
+int sq_pipeline_list(store_conn *c, const char *org_id, const char *type, arena *a,
+                     crm_pipeline **out, size_t *n);
+int sq_pipeline_clear_default(store_conn *c, const char *org_id, const char *type);
+
 int sq_contact_insert(store_conn *c, const crm_contact *ct);
 int sq_contact_get(store_conn *c, const char *org_id, const char *contact_id, arena *a, crm_contact *out);
 int sq_phone_owner(store_conn *c, const char *org_id, const char *e164, objectid owner);
+int sq_contact_list(store_conn *c, const char *org_id, const contact_query *q, arena *a,
+                    crm_contact **out, size_t *n, int64_t *total);
+
+int sq_contact_list_plan(sq_conn *c, const contact_query *q, bool count, char *out, size_t outlen);
+
+/* Shared by sqlite_contact.c and sqlite_contact_list.c: a row of SQ_CONTACT_COLS into out
+ * (lists empty), and the phones, emails and assignees of ct (whose org_id and id are set). */
+void sq_contact_read(sqlite3_stmt *st, arena *a, crm_contact *out);
+int sq_contact_load_lists(sq_conn *c, arena *a, crm_contact *ct);
+
+/* The derived indexes of a contact: its search document (contact_search, through its row in
+ * contact_search_rows) and who owns, created or is assigned it (contact_access). Every write that
+ * creates a contact or changes its names, emails, phones, owner or assignees calls
+ * sq_contact_index_sync once, after its rows are written, in the same unit of work: it rebuilds
+ * them from the rows (NOT_FOUND if there is no such contact). Deleting a contact needs nothing:
+ * a trigger drops them. */
+int sq_contact_index_sync(sq_conn *c, const char *org_id, const char *contact_id);
+
+int sq_idempotency_get(store_conn *c, const char *org_id, const char *user_id, const char *key,
+                       int64_t since_ms, arena *a, char **request_hash, int *status, char **body);
+int sq_idempotency_put(store_conn *c, const char *org_id, const char *user_id, const char *key,
+                       const char *request_hash, int status, const char *body, int64_t created_at);
 
 int sq_event_log_insert(store_conn *c, const crm_event_log *e);
 int sq_event_log_list(store_conn *c, const char *org_id, const event_log_filter *f, arena *a,
                       crm_event_log **out, size_t *n, int64_t *total);
 int sq_event_append(store_conn *c, const char *org_id, const char *name, const char *payload_json,
                     int64_t *seq);
+
+/* Store version 3: sqlite_stream.c, sqlite_contact_write.c, sqlite_pipeline_write.c,
+ * sqlite_webhooks.c; see store.h for their contracts. */
+int sq_event_list_after(store_conn *c, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
+                        crm_event **out, size_t *n);
+int sq_event_last_seq(store_conn *c, int64_t *seq);
+
+int sq_contact_update(store_conn *c, const crm_contact *ct, int64_t expected_version);
+int sq_contact_delete(store_conn *c, const char *org_id, const char *contact_id);
+int sq_contact_ids_in(store_conn *c, const char *org_id, const char *pipeline_id, const char *stage_id,
+                      arena *a, objectid **ids, size_t *n);
+/* sqlite_contact.c: the phone, email and assignee rows of ct (after its contacts row). */
+int sq_contact_insert_children(sq_conn *c, const crm_contact *ct);
+
+int sq_pipeline_update(store_conn *c, const crm_pipeline *p);
+int sq_pipeline_delete(store_conn *c, const char *org_id, const char *pipeline_id);
+
+int sq_webhook_insert(store_conn *c, const crm_webhook *w);
+int sq_webhook_list(store_conn *c, const char *org_id, arena *a, crm_webhook **out, size_t *n);
+int sq_webhook_get(store_conn *c, const char *org_id, const char *webhook_id, arena *a, crm_webhook *out);
+int sq_webhook_delete(store_conn *c, const char *org_id, const char *webhook_id);
+int sq_webhook_subscribers(store_conn *c, const char *org_id, const char *event_name, arena *a,
+                           crm_webhook **out, size_t *n);
+int sq_delivery_insert(store_conn *c, const crm_delivery *d);
+int sq_delivery_update(store_conn *c, const crm_delivery *d);
+int sq_delivery_get(store_conn *c, const char *org_id, const char *delivery_id, arena *a, crm_delivery *out);
+int sq_delivery_list(store_conn *c, const char *org_id, const char *webhook_id, int64_t offset, int64_t limit,
+                     arena *a, crm_delivery **out, size_t *n, int64_t *total);
+int sq_delivery_due(store_conn *c, int64_t now, int64_t limit, arena *a, crm_delivery **out, size_t *n);
 
 #endif

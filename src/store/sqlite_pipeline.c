@@ -69,6 +69,23 @@ static int load_stages(sq_conn *c, arena *a, crm_pipeline *out)
     return rc < 0 ? rc : 0;
 }
 
+/* Reads a row of SQ_PIPELINE_COLS (without its stages). */
+static void read_pipeline(sqlite3_stmt *st, arena *a, crm_pipeline *out)
+{
+    memset(out, 0, sizeof *out);
+    sq_col_id(st, 0, out->id);
+    sq_col_id(st, 1, out->org_id);
+    out->name = sq_col_str(a, st, 2);
+    out->description = sq_col_str(a, st, 3);
+    out->type = sq_col_str(a, st, 4);
+    out->is_default = sqlite3_column_int(st, 5) != 0;
+    out->is_active = sqlite3_column_int(st, 6) != 0;
+    sq_col_id(st, 7, out->created_by);
+    sq_col_id(st, 8, out->updated_by);
+    out->created_at = sqlite3_column_int64(st, 9);
+    out->updated_at = sqlite3_column_int64(st, 10);
+}
+
 /* Runs a pipeline lookup whose parameters are ?1 org and ?2 key; reads the row and its stages. */
 static int get_row(sq_conn *c, sq_stmt_id id, const char *org_id, const char *key, arena *a,
                    crm_pipeline *out)
@@ -80,18 +97,7 @@ static int get_row(sq_conn *c, sq_stmt_id id, const char *org_id, const char *ke
     sq_bind_text(st, 2, key);
     int rc = sq_step(c, id);
     if (rc == 1) {
-        memset(out, 0, sizeof *out);
-        sq_col_id(st, 0, out->id);
-        sq_col_id(st, 1, out->org_id);
-        out->name = sq_col_str(a, st, 2);
-        out->description = sq_col_str(a, st, 3);
-        out->type = sq_col_str(a, st, 4);
-        out->is_default = sqlite3_column_int(st, 5) != 0;
-        out->is_active = sqlite3_column_int(st, 6) != 0;
-        sq_col_id(st, 7, out->created_by);
-        sq_col_id(st, 8, out->updated_by);
-        out->created_at = sqlite3_column_int64(st, 9);
-        out->updated_at = sqlite3_column_int64(st, 10);
+        read_pipeline(st, a, out);
         rc = 0;
     } else if (rc == 0) {
         rc = -CRM_E_NOT_FOUND;
@@ -148,4 +154,49 @@ int sq_pipeline_get_by_stage(store_conn *sc, const char *org_id, const char *sta
         rc = get_row(c, SQ_PIPELINE_GET, org_id, pipeline_id, a, out);
     sq_read_end(c);
     return rc;
+}
+
+/* An org has a handful of pipelines: their stages are read pipeline by pipeline. */
+int sq_pipeline_list(store_conn *sc, const char *org_id, const char *type, arena *a,
+                     crm_pipeline **out, size_t *n)
+{
+    sq_conn *c = sq_of(sc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_PIPELINE_LIST);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    int rc = sq_read_begin(c);
+    if (rc)
+        return rc;
+    sq_bind_text(st, 1, org_id);
+    sq_bind_id(st, 2, type);   /* NULL or "": every type */
+    while ((rc = sq_step(c, SQ_PIPELINE_LIST)) == 1) {
+        *out = sq_grow(a, *out, &cap, *n, sizeof **out);
+        read_pipeline(st, a, &(*out)[(*n)++]);
+    }
+    sq_done(st);
+    for (size_t i = 0; rc == 0 && i < *n; i++)
+        rc = load_stages(c, a, &(*out)[i]);
+    sq_read_end(c);
+    if (rc < 0) {
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
+int sq_pipeline_clear_default(store_conn *sc, const char *org_id, const char *type)
+{
+    sq_conn *c = sq_of(sc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_PIPELINE_CLEAR_DEFAULT);
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sq_bind_text(st, 1, org_id);
+    sq_bind_text(st, 2, type);
+    int rc = sq_step(c, SQ_PIPELINE_CLEAR_DEFAULT);
+    sq_done(st);
+    return rc < 0 ? rc : 0;
 }

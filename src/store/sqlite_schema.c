@@ -186,6 +186,120 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX events_by_org ON events (organization_id, seq);",
+
+    /* 2: contact search, list indexes in list order, Idempotency-Key records. */
+
+    /* The derived indexes of contacts (see sqlite_sql.h and sq_contact_index_sync). contacts is
+     * keyed by text and its implicit rowid may change on VACUUM, so the search index keys its
+     * documents by rid, a stable number per contact kept here with the contact's created_at. */
+    "CREATE TABLE contact_search_rows ("
+    "  rid INTEGER PRIMARY KEY,"
+    "  organization_id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (organization_id, contact_id)"
+    ");"
+    /* Trigrams make any substring of 3 or more characters an index lookup, case-insensitively.
+     * The index is installation-wide: a query keeps its org's documents through
+     * contact_search_rows. */
+    "CREATE VIRTUAL TABLE contact_search USING fts5("
+    "  words, digits, tokenize = 'trigram', columnsize = 0"
+    ");"
+    /* A user's contacts in list order: "my" contacts and a SALES_REP's are an index range. */
+    "CREATE TABLE contact_access ("
+    "  organization_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  mine INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, user_id, created_at, contact_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX contact_access_by_contact ON contact_access (organization_id, contact_id);"
+    /* Writes rebuild a contact's entries explicitly; a delete, however it happens, drops them. */
+    "CREATE TRIGGER contacts_index_delete AFTER DELETE ON contacts BEGIN"
+    "  DELETE FROM contact_search WHERE rowid = (SELECT rid FROM contact_search_rows"
+    "    WHERE organization_id = old.organization_id AND contact_id = old.id);"
+    "  DELETE FROM contact_search_rows"
+    "    WHERE organization_id = old.organization_id AND contact_id = old.id;"
+    "  DELETE FROM contact_access"
+    "    WHERE organization_id = old.organization_id AND contact_id = old.id;"
+    "END;"
+    SQ_SEARCH_ROWS_INSERT("1 ORDER BY c.created_at, c.id") ";"
+    SQ_SEARCH_INSERT("1") ";"
+    SQ_ACCESS_INSERT("1", "1") ";"
+
+    /* Lists read an index in list order (newest first, by scanning it backwards): no sort, and
+     * a count reads only the index. Ascending, because contacts arrive in created_at order: an
+     * index whose new keys go to its left edge splits there and stays half full. */
+    "DROP INDEX contacts_by_created;"
+    "DROP INDEX contacts_by_pipeline;"
+    "DROP INDEX contacts_by_stage;"
+    "DROP INDEX contacts_by_owner;"
+    "CREATE INDEX contacts_by_created ON contacts (organization_id, created_at, id);"
+    "CREATE INDEX contacts_by_pipeline ON contacts (organization_id, pipeline_id, created_at, id);"
+    "CREATE INDEX contacts_by_stage ON contacts (organization_id, stage_id, created_at, id);"
+    "CREATE INDEX contacts_by_status ON contacts (organization_id, status, created_at, id);"
+    "CREATE INDEX contacts_by_owner ON contacts (organization_id, user_id, created_at, id);"
+    "CREATE INDEX contacts_by_creator ON contacts (organization_id, created_by, created_at, id);"
+
+    /* The replies of POST /api/contact with an Idempotency-Key, per org and user. */
+    "CREATE TABLE idempotency_keys ("
+    "  organization_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  request_hash TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  body TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, user_id, key)"
+    ");",
+
+    /* 3: webhooks and their deliveries (API.md §7; docs/webhooks.md). */
+    "CREATE TABLE webhooks ("
+    "  organization_id TEXT NOT NULL REFERENCES organizations (id),"
+    "  id TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  secret TEXT NOT NULL,"
+    "  created_by TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX webhooks_by_created ON webhooks (organization_id, created_at, id);"
+    /* The events a webhook subscribes to, in the order given; fan-out looks up by event. */
+    "CREATE TABLE webhook_events ("
+    "  organization_id TEXT NOT NULL,"
+    "  webhook_id TEXT NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  PRIMARY KEY (organization_id, webhook_id, position),"
+    "  FOREIGN KEY (organization_id, webhook_id) REFERENCES webhooks (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX webhook_events_by_event ON webhook_events (organization_id, event, webhook_id);"
+    /* One row per attempt series; payload is the exact body POSTed. */
+    "CREATE TABLE webhook_deliveries ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  webhook_id TEXT NOT NULL,"
+    "  event_seq INTEGER NOT NULL,"
+    "  event_name TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id),"
+    "  FOREIGN KEY (organization_id, webhook_id) REFERENCES webhooks (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    /* The sender's look for due deliveries, across organizations, oldest first. */
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at, id);"
+    /* A webhook's log, newest first by scanning backwards (ascending: rows arrive in order). */
+    "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries"
+    "  (organization_id, webhook_id, created_at, id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -243,9 +357,11 @@ rollback:
     return rc;
 }
 
-int sq_schema_migrate(sq_conn *c)
+int sq_schema_migrate_to(sq_conn *c, int target)
 {
     int version, rc;
+    if (target < 0 || target > NMIGRATIONS)
+        return -CRM_E_UNAVAILABLE;
     if ((rc = sq_schema_version(c, &version)))
         return rc;
     if (version > NMIGRATIONS) {
@@ -253,8 +369,13 @@ int sq_schema_migrate(sq_conn *c)
                   version, NMIGRATIONS);
         return -CRM_E_UNAVAILABLE;
     }
-    for (int step = version; step < NMIGRATIONS; step++)
+    for (int step = version; step < target; step++)
         if ((rc = apply(c, step)))
             return rc;
     return 0;
+}
+
+int sq_schema_migrate(sq_conn *c)
+{
+    return sq_schema_migrate_to(c, NMIGRATIONS);
 }

@@ -12,9 +12,11 @@
 #define SQ_PIPELINE_COLS                                                                          \
     "id, organization_id, name, description, type, is_default, is_active, created_by, "           \
     "updated_by, created_at, updated_at"
-#define SQ_CONTACT_COLS                                                                           \
-    "id, organization_id, user_id, created_by, first_name, last_name, status, process, source, "  \
-    "pipeline_id, stage_id, created_at, updated_at, version"
+#define SQ_CONTACT_COLS_OF(t)                                                                     \
+    t "id, " t "organization_id, " t "user_id, " t "created_by, " t "first_name, " t "last_name, " \
+    t "status, " t "process, " t "source, " t "pipeline_id, " t "stage_id, " t "created_at, "     \
+    t "updated_at, " t "version"
+#define SQ_CONTACT_COLS SQ_CONTACT_COLS_OF("")
 #define SQ_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
 
 /* The event-log filters: ?1 org, ?2 user, ?3 contact, ?4 since, ?5 limit, ?6 offset. Each
@@ -26,6 +28,144 @@
     "SELECT count(*) FROM event_logs WHERE organization_id = ?1" where " AND created_at >= ?4"
 #define SQ_BY_USER " AND user_id = ?2"
 #define SQ_BY_CONTACT " AND contact_id = ?3"
+
+/* The derived indexes of a contact, rebuilt from its rows by sq_contact_index_sync (and built
+ * for every contact by migration 2; changing these needs a migration that rebuilds them):
+ *
+ * contact_search_rows: the contact's stable row number in contact_search, and its created_at.
+ * contact_search: `words` is "first last" (or the one that is set) and every email lower-cased,
+ *   one per line; `digits` is the digits of every number, primary and secondary, separated by
+ *   spaces. A trigram phrase never spans a newline or a space unless the query holds one, so a
+ *   digits query cannot match across two numbers.
+ * contact_access: one row per user who owns (userId), created or is assigned the contact, in
+ *   created_at order; `mine` when the user owns or is assigned it (ownerFilter "my" or an id). */
+#define SQ_SEARCH_WORDS                                                                           \
+    "coalesce(c.first_name || ' ' || c.last_name, c.first_name, c.last_name, '') || "             \
+    "coalesce(char(10) || (SELECT group_concat(lower(e.value), char(10)) FROM contact_emails e "  \
+    "WHERE e.organization_id = c.organization_id AND e.contact_id = c.id), '')"
+#define SQ_SEARCH_DIGITS                                                                          \
+    "coalesce((SELECT group_concat(replace(p.e164, '+', ''), ' ') FROM contact_phones p "         \
+    "WHERE p.organization_id = c.organization_id AND p.contact_id = c.id), '')"
+#define SQ_SEARCH_ROWS_INSERT(where)                                                              \
+    "INSERT INTO contact_search_rows (organization_id, contact_id, created_at) "                  \
+    "SELECT c.organization_id, c.id, c.created_at FROM contacts c WHERE " where
+#define SQ_SEARCH_INSERT(where)                                                                   \
+    "INSERT INTO contact_search (rowid, words, digits) SELECT m.rid, " SQ_SEARCH_WORDS ", "       \
+    SQ_SEARCH_DIGITS " FROM contact_search_rows m "                                              \
+    "JOIN contacts c ON c.organization_id = m.organization_id AND c.id = m.contact_id WHERE " where
+#define SQ_ACCESS_INSERT(where_c, where_a)                                                        \
+    "INSERT INTO contact_access (organization_id, user_id, created_at, contact_id, mine) "        \
+    "SELECT organization_id, user_id, created_at, contact_id, max(mine) FROM ("                   \
+    "SELECT c.organization_id, c.user_id, c.created_at, c.id AS contact_id, 1 AS mine "           \
+    "FROM contacts c WHERE " where_c " "                                                          \
+    "UNION ALL SELECT c.organization_id, c.created_by, c.created_at, c.id, 0 "                    \
+    "FROM contacts c WHERE " where_c " "                                                          \
+    "UNION ALL SELECT c.organization_id, a.user_id, c.created_at, c.id, 1 FROM contact_assignees a " \
+    "JOIN contacts c ON c.organization_id = a.organization_id AND c.id = a.contact_id "           \
+    "WHERE " where_a ") GROUP BY organization_id, user_id, created_at, contact_id"
+#define SQ_ONE_CONTACT "c.organization_id = ?1 AND c.id = ?2"
+#define SQ_ONE_CONTACT_ASSIGNEES "a.organization_id = ?1 AND a.contact_id = ?2"
+
+/* contact_list is assembled from these fixed fragments, chosen by which criteria are set
+ * (sqlite_contact_list.c); every value is a parameter with a fixed number in every variant:
+ * ?1 org, ?2 search, ?3 search digits, ?4 status, ?5 stage, ?6 pipeline, ?7 source, ?8 owner,
+ * ?9 visible_to, ?10 created_from, ?11 created_to, ?12 after created_at, ?13 after id,
+ * ?14 limit, ?15 offset.
+ *
+ * One source of (created_at, contact id) drives each query, outermost (CROSS JOIN):
+ * - a search: the union of its parts' matches, each a set of (contact_id, created_at) of the
+ *   org: an FTS5 lookup for a part of 3 characters or more, a scan of the org otherwise;
+ * - else the contact_access rows of the owner, or else of the visible_to user: an index in list
+ *   order (also when the search has a part under 3 characters, which then filters each row);
+ * - else the org's contacts, where the planner picks an index in list order (by created_at,
+ *   stage, status...).
+ * The dates and the keyset bound the driver's columns; the rest filter the contact row. */
+#define SQ_CL_SELECT "SELECT " SQ_CONTACT_COLS_OF("c.")
+#define SQ_CL_COUNT "SELECT count(*)"
+/* The parts of a search as sets. The FTS5 query is one phrase, quoted from the bound text (a
+ * quote doubled), in one column. Under 3 characters there is no trigram: LIKE over "first
+ * last" and the emails (ASCII-only case folding, as LIKE does), instr over the numbers. */
+#define SQ_CL_FTS_FROM(column, param)                                                             \
+    " FROM contact_search CROSS JOIN contact_search_rows m ON m.rid = contact_search.rowid "      \
+    "WHERE contact_search MATCH ('" column " : \"' || replace(" param ", '\"', '\"\"') || '\"') " \
+    "AND m.organization_id = ?1"
+#define SQ_CL_SEARCH_SET "SELECT m.contact_id, m.created_at" SQ_CL_FTS_FROM("words", "?2")
+#define SQ_CL_DIGITS_SET "SELECT m.contact_id, m.created_at" SQ_CL_FTS_FROM("digits", "?3")
+#define SQ_CL_LIKE_PATTERN                                                                        \
+    "('%' || replace(replace(replace(?2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
+#define SQ_CL_NAME_LIKE(t)                                                                        \
+    "coalesce(" t ".first_name || ' ' || " t ".last_name, " t ".first_name, " t ".last_name) "    \
+    "LIKE " SQ_CL_LIKE_PATTERN " ESCAPE '\\'"
+#define SQ_CL_EMAIL_LIKE "e.value LIKE " SQ_CL_LIKE_PATTERN " ESCAPE '\\'"
+#define SQ_CL_LIKE_SET                                                                            \
+    "SELECT s.id AS contact_id, s.created_at FROM contacts s WHERE s.organization_id = ?1 AND "   \
+    SQ_CL_NAME_LIKE("s") " UNION SELECT s.id, s.created_at FROM contact_emails e "                \
+    "CROSS JOIN contacts s ON s.organization_id = ?1 AND s.id = e.contact_id "                    \
+    "WHERE e.organization_id = ?1 AND " SQ_CL_EMAIL_LIKE
+#define SQ_CL_SCAN_SET                                                                            \
+    "SELECT DISTINCT s.id AS contact_id, s.created_at FROM contact_phones p "                     \
+    "CROSS JOIN contacts s ON s.organization_id = ?1 AND s.id = p.contact_id "                    \
+    "WHERE p.organization_id = ?1 AND instr(p.e164, ?3) > 0"
+#define SQ_CL_SET_OR " UNION "
+/* The set bounded by the dates and the keyset (on k). With nothing else to check, the page is
+ * cut from the set alone (and counts it: hit.total, unless a keyset bounds it), and only the
+ * page's contact rows are read; otherwise every match's row is. */
+#define SQ_CL_KEYS_OPEN "SELECT k.contact_id, k.created_at FROM ("
+#define SQ_CL_KEYS_CLOSE ") AS k WHERE 1"
+#define SQ_CL_PAGE_OPEN ", hit.total FROM (SELECT k.contact_id, k.created_at, count(*) OVER () AS total FROM ("
+#define SQ_CL_PAGE_CLOSE SQ_CL_ORDER("k", "contact_id") ") AS hit"
+#define SQ_CL_HITS_OPEN " FROM ("
+#define SQ_CL_HITS_CLOSE ") AS hit"
+#define SQ_CL_JOIN_HIT " CROSS JOIN contacts c WHERE c.organization_id = ?1 AND c.id = hit.contact_id"
+#define SQ_CL_REORDER " ORDER BY c.created_at DESC, c.id DESC"
+/* The owner's ("my" or a user id) and the visible_to user's contacts: their contact_access
+ * rows drive, or else filter each row. */
+#define SQ_CL_ACCESS_ROWS " FROM contact_access x WHERE x.organization_id = ?1"
+#define SQ_CL_ACCESS_CONTACTS                                                                     \
+    " FROM contact_access x CROSS JOIN contacts c WHERE x.organization_id = ?1 "                  \
+    "AND c.organization_id = ?1 AND c.id = x.contact_id"
+#define SQ_CL_ACCESS_OWNER " AND x.user_id = ?8 AND x.mine"
+#define SQ_CL_ACCESS_VISIBLE " AND x.user_id = ?9"
+#define SQ_CL_OWNER                                                                               \
+    " AND EXISTS (SELECT 1 FROM contact_access o WHERE o.organization_id = ?1 AND o.user_id = ?8 " \
+    "AND o.created_at = c.created_at AND o.contact_id = c.id AND o.mine)"
+#define SQ_CL_VISIBLE                                                                             \
+    " AND EXISTS (SELECT 1 FROM contact_access v WHERE v.organization_id = ?1 AND v.user_id = ?9 " \
+    "AND v.created_at = c.created_at AND v.contact_id = c.id)"
+/* The parts of a search as filters on a contact row (when an owner or visible_to drives). */
+#define SQ_CL_SEARCH_ROW "c.id IN (SELECT m.contact_id" SQ_CL_FTS_FROM("words", "?2") ")"
+#define SQ_CL_DIGITS_ROW "c.id IN (SELECT m.contact_id" SQ_CL_FTS_FROM("digits", "?3") ")"
+#define SQ_CL_LIKE_ROW                                                                            \
+    SQ_CL_NAME_LIKE("c") " OR EXISTS (SELECT 1 FROM contact_emails e "                            \
+    "WHERE e.organization_id = ?1 AND e.contact_id = c.id AND " SQ_CL_EMAIL_LIKE ")"
+#define SQ_CL_SCAN_ROW                                                                            \
+    "EXISTS (SELECT 1 FROM contact_phones p WHERE p.organization_id = ?1 "                        \
+    "AND p.contact_id = c.id AND instr(p.e164, ?3) > 0)"
+#define SQ_CL_ANY_OPEN " AND ("
+#define SQ_CL_ANY_OR " OR "
+#define SQ_CL_ANY_CLOSE ")"
+/* The org's contacts, and the other filters on a contact row. */
+#define SQ_CL_CONTACTS " FROM contacts c WHERE c.organization_id = ?1"
+#define SQ_CL_UNASSIGNED                                                                          \
+    " AND NOT EXISTS (SELECT 1 FROM contact_assignees a "                                         \
+    "WHERE a.organization_id = ?1 AND a.contact_id = c.id)"
+#define SQ_CL_STATUS " AND c.status = ?4"
+#define SQ_CL_STAGE " AND c.stage_id = ?5"
+#define SQ_CL_PIPELINE " AND c.pipeline_id = ?6"
+#define SQ_CL_SOURCE " AND c.source = ?7"
+/* Bounds and order on the driver's (created_at, id) columns. */
+#define SQ_CL_FROM(t) " AND " t ".created_at >= ?10"
+#define SQ_CL_TO(t) " AND " t ".created_at <= ?11"
+#define SQ_CL_AFTER(t, id) " AND (" t ".created_at, " t "." id ") < (?12, ?13)"
+#define SQ_CL_ORDER(t, id) " ORDER BY " t ".created_at DESC, " t "." id " DESC LIMIT ?14 OFFSET ?15"
+
+/* The durable event stream and webhooks (store version 3). */
+#define SQ_EVENT_COLS "seq, organization_id, name, payload, created_at"
+#define SQ_WEBHOOK_COLS_OF(t) t "id, " t "organization_id, " t "url, " t "secret, " t "created_by, " t "created_at"
+#define SQ_WEBHOOK_COLS SQ_WEBHOOK_COLS_OF("")
+#define SQ_DELIVERY_COLS                                                                          \
+    "id, organization_id, webhook_id, event_seq, event_name, payload, state, attempts, "          \
+    "last_status, last_error, next_attempt_at, created_at, updated_at"
 
 #define SQ_STATEMENTS(X)                                                                          \
     /* transactions of the writer thread */                                                       \
@@ -92,6 +232,11 @@
                     "position, is_active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                   \
     X(STAGE_LIST, "SELECT id, name, color, position, is_active FROM pipeline_stages "             \
                   "WHERE organization_id = ?1 AND pipeline_id = ?2 ORDER BY position, id")        \
+    X(PIPELINE_LIST, "SELECT " SQ_PIPELINE_COLS " FROM pipelines "                                \
+                     "WHERE organization_id = ?1 AND (?2 IS NULL OR type = ?2) "                  \
+                     "ORDER BY is_default DESC, created_at, id")                                  \
+    X(PIPELINE_CLEAR_DEFAULT, "UPDATE pipelines SET is_default = 0 "                              \
+                              "WHERE organization_id = ?1 AND type = ?2 AND is_default")          \
     /* contacts */                                                                                \
     X(CONTACT_INSERT, "INSERT INTO contacts (" SQ_CONTACT_COLS ") "                               \
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")     \
@@ -110,6 +255,22 @@
     X(CONTACT_ASSIGNEE_LIST, "SELECT user_id FROM contact_assignees "                             \
                              "WHERE organization_id = ?1 AND contact_id = ?2 ORDER BY position")  \
     X(PHONE_OWNER, "SELECT contact_id FROM contact_phones WHERE organization_id = ?1 AND e164 = ?2") \
+    /* the derived indexes of a contact (sq_contact_index_sync) */                               \
+    X(CONTACT_SEARCH_ROW, SQ_SEARCH_ROWS_INSERT(SQ_ONE_CONTACT) " ON CONFLICT DO NOTHING")        \
+    X(CONTACT_SEARCH_DELETE, "DELETE FROM contact_search WHERE rowid = (SELECT rid FROM "         \
+                             "contact_search_rows WHERE organization_id = ?1 AND contact_id = ?2)") \
+    X(CONTACT_SEARCH_INSERT, SQ_SEARCH_INSERT(SQ_ONE_CONTACT))                                    \
+    X(CONTACT_ACCESS_DELETE, "DELETE FROM contact_access WHERE organization_id = ?1 "             \
+                             "AND contact_id = ?2")                                               \
+    X(CONTACT_ACCESS_INSERT, SQ_ACCESS_INSERT(SQ_ONE_CONTACT, SQ_ONE_CONTACT_ASSIGNEES))          \
+    /* Idempotency-Key records */                                                                 \
+    X(IDEMPOTENCY_GET, "SELECT request_hash, status, body FROM idempotency_keys "                 \
+                       "WHERE organization_id = ?1 AND user_id = ?2 AND key = ?3 AND created_at >= ?4") \
+    X(IDEMPOTENCY_PUT, "INSERT INTO idempotency_keys (organization_id, user_id, key, request_hash, " \
+                       "status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "           \
+                       "ON CONFLICT (organization_id, user_id, key) DO UPDATE SET "               \
+                       "request_hash = excluded.request_hash, status = excluded.status, "         \
+                       "body = excluded.body, created_at = excluded.created_at")                  \
     /* the event log and the durable event stream */                                              \
     X(EVENT_LOG_INSERT, "INSERT INTO event_logs (" SQ_EVENT_LOG_COLS ") "                         \
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                \
@@ -122,7 +283,76 @@
     X(EVENT_LOG_COUNT_CONTACT, SQ_EVENT_LOG_COUNT(SQ_BY_CONTACT))                                 \
     X(EVENT_LOG_COUNT_USER_CONTACT, SQ_EVENT_LOG_COUNT(SQ_BY_USER SQ_BY_CONTACT))                 \
     X(EVENT_APPEND, "INSERT INTO events (organization_id, name, payload, created_at) "            \
-                    "VALUES (?1, ?2, ?3, ?4)")
+                    "VALUES (?1, ?2, ?3, ?4)")                                                    \
+    /* the durable event stream read back, oldest first: ?1 after seq, ?2 limit, ?3 org */        \
+    X(EVENT_LIST_AFTER, "SELECT " SQ_EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2") \
+    X(EVENT_LIST_AFTER_ORG, "SELECT " SQ_EVENT_COLS " FROM events "                               \
+                            "WHERE organization_id = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2")      \
+    X(EVENT_LAST_SEQ, "SELECT coalesce(max(seq), 0) FROM events")                                 \
+    /* contact writes (sqlite_contact_write.c); created_at never changes: the derived indexes    \
+     * are ordered by it */                                                                       \
+    X(CONTACT_UPDATE, "UPDATE contacts SET user_id = ?3, created_by = ?4, first_name = ?5, "      \
+                      "last_name = ?6, status = ?7, process = ?8, source = ?9, pipeline_id = ?10, " \
+                      "stage_id = ?11, updated_at = ?12, version = ?13 "                          \
+                      "WHERE organization_id = ?1 AND id = ?2 AND version = ?14")                 \
+    X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = ?1 AND id = ?2")    \
+    X(CONTACT_PHONES_DELETE, "DELETE FROM contact_phones WHERE organization_id = ?1 "             \
+                             "AND contact_id = ?2")                                               \
+    X(CONTACT_EMAILS_DELETE, "DELETE FROM contact_emails WHERE organization_id = ?1 "             \
+                             "AND contact_id = ?2")                                               \
+    X(CONTACT_ASSIGNEES_DELETE, "DELETE FROM contact_assignees WHERE organization_id = ?1 "       \
+                                "AND contact_id = ?2")                                            \
+    X(CONTACT_DELETE, "DELETE FROM contacts WHERE organization_id = ?1 AND id = ?2")             \
+    X(CONTACT_IDS_IN_STAGE, "SELECT id FROM contacts WHERE organization_id = ?1 AND stage_id = ?2 " \
+                            "ORDER BY created_at, id")                                            \
+    X(CONTACT_IDS_IN_PIPELINE, "SELECT id FROM contacts WHERE organization_id = ?1 "              \
+                               "AND pipeline_id = ?2 ORDER BY created_at, id")                    \
+    /* pipeline writes (sqlite_pipeline_write.c); a stage never moves to another pipeline */      \
+    X(PIPELINE_UPDATE, "UPDATE pipelines SET name = ?3, description = ?4, is_default = ?5, "      \
+                       "is_active = ?6, updated_by = ?7, updated_at = ?8 "                        \
+                       "WHERE organization_id = ?1 AND id = ?2")                                  \
+    X(STAGE_UPSERT, "INSERT INTO pipeline_stages (organization_id, id, pipeline_id, name, color, " \
+                    "position, is_active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "                   \
+                    "ON CONFLICT (organization_id, id) DO UPDATE SET name = excluded.name, "      \
+                    "color = excluded.color, position = excluded.position, "                      \
+                    "is_active = excluded.is_active "                                             \
+                    "WHERE pipeline_stages.pipeline_id = excluded.pipeline_id")                   \
+    X(PIPELINE_STAGES_DELETE, "DELETE FROM pipeline_stages WHERE organization_id = ?1 "           \
+                              "AND pipeline_id = ?2")                                             \
+    X(PIPELINE_DELETE, "DELETE FROM pipelines WHERE organization_id = ?1 AND id = ?2")           \
+    /* webhooks and their deliveries (sqlite_webhooks.c) */                                       \
+    X(WEBHOOK_INSERT, "INSERT INTO webhooks (" SQ_WEBHOOK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+    X(WEBHOOK_EVENT_INSERT, "INSERT INTO webhook_events (organization_id, webhook_id, position, " \
+                            "event) VALUES (?1, ?2, ?3, ?4)")                                     \
+    X(WEBHOOK_EVENT_LIST, "SELECT event FROM webhook_events WHERE organization_id = ?1 "          \
+                          "AND webhook_id = ?2 ORDER BY position")                                \
+    X(WEBHOOK_LIST, "SELECT " SQ_WEBHOOK_COLS " FROM webhooks WHERE organization_id = ?1 "        \
+                    "ORDER BY created_at, id")                                                    \
+    X(WEBHOOK_GET, "SELECT " SQ_WEBHOOK_COLS " FROM webhooks WHERE organization_id = ?1 AND id = ?2") \
+    X(WEBHOOK_SUBSCRIBERS, "SELECT " SQ_WEBHOOK_COLS_OF("w.") " FROM webhooks w "                 \
+                           "WHERE w.organization_id = ?1 AND EXISTS (SELECT 1 FROM webhook_events e " \
+                           "WHERE e.organization_id = ?1 AND e.webhook_id = w.id AND e.event = ?2) " \
+                           "ORDER BY w.created_at, w.id")                                         \
+    X(WEBHOOK_DELIVERIES_DELETE, "DELETE FROM webhook_deliveries WHERE organization_id = ?1 "     \
+                                 "AND webhook_id = ?2")                                           \
+    X(WEBHOOK_EVENTS_DELETE, "DELETE FROM webhook_events WHERE organization_id = ?1 "             \
+                             "AND webhook_id = ?2")                                               \
+    X(WEBHOOK_DELETE, "DELETE FROM webhooks WHERE organization_id = ?1 AND id = ?2")             \
+    X(DELIVERY_INSERT, "INSERT INTO webhook_deliveries (" SQ_DELIVERY_COLS ") "                   \
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")         \
+    X(DELIVERY_UPDATE, "UPDATE webhook_deliveries SET state = ?3, attempts = ?4, last_status = ?5, " \
+                       "last_error = ?6, next_attempt_at = ?7, updated_at = ?8 "                  \
+                       "WHERE organization_id = ?1 AND id = ?2")                                  \
+    X(DELIVERY_GET, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                        \
+                    "WHERE organization_id = ?1 AND id = ?2")                                     \
+    X(DELIVERY_LIST, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                       \
+                     "WHERE organization_id = ?1 AND webhook_id = ?2 "                            \
+                     "ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4")                      \
+    X(DELIVERY_COUNT, "SELECT count(*) FROM webhook_deliveries "                                  \
+                      "WHERE organization_id = ?1 AND webhook_id = ?2")                           \
+    X(DELIVERY_DUE, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                        \
+                    "WHERE state = 'pending' AND next_attempt_at <= ?1 "                          \
+                    "ORDER BY next_attempt_at, id LIMIT ?2")
 
 typedef enum sq_stmt_id {
 #define SQ_STMT_ENUM(id, sql) SQ_##id,

@@ -27,7 +27,33 @@ struct sq_writer {
     pthread_cond_t wake;     /* work arrived, or stop */
     sq_unit *head, *tail;
     bool stopping;
+    /* The commit hook. hook_mu is held while it runs (and never with mu), so that replacing it
+     * waits out a call in progress: the old ctx may be freed as soon as that returns. */
+    pthread_mutex_t hook_mu;
+    void (*hook)(void *ctx);
+    void *hook_ctx;
 };
+
+/* After a COMMIT: tells the hook when some unit of the transaction appended events. A unit
+ * that appended and was then rolled back makes at most one needless call. */
+static void committed(sq_writer *w)
+{
+    if (!w->conn->appended)
+        return;
+    w->conn->appended = false;
+    pthread_mutex_lock(&w->hook_mu);
+    if (w->hook)
+        w->hook(w->hook_ctx);
+    pthread_mutex_unlock(&w->hook_mu);
+}
+
+void sq_writer_set_commit_hook(sq_writer *w, void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&w->hook_mu);
+    w->hook = fn;
+    w->hook_ctx = ctx;
+    pthread_mutex_unlock(&w->hook_mu);
+}
 
 /* Runs one unit in its savepoint. Returns the unit's result; sets *poisoned when the unit's
  * changes could not be undone or the enclosing transaction is gone, so the caller must roll the
@@ -72,6 +98,7 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
     while (i < n) {
         size_t first = i;
         bool poisoned = false;
+        c->appended = false;
         if (sq_exec(c, SQ_BEGIN)) {
             for (size_t j = i; j < n; j++)
                 units[j]->rc = -CRM_E_UNAVAILABLE;
@@ -91,13 +118,17 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
             if (!sqlite3_get_autocommit(c->db))
                 sq_exec(c, SQ_ROLLBACK);
             fail_units(units, first, i);
+        } else {
+            committed(w);
         }
     }
+    c->appended = false;
 }
 
 static void run_alone(sq_writer *w, sq_unit *u)
 {
     sq_conn *c = w->conn;
+    c->appended = false;
     u->rc = u->fn(&c->base, u->arg);
     if (!sqlite3_get_autocommit(c->db)) {
         log_error("store: a unit of work left a transaction open; rolled back");
@@ -105,6 +136,9 @@ static void run_alone(sq_writer *w, sq_unit *u)
         if (u->rc == 0)
             u->rc = -CRM_E_UNAVAILABLE;
     }
+    if (u->rc == 0)
+        committed(w);   /* it managed its own transactions */
+    c->appended = false;
 }
 
 static void *writer_main(void *arg)
@@ -193,11 +227,13 @@ sq_writer *sq_writer_start(sq_conn *conn, char *err, size_t errlen)
         abort();
     w->conn = conn;
     pthread_mutex_init(&w->mu, NULL);
+    pthread_mutex_init(&w->hook_mu, NULL);
     pthread_cond_init(&w->wake, NULL);
     int rc = pthread_create(&w->thread, NULL, writer_main, w);
     if (rc != 0) {
         snprintf(err, errlen, "cannot start the database writer thread: %s", strerror(rc));
         pthread_cond_destroy(&w->wake);
+        pthread_mutex_destroy(&w->hook_mu);
         pthread_mutex_destroy(&w->mu);
         sq_conn_close(conn);
         free(w);
@@ -221,6 +257,7 @@ void sq_writer_stop(sq_writer *w)
         log_warn("store: final checkpoint: %s", sqlite3_errmsg(w->conn->db));
     sq_conn_close(w->conn);
     pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->hook_mu);
     pthread_mutex_destroy(&w->mu);
     free(w);
 }

@@ -3,6 +3,7 @@
  * names a database. Every record it makes has a fresh id (and fresh emails), so it can run on a
  * database that already holds data. The SQLite-only checks (open errors, durability pragmas)
  * are at the end. */
+#include <ctype.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -130,7 +131,10 @@ static void new_user(store *s, crm_user *u, const char *org_id, crm_role role, c
 #define NSTAGES 5
 static const char *const stage_names[NSTAGES] = {"New Lead", "Contacted", "Qualified", "Won", "Lost"};
 
-/* A Contact pipeline with the five stages, inserted in reverse position order. */
+/* A Contact pipeline with the five stages, inserted in reverse position order; created at
+ * pipeline_time when that is set. */
+static int64_t pipeline_time;
+
 static int new_pipeline(store *s, crm_pipeline *p, crm_stage stages[NSTAGES], const char *org_id,
                         const char *name, bool is_default)
 {
@@ -152,7 +156,7 @@ static int new_pipeline(store *s, crm_pipeline *p, crm_stage stages[NSTAGES], co
     }
     p->stages = stages;
     p->nstages = NSTAGES;
-    p->created_at = p->updated_at = 1700000000000;
+    p->created_at = p->updated_at = pipeline_time ? pipeline_time : 1700000000000;
     return s->ops->write(s, u_pipeline_insert, p);
 }
 
@@ -689,6 +693,723 @@ static void test_contacts(store *s)
     arena_destroy(a);
 }
 
+/* Contact listing (v2): every criterion against a reference model of the fixture. */
+
+enum { LUSERS = 3, LCONTACTS = 11 };
+
+/* A contact of the listing fixture, by indexes into the fixture's users and pipelines. */
+typedef struct lspec {
+    const char *first, *last;
+    const char *emails[2];
+    const char *phones[2];       /* the first is primary */
+    const char *secondary;
+    const char *status, *source;
+    int pipeline, stage;         /* 0 or 1; the stage's position */
+    int owner, creator;
+    int assignees[2];            /* -1: none */
+    int64_t created_at;
+} lspec;
+
+/* Ties on created_at (2, 3, 4) are broken by id; 7 and 8 hold LIKE and FTS5 syntax. */
+static const lspec lfix[LCONTACTS] = {
+    {"Jane", "Doe", {"jane.doe@example.com", NULL}, {"+12125550103", NULL}, "+14165550177",
+     "New Lead", "Website", 0, 0, 0, 0, {0, -1}, 1000},
+    {"John", "Smith", {"JOHN.SMITH@Work.Example", "js@example.net"}, {"+12125550104", NULL}, NULL,
+     "Contacted", "Referral", 0, 1, 1, 0, {1, -1}, 2000},
+    {"Zoe", "Angstrom", {"zoe@example.org", NULL}, {"+33612345678", NULL}, NULL,
+     "New Lead", NULL, 1, 0, 2, 2, {-1, -1}, 3000},
+    {"Madonna", NULL, {NULL, NULL}, {"+14165550100", NULL}, NULL,
+     "Won", "Website", 0, 3, 0, 1, {2, -1}, 3000},
+    {NULL, "Prince", {"prince@purple.example", NULL}, {"+14165550101", "+14165550102"}, NULL,
+     "Contacted", "Ads", 0, 1, 1, 1, {1, 2}, 3000},
+    {NULL, NULL, {NULL, NULL}, {"+15145550199", NULL}, NULL,
+     "New Lead", NULL, 0, 0, 2, 0, {-1, -1}, 4000},
+    {"Mary-Jane", "O'Neil", {"mj@example.com", NULL}, {"+12125550555", NULL}, "+12125550556",
+     "Won", "Referral", 1, 2, 0, 0, {1, -1}, 5000},
+    {"Percent", "100% Sure_Thing", {"pct@example.com", NULL}, {"+17025550000", NULL}, NULL,
+     "New Lead", "Website", 0, 0, 1, 1, {1, -1}, 6000},
+    {"Quote", "Say \"Hi\"", {"q@example.com", NULL}, {"+17025550001", NULL}, NULL,
+     "Lost", "Ads", 0, 4, 1, 2, {0, 1}, 7000},
+    {"Jo", "Li", {"jo@li.example", NULL}, {"+12125550000", NULL}, NULL,
+     "New Lead", "Website", 0, 0, 2, 2, {2, -1}, 8000},
+    {"Anna", "Lee", {"anna@example.com", NULL}, {"+19995551234", NULL}, NULL,
+     "Contacted", "Website", 0, 1, 0, 0, {0, -1}, 9000},
+};
+
+typedef struct lfixture {
+    crm_org org;
+    crm_user users[LUSERS];
+    char emails[LUSERS][96];
+    crm_pipeline p[2];
+    crm_stage st[2][NSTAGES];
+    crm_contact ct[LCONTACTS];
+    crm_phone phones[LCONTACTS][3];
+    crm_email em[LCONTACTS][2];
+    objectid assignees[LCONTACTS][2];
+} lfixture;
+
+static const char *lstage_id(const lfixture *f, int pipeline, int position)
+{
+    return f->st[pipeline][NSTAGES - 1 - position].id;   /* inserted in reverse */
+}
+
+static void make_lfixture(store *s, lfixture *f, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    new_org(s, &f->org, name);
+    for (int i = 0; i < LUSERS; i++)
+        new_user(s, &f->users[i], f->org.id, i ? ROLE_SALES_REP : ROLE_ADMIN, f->emails[i]);
+    new_pipeline(s, &f->p[0], f->st[0], f->org.id, "Sales", true);
+    new_pipeline(s, &f->p[1], f->st[1], f->org.id, "Partners", false);
+    for (int i = 0; i < LCONTACTS; i++) {
+        const lspec *sp = &lfix[i];
+        crm_contact *ct = &f->ct[i];
+        size_t np = 0;
+        for (int k = 0; k < 2 && sp->phones[k]; k++, np++) {
+            strcpy(f->phones[i][k].e164, sp->phones[k]);
+            f->phones[i][k].is_primary = k == 0;
+        }
+        new_contact(ct, f->org.id, &f->p[sp->pipeline], f->users[sp->owner].id, f->phones[i], np);
+        strcpy(ct->created_by, f->users[sp->creator].id);
+        strcpy(ct->stage_id, lstage_id(f, sp->pipeline, sp->stage));
+        ct->first_name = (char *)sp->first;
+        ct->last_name = (char *)sp->last;
+        ct->status = (char *)sp->status;
+        ct->source = (char *)sp->source;
+        if (sp->secondary) {
+            strcpy(f->phones[i][2].e164, sp->secondary);
+            ct->secondary = &f->phones[i][2];
+            ct->nsecondary = 1;
+        }
+        for (int k = 0; k < 2 && sp->emails[k]; k++) {
+            f->em[i][k] = (crm_email){(char *)sp->emails[k], k == 0};
+            ct->nemails++;
+        }
+        ct->emails = f->em[i];
+        for (int k = 0; k < 2 && sp->assignees[k] >= 0; k++)
+            strcpy(f->assignees[i][ct->nassignees++], f->users[sp->assignees[k]].id);
+        ct->assignees = f->assignees[i];
+        ct->created_at = ct->updated_at = sp->created_at;
+        if (s->ops->write(s, u_contact_insert, ct) != 0)
+            fprintf(stderr, "# fixture: contact %d insert failed\n", i);
+    }
+}
+
+/* A query of the table below, by fixture indexes plus one (0: not set). */
+typedef struct lquery {
+    const char *search, *digits, *status, *source;
+    int stage_of, stage;         /* the stage at position `stage` of pipeline stage_of */
+    int pipeline;
+    enum contact_owner_mode owner_mode;
+    int owner, visible;
+    int64_t from, to;
+} lquery;
+
+#define LQ(...) {__VA_ARGS__}
+
+static const lquery lqueries[] = {
+    LQ(.search = NULL),
+    /* search: names, "first last", emails, any case; under 3 characters by LIKE */
+    LQ(.search = "jane"), LQ(.search = "JANE"), LQ(.search = "Doe"), LQ(.search = "e D"),
+    LQ(.search = "Jane Doe"), LQ(.search = "ary-Jane O'N"), LQ(.search = "o'neil"),
+    LQ(.search = "mith"), LQ(.search = "work.example"), LQ(.search = "WORK.EX"),
+    LQ(.search = "@example.com"), LQ(.search = "example"), LQ(.search = "prince"),
+    LQ(.search = "madonna"), LQ(.search = "Madonna "), LQ(.search = "nobody-like-this"),
+    LQ(.search = "jo"), LQ(.search = "Jo"), LQ(.search = "J"), LQ(.search = "e"),
+    LQ(.search = "o'"), LQ(.search = "@"), LQ(.search = "zz"),
+    /* LIKE and FTS5 syntax is text */
+    LQ(.search = "%"), LQ(.search = "_"), LQ(.search = "100%"), LQ(.search = "e_T"),
+    LQ(.search = "Sure_"), LQ(.search = "\""), LQ(.search = "\"Hi\""), LQ(.search = "y \"H"),
+    LQ(.search = "a*"), LQ(.search = "NEAR(a b)"), LQ(.search = "OR"), LQ(.search = "\\"),
+    /* digits of primary and secondary numbers, in any format */
+    LQ(.digits = "12125550103"), LQ(.digits = "5550103"), LQ(.digits = "(212) 555-0103"),
+    LQ(.digits = "+1 212 555"), LQ(.digits = "4165550177"), LQ(.digits = "550102"),
+    LQ(.digits = "0556"), LQ(.digits = "555"), LQ(.digits = "55"), LQ(.digits = "7"),
+    LQ(.digits = "03 14"), LQ(.digits = "0103141"), LQ(.digits = "99999999"),
+    LQ(.digits = "no digits"),
+    /* both: either matches */
+    LQ(.search = "anna", .digits = "4165550100"), LQ(.search = "an", .digits = "33"),
+    LQ(.search = "nobody", .digits = "55"), LQ(.search = "z", .digits = "5145550199"),
+    /* exact filters */
+    LQ(.status = "New Lead"), LQ(.status = "new lead"), LQ(.status = "Won"), LQ(.source = "Website"),
+    LQ(.source = "Ads", .status = "Contacted"), LQ(.stage_of = 1, .stage = 1),
+    LQ(.stage_of = 2, .stage = 0), LQ(.pipeline = 2), LQ(.pipeline = 1, .status = "Won"),
+    /* owners, visibility */
+    LQ(.owner_mode = CONTACT_OWNER_USER, .owner = 1), LQ(.owner_mode = CONTACT_OWNER_USER, .owner = 2),
+    LQ(.owner_mode = CONTACT_OWNER_USER, .owner = 3), LQ(.owner_mode = CONTACT_OWNER_UNASSIGNED),
+    LQ(.visible = 1), LQ(.visible = 2), LQ(.visible = 3),
+    LQ(.owner_mode = CONTACT_OWNER_USER, .owner = 3, .visible = 2),
+    LQ(.owner_mode = CONTACT_OWNER_UNASSIGNED, .visible = 3),
+    /* dates, inclusive */
+    LQ(.from = 3000), LQ(.to = 3000), LQ(.from = 3000, .to = 3000), LQ(.from = 2001, .to = 6999),
+    LQ(.from = 9001),
+    /* combinations: each driver with row filters */
+    LQ(.search = "example", .stage_of = 1, .stage = 1), LQ(.search = "example", .visible = 2),
+    LQ(.search = "example", .owner_mode = CONTACT_OWNER_USER, .owner = 2, .from = 2000),
+    LQ(.search = "e", .visible = 2), LQ(.search = "e", .owner_mode = CONTACT_OWNER_USER, .owner = 1),
+    LQ(.search = "example", .owner_mode = CONTACT_OWNER_USER, .owner = 1),
+    LQ(.digits = "555", .owner_mode = CONTACT_OWNER_USER, .owner = 1), LQ(.digits = "555", .visible = 2),
+    LQ(.search = "jo", .digits = "55", .visible = 3), LQ(.digits = "555", .source = "Website"),
+    LQ(.digits = "55", .owner_mode = CONTACT_OWNER_UNASSIGNED),
+    LQ(.owner_mode = CONTACT_OWNER_USER, .owner = 2, .status = "Contacted", .to = 5000),
+    LQ(.visible = 3, .pipeline = 1, .from = 3000), LQ(.search = "jane", .from = 2000),
+    LQ(.search = "example", .from = 3000, .to = 7000), LQ(.status = "New Lead", .from = 3000, .to = 8000),
+};
+
+static bool has_ci(const char *hay, const char *needle)
+{
+    if (!hay)
+        return false;
+    for (size_t n = strlen(needle); *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return !*needle;
+}
+
+static bool has_digits(const char *e164, const char *digits)
+{
+    char d[32];
+    size_t n = 0;
+    for (; *e164 && n + 1 < sizeof d; e164++)
+        if (isdigit((unsigned char)*e164))
+            d[n++] = *e164;
+    d[n] = 0;
+    return strstr(d, digits) != NULL;
+}
+
+static bool in_list(const crm_contact *ct, const char *user)
+{
+    for (size_t i = 0; i < ct->nassignees; i++)
+        if (strcmp(ct->assignees[i], user) == 0)
+            return true;
+    return false;
+}
+
+/* The reference: does contact i of f match q? (ASCII-only case folding, like the fixture) */
+static bool lmatch(const lfixture *f, int i, const contact_query *q, const char *digits)
+{
+    const crm_contact *ct = &f->ct[i];
+    bool search = q->search && *q->search, dig = digits && *digits;
+    if (search || dig) {
+        bool hit = false;
+        if (search) {
+            char full[256] = "";
+            if (ct->first_name && ct->last_name)
+                snprintf(full, sizeof full, "%s %s", ct->first_name, ct->last_name);
+            hit = has_ci(ct->first_name, q->search) || has_ci(ct->last_name, q->search) ||
+                  (*full && has_ci(full, q->search));
+            for (size_t k = 0; k < ct->nemails; k++)
+                hit = hit || has_ci(ct->emails[k].value, q->search);
+        }
+        for (size_t k = 0; dig && k < ct->nphones; k++)
+            hit = hit || has_digits(ct->phones[k].e164, digits);
+        for (size_t k = 0; dig && k < ct->nsecondary; k++)
+            hit = hit || has_digits(ct->secondary[k].e164, digits);
+        if (!hit)
+            return false;
+    }
+#define EQ(field, want) (!(want) || ((field) && strcmp((field), (want)) == 0))
+    if (!EQ(ct->status, q->status) || !EQ(ct->source, q->source) || !EQ(ct->stage_id, q->stage_id) ||
+        !EQ(ct->pipeline_id, q->pipeline_id))
+        return false;
+#undef EQ
+    if (q->owner_mode == CONTACT_OWNER_USER &&
+        strcmp(ct->user_id, q->owner_id) != 0 && !in_list(ct, q->owner_id))
+        return false;
+    if (q->owner_mode == CONTACT_OWNER_UNASSIGNED && ct->nassignees)
+        return false;
+    if (q->visible_to && strcmp(ct->user_id, q->visible_to) != 0 &&
+        strcmp(ct->created_by, q->visible_to) != 0 && !in_list(ct, q->visible_to))
+        return false;
+    if ((q->created_from && ct->created_at < q->created_from) || (q->created_to && ct->created_at > q->created_to))
+        return false;
+    if (q->after && (ct->created_at > q->after_created_at ||
+                     (ct->created_at == q->after_created_at && strcmp(ct->id, q->after_id) >= 0)))
+        return false;
+    return true;
+}
+
+/* Newest first, ties by id, larger first. */
+static int lnewer(const crm_contact *a, const crm_contact *b)
+{
+    if (a->created_at != b->created_at)
+        return a->created_at > b->created_at ? -1 : 1;
+    return -strcmp(a->id, b->id);
+}
+
+/* The reference list of q: indexes into f->ct, in list order. */
+static size_t lexpect(const lfixture *f, const contact_query *q, int out[LCONTACTS])
+{
+    char digits[64] = "";
+    size_t n = 0, nd = 0;
+    for (const char *p = q->search_digits; p && *p && nd + 1 < sizeof digits; p++)
+        if (isdigit((unsigned char)*p))
+            digits[nd++] = *p;
+    digits[nd] = 0;
+    for (int i = 0; i < LCONTACTS; i++) {
+        if (!lmatch(f, i, q, digits))
+            continue;
+        size_t j = n++;
+        for (; j > 0 && lnewer(&f->ct[i], &f->ct[out[j - 1]]) < 0; j--)
+            out[j] = out[j - 1];
+        out[j] = i;
+    }
+    return n;
+}
+
+static contact_query lquery_of(const lfixture *f, const lquery *lq)
+{
+    contact_query q = {.search = lq->search, .search_digits = lq->digits, .status = lq->status,
+                       .source = lq->source, .owner_mode = lq->owner_mode,
+                       .created_from = lq->from, .created_to = lq->to, .limit = 100};
+    if (lq->stage_of)
+        q.stage_id = lstage_id(f, lq->stage_of - 1, lq->stage);
+    if (lq->pipeline)
+        q.pipeline_id = f->p[lq->pipeline - 1].id;
+    if (lq->owner)
+        q.owner_id = f->users[lq->owner - 1].id;
+    if (lq->visible)
+        q.visible_to = f->users[lq->visible - 1].id;
+    return q;
+}
+
+/* Runs q and compares the ids, in order, and the total with the reference. */
+static bool lcheck(store_conn *r, const lfixture *f, const contact_query *q, arena *a, char *why, size_t whylen)
+{
+    int want[LCONTACTS];
+    size_t nwant = lexpect(f, q, want), n = 0, from = q->after ? 0 : (size_t)q->offset;
+    crm_contact *got = NULL;
+    int64_t total = -1;
+    contact_query all = *q;
+    all.after = false;
+    int wall[LCONTACTS];
+    size_t ntotal = lexpect(f, &all, wall);
+    int rc = r->ops->contact_list(r, f->org.id, q, a, &got, &n, &total);
+    if (rc) {
+        snprintf(why, whylen, "rc %d", rc);
+        return false;
+    }
+    size_t end = nwant;
+    if (q->limit >= 0 && from + (size_t)q->limit < end)
+        end = from + (size_t)q->limit;
+    size_t expect_n = from < end ? end - from : 0;
+    if (total != (int64_t)ntotal || n != expect_n) {
+        snprintf(why, whylen, "total %lld want %zu, rows %zu want %zu", (long long)total, ntotal, n, expect_n);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(got[i].id, f->ct[want[from + i]].id) != 0) {
+            snprintf(why, whylen, "row %zu is not contact %d", i, want[from + i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void test_contact_list_reference(store *s, lfixture *f, lfixture *fb)
+{
+    arena *a = arena_new();
+    store_conn *r = s->ops->reader(s);
+    char why[160];
+    int failed = 0;
+
+    for (size_t i = 0; i < sizeof lqueries / sizeof lqueries[0]; i++) {
+        const lquery *lq = &lqueries[i];
+        contact_query q = lquery_of(f, lq);
+        char label[200];
+        snprintf(label, sizeof label, "query %zu (search '%s', digits '%s')", i, lq->search ? lq->search : "",
+                 lq->digits ? lq->digits : "");
+        /* the whole list; a window of it by offset; the rest of it by keyset; org B's */
+        why[0] = 0;
+        bool good = lcheck(r, f, &q, a, why, sizeof why);
+        contact_query w = q;
+        w.offset = 1;
+        w.limit = 2;
+        good = good && lcheck(r, f, &w, a, why, sizeof why);
+        int order[LCONTACTS];
+        size_t n = lexpect(f, &q, order);
+        if (good && n >= 2) {
+            contact_query k = q;
+            k.after = true;
+            k.after_created_at = f->ct[order[1]].created_at;
+            strcpy(k.after_id, f->ct[order[1]].id);
+            good = lcheck(r, f, &k, a, why, sizeof why);
+            k.limit = 1;
+            good = good && lcheck(r, f, &k, a, why, sizeof why);
+        }
+        contact_query qb = lquery_of(fb, lq);
+        good = good && lcheck(r, fb, &qb, a, why, sizeof why);
+        if (!ok(good, "contact_list %s matches the reference", label)) {
+            fprintf(stderr, "#   %s\n", why);
+            failed++;
+        }
+        arena_reset(a);
+    }
+    (void)failed;
+    arena_destroy(a);
+}
+
+static void test_contact_list(store *s)
+{
+    arena *a = arena_new();
+    store_conn *r = s->ops->reader(s);
+    lfixture *f = calloc(2, sizeof *f), *fb = f + 1;
+    crm_contact *got = NULL, one;
+    size_t n = 0;
+    int64_t total = -1;
+
+    make_lfixture(s, f, "Listing");
+    make_lfixture(s, fb, "Listing B");   /* the same contacts (and numbers) in another org */
+    test_contact_list_reference(s, f, fb);
+
+    /* Rows are whole records, like contact_get. */
+    contact_query q = {.limit = 100};
+    is_int(r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total), 0, "contact_list");
+    bool whole = n == LCONTACTS;
+    for (size_t i = 0; whole && i < n; i++)
+        whole = r->ops->contact_get(r, f->org.id, got[i].id, a, &one) == 0 && same_contact(&got[i], &one);
+    ok(whole, "listed contacts are whole records: phones, secondary numbers, emails, assignees");
+    if (n == LCONTACTS) {
+        const crm_contact *jane = &got[LCONTACTS - 1];
+        ok(jane->nphones == 1 && jane->nsecondary == 1 && jane->nemails == 1 && jane->nassignees == 1 &&
+               strcmp(jane->secondary[0].e164, "+14165550177") == 0,
+           "the oldest is Jane, with her secondary number");
+    }
+
+    /* limit 0: only the total; negative: no limit; NULL total: not computed. */
+    q = (contact_query){.limit = 0};
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == LCONTACTS, "limit 0 gives no rows and the total");
+    q = (contact_query){.limit = -1, .offset = 9};
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == LCONTACTS - 9 && total == LCONTACTS, "a negative limit is no limit");
+    q = (contact_query){.limit = 5, .offset = 50, .search = "example"};
+    int order[LCONTACTS];
+    size_t nexample = lexpect(f, &q, order);
+    total = -1;
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == (int64_t)nexample && nexample == 9, "past the end of a search: no rows, its total (%lld)",
+       (long long)total);
+    q = (contact_query){.limit = 3};
+    is_int(r->ops->contact_list(r, f->org.id, &q, a, &got, &n, NULL), 0, "contact_list without a total");
+    is_int(n, 3, "three rows");
+
+    /* Case folding beyond ASCII, in a search of 3 characters or more. */
+    crm_phone uphone[1] = {{"+14165550900", true}};
+    crm_contact uc;
+    new_contact(&uc, f->org.id, &f->p[0], f->users[0].id, uphone, 1);
+    uc.first_name = "Zoë";
+    uc.last_name = "Ångström";
+    uc.created_at = 10000;
+    is_int(s->ops->write(s, u_contact_insert, &uc), 0, "a contact with a non-ASCII name");
+    q = (contact_query){.limit = 10, .search = "ÅNGSTR"};
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 1 && total == 1 && strcmp(got[0].id, uc.id) == 0, "ÅNGSTR finds Ångström");
+    q.search = "zoë å";
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 1 && strcmp(got[0].id, uc.id) == 0, "zoë å finds Zoë Ångström");
+    q.search = "ZOË";
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 1 && strcmp(got[0].id, uc.id) == 0, "ZOË finds Zoë");
+
+    /* A unit that fails after its insert leaves nothing in the indexes. */
+    crm_phone gphone[1] = {{"+14165550901", true}};
+    crm_contact ghost;
+    new_contact(&ghost, f->org.id, &f->p[0], f->users[1].id, gphone, 1);
+    ghost.first_name = "Ghostly";
+    is_int(s->ops->write(s, u_contact_insert_then_fail, &ghost), -CRM_E_VALIDATION_FAILED, "a failed unit");
+    q = (contact_query){.limit = 10, .search = "ghostly"};
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "its contact is not found by name");
+    q = (contact_query){.limit = 10, .search_digits = "4165550901"};
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "nor by number");
+    q = (contact_query){.limit = 100, .owner_mode = CONTACT_OWNER_USER, .owner_id = f->users[1].id};
+    r->ops->contact_list(r, f->org.id, &q, a, &got, &n, &total);
+    bool absent = true;
+    for (size_t i = 0; i < n; i++)
+        absent = absent && strcmp(got[i].id, ghost.id) != 0;
+    ok(absent, "nor among its owner's contacts");
+
+    /* Tenant isolation beyond the reference: another org's ids and users find nothing. */
+    q = (contact_query){.limit = 100, .owner_mode = CONTACT_OWNER_USER, .owner_id = f->users[0].id};
+    r->ops->contact_list(r, fb->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "org B: owned by a user of org A → nothing");
+    q = (contact_query){.limit = 100, .visible_to = f->users[1].id};
+    r->ops->contact_list(r, fb->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "org B: visible to a user of org A → nothing");
+    q = (contact_query){.limit = 100, .stage_id = lstage_id(f, 0, 0)};
+    r->ops->contact_list(r, fb->org.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "org B: on a stage of org A → nothing");
+    crm_org empty;
+    new_org(s, &empty, "Empty");
+    q = (contact_query){.limit = 100, .search = "jane", .search_digits = "555"};
+    r->ops->contact_list(r, empty.id, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "an org without contacts finds none of the others'");
+
+    free(f);
+    arena_destroy(a);
+}
+
+/* Keyset paging over many contacts that share one created_at: every contact once. */
+enum { KEYSET_N = 250, KEYSET_PAGE = 7 };
+struct keyset_arg { crm_contact *ct; crm_phone *phones; };
+
+static int u_insert_many(store_conn *c, void *arg)
+{
+    struct keyset_arg *k = arg;
+    for (int i = 0; i < KEYSET_N; i++) {
+        int rc = c->ops->contact_insert(c, &k->ct[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int cmp_id_desc(const void *a, const void *b)
+{
+    return -strcmp((const char *)a, (const char *)b);
+}
+
+static void test_contact_keyset(store *s)
+{
+    arena *a = arena_new();
+    store_conn *r = s->ops->reader(s);
+    crm_org o;
+    crm_user u;
+    char email[96];
+    crm_pipeline p;
+    crm_stage st[NSTAGES];
+    new_org(s, &o, "Keyset");
+    new_user(s, &u, o.id, ROLE_ADMIN, email);
+    new_pipeline(s, &p, st, o.id, "Sales", true);
+
+    struct keyset_arg k = {calloc(KEYSET_N, sizeof *k.ct), calloc(KEYSET_N, sizeof *k.phones)};
+    objectid *ids = calloc(KEYSET_N, sizeof *ids);
+    for (int i = 0; i < KEYSET_N; i++) {
+        snprintf(k.phones[i].e164, sizeof k.phones[i].e164, "+1416555%04u", (unsigned)i % 10000u);
+        k.phones[i].is_primary = true;
+        new_contact(&k.ct[i], o.id, &p, u.id, &k.phones[i], 1);
+        k.ct[i].first_name = "Twin";
+        k.ct[i].created_at = 1700000000000;   /* all equal: only the id orders them */
+        strcpy(ids[i], k.ct[i].id);
+    }
+    is_int(s->ops->write(s, u_insert_many, &k), 0, "250 contacts with one created_at");
+    qsort(ids, KEYSET_N, sizeof *ids, cmp_id_desc);
+
+    /* The same walk unfiltered, through a search, through the owner's and the visible rows. */
+    static const char *const kinds[] = {"unfiltered", "search", "digits", "owner", "visible", "status"};
+    for (size_t kind = 0; kind < sizeof kinds / sizeof kinds[0]; kind++) {
+        contact_query q = {.limit = KEYSET_PAGE};
+        if (kind == 1)
+            q.search = "twin";
+        if (kind == 2)
+            q.search_digits = "4165550";
+        if (kind == 3) {
+            q.owner_mode = CONTACT_OWNER_USER;
+            q.owner_id = u.id;
+        }
+        if (kind == 4)
+            q.visible_to = u.id;
+        if (kind == 5)
+            q.status = "New Lead";
+        int seen = 0, pages = 0;
+        bool in_order = true, totals = true;
+        for (;;) {
+            crm_contact *got = NULL;
+            size_t n = 0;
+            int64_t total = -1;
+            if (r->ops->contact_list(r, o.id, &q, a, &got, &n, &total) != 0)
+                break;
+            pages++;
+            totals = totals && total == KEYSET_N;
+            for (size_t i = 0; i < n && seen < KEYSET_N; i++, seen++)
+                in_order = in_order && strcmp(got[i].id, ids[seen]) == 0 && got[i].nphones == 1;
+            if (n < (size_t)KEYSET_PAGE)
+                break;
+            q.after = true;
+            q.after_created_at = got[n - 1].created_at;
+            strcpy(q.after_id, got[n - 1].id);
+            arena_reset(a);
+        }
+        ok(seen == KEYSET_N && in_order && totals && pages == KEYSET_N / KEYSET_PAGE + 1,
+           "keyset paging (%s) over 250 equal timestamps sees each contact once, by id (%d seen, %d pages)",
+           kinds[kind], seen, pages);
+    }
+
+    /* Offset paging agrees. */
+    contact_query q = {.limit = 100, .offset = 200};
+    crm_contact *got = NULL;
+    size_t n = 0;
+    int64_t total = -1;
+    r->ops->contact_list(r, o.id, &q, a, &got, &n, &total);
+    ok(n == 50 && total == KEYSET_N && strcmp(got[0].id, ids[200]) == 0 && strcmp(got[49].id, ids[249]) == 0,
+       "offset paging: the last 50");
+    free(k.ct);
+    free(k.phones);
+    free(ids);
+    arena_destroy(a);
+}
+
+static int u_pipeline_clear_default(store_conn *c, void *arg)
+{
+    struct kv *kv = arg;
+    return c->ops->pipeline_clear_default(c, kv->k, kv->v);
+}
+
+static void test_pipeline_list(store *s)
+{
+    arena *a = arena_new();
+    store_conn *r = s->ops->reader(s);
+    crm_org o, ob;
+    crm_pipeline p1, p2, p3, app, got;
+    crm_stage st1[NSTAGES], st2[NSTAGES], st3[NSTAGES], sta[NSTAGES];
+    new_org(s, &o, "Pipe list");
+    new_org(s, &ob, "Pipe list B");
+
+    crm_pipeline *list = NULL;
+    size_t n = 99;
+    is_int(r->ops->pipeline_list(r, o.id, NULL, a, &list, &n), 0, "pipeline_list of an org without pipelines");
+    is_int(n, 0, "empty");
+
+    /* Made in this order, but created: Older (1000), Newest (3000), Sales (2000, the default);
+     * and one more at 3000, after Newest by id. */
+    pipeline_time = 3000;
+    new_pipeline(s, &p3, st3, o.id, "Newest", false);
+    pipeline_time = 1000;
+    new_pipeline(s, &p2, st2, o.id, "Older", false);
+    pipeline_time = 2000;
+    new_pipeline(s, &p1, st1, o.id, "Sales", true);
+    pipeline_time = 3000;
+    new_pipeline(s, &app, sta, o.id, "Also newest", false);
+    pipeline_time = 0;
+    is_int(r->ops->pipeline_list(r, o.id, "Contact", a, &list, &n), 0, "pipeline_list of a type");
+    is_int(n, 4, "four Contact pipelines");
+    if (n == 4) {
+        ok(strcmp(list[0].id, p1.id) == 0, "the default first");
+        ok(strcmp(list[1].id, p2.id) == 0 && strcmp(list[2].id, p3.id) == 0 && strcmp(list[3].id, app.id) == 0,
+           "then by created_at, then id");
+        ok(same_pipeline(&list[0], &p1) && same_pipeline(&list[2], &p3), "listed pipelines have their stages");
+    }
+    is_int(r->ops->pipeline_list(r, o.id, NULL, a, &list, &n), 0, "pipeline_list of every type");
+    is_int(n, 4, "every type: the same four");
+    is_int(r->ops->pipeline_list(r, o.id, "", a, &list, &n), 0, "pipeline_list of type \"\"");
+    is_int(n, 4, "is every type too");
+    is_int(r->ops->pipeline_list(r, o.id, "Application", a, &list, &n), 0, "pipeline_list of another type");
+    is_int(n, 0, "none of type Application (the fixtures are Contact pipelines)");
+    is_int(r->ops->pipeline_list(r, ob.id, NULL, a, &list, &n), 0, "pipeline_list of org B");
+    is_int(n, 0, "org B sees none of org A's");
+
+    /* Moving the default: clear, then insert (or update) another default. */
+    crm_pipeline nd;
+    crm_stage stn[NSTAGES];
+    crm_pipeline bd;
+    crm_stage stb[NSTAGES];
+    new_pipeline(s, &bd, stb, ob.id, "B default", true);
+    ok(new_pipeline(s, &nd, stn, o.id, "New default", true) != 0, "a second default is refused");
+    is_int(s->ops->write(s, u_pipeline_clear_default, &(struct kv){o.id, "Contact"}), 0, "pipeline_clear_default");
+    is_int(r->ops->pipeline_get_default(r, o.id, "Contact", a, &got), -CRM_E_NOT_FOUND, "no default left");
+    is_int(r->ops->pipeline_get(r, o.id, p1.id, a, &got), 0, "the old default is still there");
+    ok(!got.is_default, "no longer the default");
+    is_int(new_pipeline(s, &nd, stn, o.id, "New default", true), 0, "so a new default can be inserted");
+    is_int(r->ops->pipeline_get_default(r, o.id, "Contact", a, &got), 0, "pipeline_get_default");
+    is_str(str(got.id), str(nd.id), "the new default");
+    r->ops->pipeline_list(r, o.id, NULL, a, &list, &n);
+    ok(n == 5 && strcmp(list[0].id, nd.id) == 0, "and it lists first");
+    is_int(s->ops->write(s, u_pipeline_clear_default, &(struct kv){o.id, "Application"}), 0,
+           "pipeline_clear_default of a type without a default");
+    is_int(r->ops->pipeline_get_default(r, ob.id, "Contact", a, &got), 0, "org B keeps its default");
+    is_str(str(got.id), str(bd.id), "org B's default");
+    arena_destroy(a);
+}
+
+struct idem_arg {
+    const char *org, *user, *key, *hash, *body;
+    int status;
+    int64_t at;
+};
+
+static int u_idem_put(store_conn *c, void *arg)
+{
+    struct idem_arg *x = arg;
+    return c->ops->idempotency_put(c, x->org, x->user, x->key, x->hash, x->status, x->body, x->at);
+}
+
+/* get then put in one unit, the way the service uses them */
+static int u_idem_get_put(store_conn *c, void *arg)
+{
+    struct idem_arg *x = arg;
+    arena *a = arena_new();
+    char *hash, *body;
+    int status;
+    int rc = c->ops->idempotency_get(c, x->org, x->user, x->key, x->at - 86400000, a, &hash, &status, &body);
+    if (rc == -CRM_E_NOT_FOUND)
+        rc = c->ops->idempotency_put(c, x->org, x->user, x->key, x->hash, x->status, x->body, x->at);
+    else if (rc == 0)
+        rc = -CRM_E_IDEMPOTENCY_KEY_REUSED;
+    arena_destroy(a);
+    return rc;
+}
+
+static void test_idempotency(store *s)
+{
+    arena *a = arena_new();
+    store_conn *r = s->ops->reader(s);
+    crm_org o, ob;
+    crm_user u, u2;
+    char e1[96], e2[96];
+    new_org(s, &o, "Idem");
+    new_org(s, &ob, "Idem B");
+    new_user(s, &u, o.id, ROLE_ADMIN, e1);
+    new_user(s, &u2, o.id, ROLE_SALES_REP, e2);
+    char *hash = NULL, *body = NULL;
+    int status = 0;
+    const int64_t day = 86400000, t0 = 1700000000000;
+
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k1", 0, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "idempotency_get of an unknown key");
+    struct idem_arg x = {o.id, u.id, "k1", "hash-1", "{\"success\":true}", 201, t0};
+    is_int(s->ops->write(s, u_idem_put, &x), 0, "idempotency_put");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k1", t0 - day, a, &hash, &status, &body), 0, "idempotency_get");
+    ok(hash && strcmp(hash, "hash-1") == 0 && status == 201 && body && strcmp(body, "{\"success\":true}") == 0,
+       "the record round-trips");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k1", t0, a, &hash, &status, &body), 0,
+           "a record exactly at since_ms is live");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k1", t0 + 1, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "an older record is expired");
+    is_int(r->ops->idempotency_get(r, o.id, u2.id, "k1", 0, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "another user's key");
+    is_int(r->ops->idempotency_get(r, ob.id, u.id, "k1", 0, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "another org's key");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "K1", 0, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "keys are case-sensitive");
+
+    /* The same key, per user and per org. */
+    struct idem_arg x2 = {o.id, u2.id, "k1", "hash-2", "{}", 409, t0};
+    is_int(s->ops->write(s, u_idem_put, &x2), 0, "the same key for another user");
+    struct idem_arg xb = {ob.id, u.id, "k1", "hash-b", "{}", 201, t0};
+    is_int(s->ops->write(s, u_idem_put, &xb), 0, "the same key in another org");
+    r->ops->idempotency_get(r, o.id, u.id, "k1", 0, a, &hash, &status, &body);
+    ok(strcmp(hash, "hash-1") == 0 && status == 201, "the first record is untouched");
+
+    /* Within 24 h the unit finds it; after, put replaces it. */
+    struct idem_arg again = {o.id, u.id, "k1", "hash-3", "{\"again\":1}", 201, t0 + day - 1};
+    is_int(s->ops->write(s, u_idem_get_put, &again), -CRM_E_IDEMPOTENCY_KEY_REUSED, "a live record is found in the unit");
+    again.at = t0 + day + 1;
+    is_int(s->ops->write(s, u_idem_get_put, &again), 0, "an expired record is replaced");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k1", t0 + 1, a, &hash, &status, &body), 0, "the new record");
+    ok(strcmp(hash, "hash-3") == 0 && strcmp(body, "{\"again\":1}") == 0, "with the new hash and body");
+    struct idem_arg nobody = {o.id, u.id, "k2", "hash-4", NULL, 500, t0};
+    is_int(s->ops->write(s, u_idem_put, &nobody), 0, "a record without a body");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k2", 0, a, &hash, &status, &body), 0, "reads back");
+    ok(body == NULL && status == 500, "with a NULL body");
+    arena_destroy(a);
+}
+
 static void test_event_log(store *s)
 {
     arena *a = arena_new();
@@ -896,6 +1617,10 @@ static void run_contract(const char *url)
     test_org_phones(s);
     test_pipelines(s);
     test_contacts(s);
+    test_contact_list(s);
+    test_contact_keyset(s);
+    test_pipeline_list(s);
+    test_idempotency(s);
     test_event_log(s);
     test_events(s);
     test_group_commit(s);
@@ -1004,6 +1729,210 @@ static void test_durability(const char *url, const char *path)
     s->ops->close(s);
 }
 
+/* The plans of contact_list: every query walks an index or the search index, and the lists
+ * that the API serves most (unfiltered, by stage or status, an owner's, a SALES_REP's, a keyset
+ * page) come out of an index in list order, without a sort. */
+static void test_list_plans(const char *url)
+{
+    char err[512], plan[4096];
+    store *s = store_open(url, err, sizeof err);
+    if (!ok(s != NULL, "store_open for the plans"))
+        return;
+    const char *id = "0123456789abcdef01234567";
+    static const struct {
+        const char *label;
+        contact_query q;
+        int count;
+        const char *uses, *uses2;   /* in the plan */
+        bool sorts;                 /* may use a temp B-tree */
+    } cases[] = {
+        {"unfiltered page", {.limit = 50}, 0, "contacts_by_created", NULL, false},
+        {"unfiltered count", {.limit = 50}, 1, "INDEX", NULL, false},
+        {"keyset page", {.limit = 50, .after = true, .after_created_at = 5}, 0, "contacts_by_created",
+         "(created_at,id)<", false},
+        {"dated page", {.limit = 50, .created_from = 5, .created_to = 9}, 0, "contacts_by_created",
+         "created_at>", false},
+        {"stage page", {.limit = 50, .stage_id = "s"}, 0, "contacts_by_stage", NULL, false},
+        {"stage count", {.limit = 50, .stage_id = "s"}, 1, "COVERING INDEX contacts_by_stage", NULL, false},
+        {"status page", {.limit = 50, .status = "Won"}, 0, "contacts_by_status", NULL, false},
+        {"pipeline page", {.limit = 50, .pipeline_id = "p"}, 0, "contacts_by_pipeline", NULL, false},
+        {"owner page", {.limit = 50, .owner_mode = CONTACT_OWNER_USER, .owner_id = "u"}, 0,
+         "SEARCH x USING PRIMARY KEY", NULL, false},
+        {"owner count", {.limit = 50, .owner_mode = CONTACT_OWNER_USER, .owner_id = "u"}, 1,
+         "SEARCH x USING PRIMARY KEY", NULL, false},
+        {"visible page", {.limit = 50, .visible_to = "u"}, 0, "SEARCH x USING PRIMARY KEY", NULL, false},
+        {"visible keyset page", {.limit = 50, .visible_to = "u", .after = true}, 0,
+         "(created_at,contact_id)<", NULL, false},
+        {"owner and visible page", {.limit = 50, .owner_mode = CONTACT_OWNER_USER, .owner_id = "u",
+         .visible_to = "v"}, 0, "SEARCH x USING PRIMARY KEY", "contact_access", false},
+        {"short search of a SALES_REP", {.limit = 50, .search = "jo", .visible_to = "u"}, 0,
+         "SEARCH x USING PRIMARY KEY", NULL, false},
+        {"search page", {.limit = 50, .search = "jane"}, 0, "SCAN contact_search VIRTUAL TABLE",
+         "SEARCH m USING INTEGER PRIMARY KEY", true},
+        {"search count", {.limit = 50, .search = "jane"}, 1, "SCAN contact_search VIRTUAL TABLE", NULL, false},
+        {"digits page", {.limit = 50, .search_digits = "5550103"}, 0, "SCAN contact_search VIRTUAL TABLE",
+         NULL, true},
+        {"search and digits page", {.limit = 50, .search = "jane", .search_digits = "5550103"}, 0,
+         "SCAN contact_search VIRTUAL TABLE", NULL, true},
+        {"search of a SALES_REP", {.limit = 50, .search = "jane", .visible_to = "u"}, 0,
+         "SCAN contact_search VIRTUAL TABLE", "contact_access", true},
+        {"search on a stage", {.limit = 50, .search = "jane", .stage_id = "s"}, 1,
+         "SCAN contact_search VIRTUAL TABLE", NULL, false},
+        {"short search page", {.limit = 50, .search = "jo"}, 0, "contact_emails_by_value", NULL, true},
+        {"short digits page", {.limit = 50, .search_digits = "55"}, 0, "contact_phones", NULL, true},
+        {"unassigned page", {.limit = 50, .owner_mode = CONTACT_OWNER_UNASSIGNED}, 0, "contacts_by_created",
+         "SEARCH a USING PRIMARY KEY", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        contact_query q = cases[i].q;
+        strcpy(q.after_id, id);
+        int rc = store_sqlite_list_plan(s, &q, cases[i].count, plan, sizeof plan);
+        bool good = rc == 0 && strstr(plan, cases[i].uses) && (!cases[i].uses2 || strstr(plan, cases[i].uses2)) &&
+                    (cases[i].sorts || !strstr(plan, "TEMP B-TREE")) && !strstr(plan, "SCAN c ") &&
+                    !strstr(plan, "SCAN contacts");
+        if (!ok(good, "plan of the %s uses %s%s", cases[i].label, cases[i].uses,
+                cases[i].sorts ? "" : ", without a sort"))
+            fprintf(stderr, "#   plan:\n%s", plan);
+    }
+    s->ops->close(s);
+}
+
+/* A database made by an older crmd (schema version 1, with contacts) upgrades in place: the
+ * search and access indexes are built for the contacts it holds. */
+static void test_upgrade_from_v1(const char *dir)
+{
+    char path[1024], url[1100], err[512];
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    store *s = store_open(url, err, sizeof err);
+    if (!ok(s != NULL, "store_open for the upgrade"))
+        return;
+    is_int(store_sqlite_migrate_to(s, 1), 0, "a database at schema version 1");
+    s->ops->close(s);
+
+    static const char *const v1_rows =
+        "INSERT INTO organizations VALUES ('0000000000000000000000a1', 'Old', NULL, NULL, 'UTC', 'US', 1, 1);"
+        "INSERT INTO users (id, organization_id, email, full_name, password_hash, role, created_at, updated_at)"
+        "  VALUES ('0000000000000000000000b1', '0000000000000000000000a1', 'b1@old.example', 'B1', 'x', 'ADMIN', 1, 1),"
+        "         ('0000000000000000000000b2', '0000000000000000000000a1', 'b2@old.example', 'B2', 'x', 'SALES_REP', 1, 1);"
+        "INSERT INTO pipelines VALUES ('0000000000000000000000a1', '0000000000000000000000c1', 'Sales', NULL,"
+        "  'Contact', 1, 1, NULL, NULL, 1, 1);"
+        "INSERT INTO pipeline_stages VALUES ('0000000000000000000000a1', '0000000000000000000000d1',"
+        "  '0000000000000000000000c1', 'New Lead', NULL, 0, 1);"
+        "INSERT INTO contacts VALUES ('0000000000000000000000a1', '0000000000000000000000e1',"
+        "  '0000000000000000000000b1', '0000000000000000000000b1', 'Legacy', 'Person', 'New Lead', NULL, NULL,"
+        "  '0000000000000000000000c1', '0000000000000000000000d1', 1000, 1000, 0),"
+        "  ('0000000000000000000000a1', '0000000000000000000000e2', '0000000000000000000000b1',"
+        "  '0000000000000000000000b1', 'Other', 'One', 'New Lead', NULL, NULL,"
+        "  '0000000000000000000000c1', '0000000000000000000000d1', 2000, 2000, 0);"
+        "INSERT INTO contact_phones VALUES ('0000000000000000000000a1', '+12125550123',"
+        "  '0000000000000000000000e1', 0, 1, 0),"
+        "  ('0000000000000000000000a1', '+12125550124', '0000000000000000000000e2', 0, 1, 0),"
+        "  ('0000000000000000000000a1', '+14165559876', '0000000000000000000000e2', 1, 0, 0);"
+        "INSERT INTO contact_emails VALUES ('0000000000000000000000a1', '0000000000000000000000e1', 0,"
+        "  'legacy@old.example', 1);"
+        "INSERT INTO contact_assignees VALUES ('0000000000000000000000a1', '0000000000000000000000e1', 0,"
+        "  '0000000000000000000000b2');";
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, v1_rows, NULL, NULL, NULL);
+    is_int(rc, SQLITE_OK, "version 1 rows written by hand");
+    sqlite3_close(db);
+
+    s = store_open(url, err, sizeof err);
+    if (!ok(s != NULL, "reopen the version 1 database"))
+        return;
+    is_int(s->ops->migrate(s), 0, "migrate upgrades it");
+    arena *a = arena_new();
+    store_conn *r = s->ops->reader(s);
+    const char *org = "0000000000000000000000a1";
+    crm_contact *got = NULL;
+    size_t n = 0;
+    int64_t total = -1;
+    contact_query q = {.limit = 10, .search = "legacy"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 1 && total == 1 && strcmp(got[0].id, "0000000000000000000000e1") == 0 && got[0].nemails == 1,
+       "an old contact is found by name");
+    q = (contact_query){.limit = 10, .search = "LD.EXAM"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 1 && strcmp(got[0].id, "0000000000000000000000e1") == 0, "and by email");
+    q = (contact_query){.limit = 10, .search_digits = "4165559876"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 1 && strcmp(got[0].id, "0000000000000000000000e2") == 0, "and by a secondary number");
+    q = (contact_query){.limit = 10, .owner_mode = CONTACT_OWNER_USER, .owner_id = "0000000000000000000000b2"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 1 && strcmp(got[0].id, "0000000000000000000000e1") == 0, "an old assignment counts for the owner filter");
+    q = (contact_query){.limit = 10, .visible_to = "0000000000000000000000b1"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 2 && total == 2 && strcmp(got[0].id, "0000000000000000000000e2") == 0, "and for visibility, newest first");
+
+    /* New contacts beside the old ones. */
+    crm_phone ph[1] = {{"+12125550125", true}};
+    crm_contact ct;
+    memset(&ct, 0, sizeof ct);
+    objectid_new(ct.id);
+    strcpy(ct.org_id, org);
+    strcpy(ct.user_id, "0000000000000000000000b2");
+    strcpy(ct.created_by, "0000000000000000000000b2");
+    strcpy(ct.pipeline_id, "0000000000000000000000c1");
+    strcpy(ct.stage_id, "0000000000000000000000d1");
+    ct.status = "New Lead";
+    ct.first_name = "Legacyish";
+    ct.phones = ph;
+    ct.nphones = 1;
+    ct.created_at = ct.updated_at = 3000;
+    is_int(s->ops->write(s, u_contact_insert, &ct), 0, "a new contact in the upgraded database");
+    q = (contact_query){.limit = 10, .search = "legacy"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 2 && total == 2 && strcmp(got[0].id, ct.id) == 0, "found with the old one");
+    s->ops->close(s);
+
+    /* Deleting a contact, however it is done, takes it out of the indexes (a trigger). */
+    static const char *const checks =
+        "PRAGMA foreign_keys = ON;"
+        "DELETE FROM contacts WHERE organization_id = '0000000000000000000000a1'"
+        "  AND id = '0000000000000000000000e2';"
+        "INSERT INTO contact_search (contact_search) VALUES ('integrity-check');";
+    rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, checks, NULL, NULL, NULL);
+    is_int(rc, SQLITE_OK, "a contact deleted by hand; the search index passes its integrity check");
+    sqlite3_stmt *st = NULL;
+    int left = -1;
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM contact_search_rows WHERE contact_id = "
+                           "'0000000000000000000000e2') + (SELECT count(*) FROM contact_access WHERE "
+                           "contact_id = '0000000000000000000000e2') + (SELECT count(*) FROM contact_search) - "
+                           "(SELECT count(*) FROM contacts)", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        left = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    is_int(left, 0, "nothing of it is left in the indexes, and every contact has one document");
+    s = store_open(url, err, sizeof err);
+    if (!ok(s != NULL, "reopen after the delete"))
+        goto done;
+    r = s->ops->reader(s);
+    q = (contact_query){.limit = 10, .search_digits = "4165559876"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 0 && total == 0, "the deleted contact is not found by its number");
+    q = (contact_query){.limit = 10, .visible_to = "0000000000000000000000b1"};
+    r->ops->contact_list(r, org, &q, a, &got, &n, &total);
+    ok(n == 1 && total == 1, "nor in its owner's list");
+    s->ops->close(s);
+done:
+    arena_destroy(a);
+
+    int version = -1;
+    st = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    ok(version >= 2, "the upgraded file is past schema version 1 (%d)", version);
+}
+
 static void remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -1038,6 +1967,8 @@ int main(void)
 
     test_open_errors(dir);
     test_durability(url, path);
+    test_list_plans(url);
+    test_upgrade_from_v1(dir);
     remove_dir(dir);
     return tap_done();
 }
