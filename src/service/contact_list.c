@@ -95,9 +95,9 @@ int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in,
         q.offset = 0;
     }
     if (in->search && *in->search) {
+        /* A number-like search also matches names and emails ("555" finds john555@...). */
+        q.search = in->search;
         q.search_digits = phone_digits(in->search, a);
-        if (!q.search_digits)
-            q.search = in->search;
     }
     if (me->role == ROLE_SALES_REP)
         q.visible_to = me->id;

@@ -1,7 +1,8 @@
-/* SQLite store: listing contacts (filters, search, paging) and the search index that the
- * search reads. A list runs one of a family of statements assembled from the fixed fragments of
- * sqlite_sql.h, one per combination of criteria, so that each combination gets the plan of its
- * own indexes; the variants are cached per connection. */
+/* SQLite store: listing contacts (filters, search, paging), and keeping the derived indexes that
+ * a list reads (search documents, access rows) in step with each contact. A list runs one of a
+ * family of statements assembled from the fixed fragments of sqlite_sql.h, one per combination
+ * of criteria, so that each combination gets the plan of its own indexes; the variants are
+ * cached per connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,16 +417,17 @@ done:
 }
 
 /* Rebuilds the derived indexes of one contact from its rows. A new contact gets its row number
- * first, and has nothing older to drop. */
+ * first, and has nothing older to drop or refresh. */
 int sq_contact_index_sync(sq_conn *c, const char *org_id, const char *contact_id)
 {
-    static const sq_stmt_id steps[] = {SQ_CONTACT_SEARCH_ROW, SQ_CONTACT_SEARCH_DELETE,
-                                       SQ_CONTACT_SEARCH_INSERT, SQ_CONTACT_ACCESS_DELETE,
-                                       SQ_CONTACT_ACCESS_INSERT};
+    static const sq_stmt_id steps[] = {SQ_CONTACT_SEARCH_ROW, SQ_CONTACT_SEARCH_ROW_REFRESH,
+                                       SQ_CONTACT_SEARCH_DELETE, SQ_CONTACT_SEARCH_INSERT,
+                                       SQ_CONTACT_ACCESS_DELETE, SQ_CONTACT_ACCESS_INSERT};
     bool fresh = false;
     for (size_t i = 0; i < COUNT_OF(steps); i++) {
         sq_stmt_id id = steps[i];
-        if (fresh && (id == SQ_CONTACT_SEARCH_DELETE || id == SQ_CONTACT_ACCESS_DELETE))
+        if (fresh && (id == SQ_CONTACT_SEARCH_ROW_REFRESH || id == SQ_CONTACT_SEARCH_DELETE ||
+                      id == SQ_CONTACT_ACCESS_DELETE))
             continue;
         sqlite3_stmt *st = sq_stmt(c, id);
         if (!st)

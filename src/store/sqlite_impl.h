@@ -49,8 +49,8 @@ void sq_done(sqlite3_stmt *st);               /* reset and clear bindings for th
 int sq_fail(sq_conn *c, const char *what);
 /* A statement assembled at run time from the fixed fragments of sqlite_sql.h (bound parameters
  * only), cached by key: the key must determine the text, which build writes into buf (len
- * bytes) on a miss. Valid until the next sq_variant call on the connection; NULL (logged with
- * name) if it cannot be prepared. The caller calls sq_done. */
+ * bytes) on a miss. Valid until the next sq_variant_stmt call on the connection; NULL (logged
+ * with name) if it cannot be prepared. The caller calls sq_done. */
 typedef void (*sq_build_fn)(uint32_t key, char *buf, size_t len);
 sqlite3_stmt *sq_variant_stmt(sq_conn *c, uint32_t key, const char *name, sq_build_fn build);
 int sq_exec(sq_conn *c, sq_stmt_id id);       /* runs a statement without parameters or rows */

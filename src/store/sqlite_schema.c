@@ -240,7 +240,6 @@ static const char *const migrations[] = {
     "CREATE INDEX contacts_by_stage ON contacts (organization_id, stage_id, created_at, id);"
     "CREATE INDEX contacts_by_status ON contacts (organization_id, status, created_at, id);"
     "CREATE INDEX contacts_by_owner ON contacts (organization_id, user_id, created_at, id);"
-    "CREATE INDEX contacts_by_creator ON contacts (organization_id, created_by, created_at, id);"
 
     /* The replies of POST /api/contact with an Idempotency-Key, per org and user. */
     "CREATE TABLE idempotency_keys ("

@@ -257,6 +257,9 @@
     X(PHONE_OWNER, "SELECT contact_id FROM contact_phones WHERE organization_id = ?1 AND e164 = ?2") \
     /* the derived indexes of a contact (sq_contact_index_sync) */                               \
     X(CONTACT_SEARCH_ROW, SQ_SEARCH_ROWS_INSERT(SQ_ONE_CONTACT) " ON CONFLICT DO NOTHING")        \
+    X(CONTACT_SEARCH_ROW_REFRESH, "UPDATE contact_search_rows SET created_at = coalesce((SELECT "   \
+                                  "c.created_at FROM contacts c WHERE " SQ_ONE_CONTACT "), created_at) " \
+                                  "WHERE organization_id = ?1 AND contact_id = ?2")               \
     X(CONTACT_SEARCH_DELETE, "DELETE FROM contact_search WHERE rowid = (SELECT rid FROM "         \
                              "contact_search_rows WHERE organization_id = ?1 AND contact_id = ?2)") \
     X(CONTACT_SEARCH_INSERT, SQ_SEARCH_INSERT(SQ_ONE_CONTACT))                                    \
