@@ -24,7 +24,7 @@
 #define CRMD_VERSION "0.1.0"
 #define DEFAULT_DB "sqlite:crmd.db"
 #define DEFAULT_LISTEN "127.0.0.1:2212"
-#define DEFAULT_THREADS 16
+#define DEFAULT_THREADS 32
 
 static const char usage_text[] =
     "usage: crmd <command> [options]\n"

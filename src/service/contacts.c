@@ -8,6 +8,14 @@
 #include "service/render.h"
 #include "lib/timefmt.h"
 
+static char *render_created_text(const crm_contact *ct, arena *a)
+{
+    json_t *reply = render_contact_created(ct);
+    char *text = json_dumps_arena(reply, a);
+    json_decref(reply);
+    return text;
+}
+
 struct create_work {
     const crm_user *me;
     const contact_input *in;
@@ -50,15 +58,12 @@ static int create_unit(store_conn *c, void *arg)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
     if (rc || (rc = event_log_record(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created")))
         return rc;
-
-    json_t *reply = render_contact_created(ct);
     w->status = 201;
-    w->body = json_dumps_arena(reply, w->a);
-    json_decref(reply);
-    if (w->in->idempotency_key)
-        rc = c->ops->idempotency_put(c, ct->org_id, w->me->id, w->in->idempotency_key, w->in->request_hash,
-                                     w->status, w->body, ct->created_at);
-    return rc;
+    if (!w->in->idempotency_key)
+        return 0;   /* the reply is rendered after the commit, off the writer thread */
+    w->body = render_created_text(ct, w->a);
+    return c->ops->idempotency_put(c, ct->org_id, w->me->id, w->in->idempotency_key, w->in->request_hash,
+                                   w->status, w->body, ct->created_at);
 }
 
 int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
@@ -87,7 +92,7 @@ int contact_create(crm_app *app, const crm_user *me, const contact_input *in, ar
     if ((rc = app_write(app, create_unit, &w, err)))
         return rc;
     *status = w.status;
-    *body = w.body;
+    *body = w.body ? w.body : render_created_text(ct, a);
     return 0;
 }
 
