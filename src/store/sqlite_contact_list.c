@@ -315,9 +315,24 @@ static void bind_query(sqlite3_stmt *st, const char *org_id, const contact_query
     bind_int_at(st, 15, q->offset > 0 ? q->offset : 0);
 }
 
+/* Every contact of the org: the count the triggers of migration 4 keep. */
+static int count_org(sq_conn *c, const char *org_id, int64_t *total)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONTACT_COUNT_ORG);
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sq_bind_text(st, 1, org_id);
+    int rc = sq_step(c, SQ_CONTACT_COUNT_ORG);
+    *total = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    return rc < 0 ? rc : 0;
+}
+
 static int count_matches(sq_conn *c, uint32_t key, const char *org_id, const contact_query *q,
                          const char *digits, int64_t *total)
 {
+    if (key == CL_FAMILY)
+        return count_org(c, org_id, total);
     sqlite3_stmt *st = sq_variant_stmt(c, key | CL_COUNT, "CONTACT_COUNT", build_list);
     if (!st)
         return -CRM_E_UNAVAILABLE;

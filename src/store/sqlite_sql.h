@@ -355,7 +355,8 @@
                       "WHERE organization_id = ?1 AND webhook_id = ?2")                           \
     X(DELIVERY_DUE, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                        \
                     "WHERE state = 'pending' AND next_attempt_at <= ?1 "                          \
-                    "ORDER BY next_attempt_at, id LIMIT ?2")
+                    "ORDER BY next_attempt_at, id LIMIT ?2")                                      \
+    X(CONTACT_COUNT_ORG, "SELECT n FROM contact_counts WHERE organization_id = ?1")
 
 typedef enum sq_stmt_id {
 #define SQ_STMT_ENUM(id, sql) SQ_##id,

@@ -57,6 +57,16 @@ class DeleteOne(DeleteTest):
         r = h.post("/api/contacts/phoneNumber", {"phoneNumber": c["phoneNumber"][0]["value"]}, token=o.token)
         self.assertError(r, 404, "not_found")
 
+    def test_total_counts_what_is_left(self):
+        o = org("total")
+        made = [h.create_contact(o.token) for _ in range(4)]
+        before = self.assertOk(h.get("/api/contacts?ownerFilter=all", token=o.token))["total"]
+        self.assertEqual(before, 4)
+        self.assertDeleted(h.delete("/api/contacts/" + made[1]["_id"], token=o.token), 1)
+        d = self.assertOk(h.get("/api/contacts?ownerFilter=all", token=o.token))
+        self.assertEqual(d["total"], 3)
+        self.assertEqual(len(d["contacts"]), 3)
+
     def test_twice_404(self):
         o = org()
         c = h.create_contact(o.token)
