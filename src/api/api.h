@@ -40,6 +40,9 @@ int jin_check_string(json_t *v, const char *field, size_t max_chars, const char 
 /* Query parameters: an optional ObjectId, optional UTF-8 text of at most max characters. */
 int qin_id(http_req *r, const char *name, const char **out, crm_err *err);
 int qin_text(http_req *r, const char *name, size_t max, const char **out, crm_err *err);
+/* page & size (or limit) of an offset-paged list; (page-1)*size may not pass API_OFFSET_MAX. */
+#define API_OFFSET_MAX 100000
+int qin_page(http_req *r, const char *size_name, int64_t def_size, int64_t *page, int64_t *size, crm_err *err);
 /* Query parameter as a bounded integer; absent → def. */
 int qin_int(http_req *r, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out, crm_err *err);
 

@@ -254,8 +254,7 @@ static void list_contacts(http_req *r)
     char *next;
     int rc;
 
-    if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_int(r, "page", 1, 1000000, 1, &in.page, &err)) ||
-        (rc = qin_int(r, "size", 1, 200, 50, &in.size, &err)) ||
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_page(r, "size", 50, &in.page, &in.size, &err)) ||
         (rc = qin_text(r, "search", 200, &in.search, &err)) ||
         (rc = qin_text(r, "status", LABEL_MAX_CHARS, &in.status, &err)) ||
         (rc = qin_text(r, "source", LABEL_MAX_CHARS, &in.source, &err)) ||

@@ -13,8 +13,7 @@ static void list_event_logs(http_req *r)
     int64_t total;
     int rc;
 
-    if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_int(r, "page", 1, 1000000, 1, &q.page, &err)) ||
-        (rc = qin_int(r, "limit", 1, 200, 50, &q.limit, &err)) || (rc = qin_int(r, "days", 1, 3650, 0, &q.days, &err)) ||
+    if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_page(r, "limit", 50, &q.page, &q.limit, &err)) || (rc = qin_int(r, "days", 1, 3650, 0, &q.days, &err)) ||
         (rc = qin_id(r, "userId", &q.user_id, &err)) || (rc = qin_id(r, "contactId", &q.contact_id, &err)) ||
         (rc = event_log_list(api_app(), me, &q, http_req_arena(r), &events, &n, &total, &err)))
         goto done;

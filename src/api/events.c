@@ -41,7 +41,7 @@ static void events(http_req *r)
         api_send_error(r, &err);
         return;
     }
-    if (!the_sse || sse_open(the_sse, r, me->org_id, after) != 0)
+    if (!the_sse || sse_open(the_sse, r, me, after) != 0)
         api_send_code(r, CRM_E_UNAVAILABLE, NULL, NULL);
 }
 

@@ -154,3 +154,15 @@ int qin_text(http_req *r, const char *name, size_t max, const char **out, crm_er
                         max);
     return 0;
 }
+
+int qin_page(http_req *r, const char *size_name, int64_t def_size, int64_t *page, int64_t *size, crm_err *err)
+{
+    int rc;
+    if ((rc = qin_int(r, "page", 1, 1000000, 1, page, err)) || (rc = qin_int(r, size_name, 1, 200, def_size, size, err)))
+        return rc;
+    /* Deep offsets cost a scan of every row before them: past this, keyset paging is the way. */
+    if ((*page - 1) * *size > API_OFFSET_MAX)
+        return crm_fail(err, CRM_E_VALIDATION_FAILED, "page", "page * %s may not pass %d rows; page with after= instead",
+                        size_name, API_OFFSET_MAX);
+    return 0;
+}

@@ -126,7 +126,7 @@ static void list_deliveries(http_req *r)
     crm_delivery *list;
     size_t n;
     if (api_authenticate(r, &me, &err) || webhook_require_admin(me, &err) || api_path_id(r, "id", &id, &err) ||
-        qin_int(r, "page", 1, 1000000, 1, &page, &err) || qin_int(r, "limit", 1, 200, 50, &limit, &err) ||
+        qin_page(r, "limit", 50, &page, &limit, &err) ||
         webhook_delivery_list(api_app(), me, id, page, limit, http_req_arena(r), &list, &n, &total, &err)) {
         api_send_error(r, &err);
         return;

@@ -15,7 +15,8 @@
 
 typedef struct stream {
     http_stream *hs;
-    objectid org_id;
+    objectid org_id, user_id;
+    int64_t token_version;         /* the user's at open: a change revokes the stream */
     int64_t last;                  /* seq of the newest event sent */
     bool live;                     /* replay done: the hub feeds it */
     atomic_bool gone;              /* the client left or fell behind: reap it */
@@ -77,6 +78,21 @@ static void reap(sse *s, bool all)
     }
 }
 
+/* Revocation reaches open streams too: the user must still exist, be enabled and hold the
+ * token version the stream was opened with. A storage hiccup keeps the stream. */
+static bool user_still_valid(sse *s, const stream *st)
+{
+    store_conn *c = s->app->st->ops->reader(s->app->st);
+    arena *a = arena_new();
+    crm_user u;
+    int rc = c ? c->ops->user_get(c, st->user_id, a, &u) : -CRM_E_UNAVAILABLE;
+    bool ok = rc == -CRM_E_UNAVAILABLE ||
+              (rc == 0 && !u.login_disabled && u.token_version == st->token_version &&
+               strcmp(u.org_id, st->org_id) == 0);
+    arena_destroy(a);
+    return ok;
+}
+
 static void *keepalive_main(void *arg)
 {
     sse *s = arg;
@@ -93,7 +109,8 @@ static void *keepalive_main(void *arg)
         if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
             continue;
         for (stream *st = s->streams; st; st = st->next)
-            if (!atomic_load(&st->gone) && http_stream_write(st->hs, ": keep-alive\n\n", 14) != 0)
+            if (!atomic_load(&st->gone) &&
+                (!user_still_valid(s, st) || http_stream_write(st->hs, ": keep-alive\n\n", 14) != 0))
                 atomic_store(&st->gone, true);
         reap(s, false);
     }
@@ -162,14 +179,20 @@ static int replay_batch(sse *s, store_conn *c, stream *st, bool locked)
     return rc ? -1 : (int)n;
 }
 
-int sse_open(sse *s, http_req *r, const char *org_id, int64_t after)
+int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
 {
     store_conn *c = s->app->st->ops->reader(s->app->st);
     stream *st = calloc(1, sizeof *st);
     if (!st)
         abort();
-    memcpy(st->org_id, org_id, sizeof st->org_id);
+    memcpy(st->org_id, me->org_id, sizeof st->org_id);
+    memcpy(st->user_id, me->id, sizeof st->user_id);
+    st->token_version = me->token_version;
     st->last = after >= 0 ? after : s->hub ? event_hub_last_seq(s->hub) : 0;
+    /* An id from the future (a restored database, a confused client) would mute the stream. */
+    int64_t newest = 0;
+    if (c && c->ops->event_last_seq(c, &newest) == 0 && st->last > newest)
+        st->last = newest;
 
     pthread_mutex_lock(&s->lock);
     bool stopping = s->stopping;
@@ -191,9 +214,12 @@ int sse_open(sse *s, http_req *r, const char *org_id, int64_t after)
     int n = after >= 0 ? SSE_REPLAY_BATCH : 0;
     while (n == SSE_REPLAY_BATCH && !atomic_load(&st->gone))
         n = replay_batch(s, c, st, false);
+    /* Under the lock until the log is exhausted: the hub cannot deliver past us meanwhile, even
+     * when one commit appended more than a batch. */
     pthread_mutex_lock(&s->lock);
     if (n >= 0 && after >= 0)
-        n = replay_batch(s, c, st, true);
+        while ((n = replay_batch(s, c, st, true)) == SSE_REPLAY_BATCH && !atomic_load(&st->gone))
+            ;
     if (n < 0) {
         log_error("SSE: cannot read the event log");
         atomic_store(&st->gone, true);

@@ -16,9 +16,10 @@ sse *sse_start(crm_app *app, event_hub *hub, unsigned keepalive_ms, char *err, s
 /* Ends every stream and frees; call before http_server_stop. NULL is fine. */
 void sse_stop(sse *s);
 
-/* Answers the request with a stream of the events of org_id after `after` (-1: only events
- * committed from now on). Returns 0, or -1 when the server is stopping or the stream could not
- * start (nothing was sent then). */
-int sse_open(sse *s, http_req *r, const char *org_id, int64_t after);
+/* Answers the request with a stream of the events of me's organization after `after` (-1: only
+ * events committed from now on). The stream ends when me is disabled, deleted or has its tokens
+ * revoked (checked at every keep-alive). Returns 0, or -1 when the server is stopping or the
+ * stream could not start (nothing was sent then). */
+int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after);
 
 #endif

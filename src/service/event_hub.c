@@ -55,14 +55,12 @@ static bool drain(event_hub *h)
             for (size_t i = 0; i < n; i++) {
                 pthread_mutex_lock(&h->lock);
                 hub_sub *subs = h->subs;
+                h->last_seq = ev[i].seq;   /* per event: a live-only subscriber starts right here */
                 pthread_mutex_unlock(&h->lock);
                 for (hub_sub *s = subs; s; s = s->next)
                     s->fn(&ev[i], s->ctx);
             }
             pthread_mutex_unlock(&h->deliver);
-            pthread_mutex_lock(&h->lock);
-            h->last_seq = ev[n - 1].seq;
-            pthread_mutex_unlock(&h->lock);
         }
         arena_destroy(a);
         if (rc != 0)

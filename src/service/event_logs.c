@@ -37,8 +37,12 @@ int event_log_list(crm_app *app, const crm_user *me, const event_log_query *q, a
     int rc;
     if ((rc = require_org_member(me, err)) || (rc = app_reader(app, &c, err)))
         return rc;
+    /* A SALES_REP sees only the entries of its own actions: the log of contacts it may not
+     * read would show their numbers and names in `changes`. */
+    if (me->role == ROLE_SALES_REP && q->user_id && strcmp(q->user_id, me->id) != 0)
+        return crm_fail(err, CRM_E_FORBIDDEN, "userId", "A SALES_REP sees only its own entries");
     event_log_filter f = {
-        .user_id = q->user_id,
+        .user_id = me->role == ROLE_SALES_REP ? me->id : q->user_id,
         .contact_id = q->contact_id,
         .since_ms = q->days > 0 ? time_now_ms() - q->days * 86400000LL : 0,
         .offset = (q->page - 1) * q->limit,

@@ -170,6 +170,8 @@ static int upsert_unit(store_conn *c, void *arg)
             if (!known)
                 return crm_fail(w->err, CRM_E_STAGE_NOT_FOUND, s->field, "%s._id is not a stage of this pipeline",
                                 s->field);
+            if (listed[known - p->stages])
+                return crm_fail(w->err, CRM_E_VALIDATION_FAILED, s->field, "%s._id is listed twice", s->field);
             listed[known - p->stages] = true;
             *st = *known;
             if (strcmp(known->name, s->name) != 0) {
@@ -200,6 +202,9 @@ static int upsert_unit(store_conn *c, void *arg)
                                 stages[n].name);
         n++;
     }
+    if (n > PIPELINE_MAX_STAGES_KEPT)
+        return crm_fail(w->err, CRM_E_VALIDATION_FAILED, "pipelineStages",
+                        "A pipeline keeps at most %d stages, inactive ones included", PIPELINE_MAX_STAGES_KEPT);
     p->stages = stages;
     p->nstages = n;
     if (in->name) {

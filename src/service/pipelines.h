@@ -29,6 +29,7 @@ int pipeline_list_for(crm_app *app, const crm_user *me, const char *type, arena 
                       crm_err *err);
 
 #define PIPELINE_MAX_STAGES 50
+#define PIPELINE_MAX_STAGES_KEPT 200   /* active and deactivated */
 
 typedef struct stage_input {
     const char *id;        /* NULL for a new stage */

@@ -564,7 +564,8 @@ static void record(webhook_worker *w, struct inflight *f, CURLcode result, long 
     if (rw.state == DELIVERY_SUCCEEDED) {
         log_info("webhook delivery %s: HTTP %ld (attempt %d), succeeded", f->id, status, rw.attempts);
     } else if (rw.state == DELIVERY_FAILED) {
-        log_warn("webhook delivery %s to %s failed for good after %d attempts: %s", f->id, f->url, rw.attempts,
+        /* Not the URL: receivers often carry a token in it. The delivery id leads to the webhook. */
+        log_warn("webhook delivery %s failed for good after %d attempts: %s", f->id, rw.attempts,
                  result != CURLE_OK ? (f->errbuf[0] ? f->errbuf : curl_easy_strerror(result)) : "non-2xx reply");
     } else {
         log_info("webhook delivery %s: %s%ld (attempt %d), retry in %" PRId64 " ms", f->id,

@@ -111,3 +111,29 @@ class Tenancy(ApiTest):
 
     def test_unauthenticated(self):
         self.assertError(h.get("/api/event-logs"), 401, "unauthorized")
+
+    def test_sales_rep_sees_only_its_own_entries(self):
+        o = org("rep")
+        rep = o.add_user("SALES_REP")
+        admins = h.create_contact(o.token, firstName="Secret")
+        own = h.create_contact(rep.token)
+        d = self.assertOk(h.get("/api/event-logs", token=rep.token))
+        self.assertEqual([e["contactId"] for e in d["events"]], [own["_id"]])
+        self.assertEqual(d["total"], 1)
+        d = self.assertOk(h.get("/api/event-logs?contactId=" + admins["_id"], token=rep.token))
+        self.assertEqual(d["events"], [])
+        self.assertError(h.get("/api/event-logs?userId=" + o.admin.id, token=rep.token), 403, "forbidden",
+                         field="userId")
+        # The ADMIN still sees both.
+        d = self.assertOk(h.get("/api/event-logs", token=o.token))
+        self.assertTrue({admins["_id"], own["_id"]} <= {e["contactId"] for e in d["events"]})
+
+
+class DeepPaging(ApiTest):
+    def test_offset_past_the_cap_points_to_keyset_paging(self):
+        o = org()
+        r = h.get("/api/event-logs?page=1000&limit=200", token=o.token)
+        self.assertError(r, 400, "validation_failed", field="page")
+        r = h.get("/api/contacts?ownerFilter=all&page=600&size=200", token=o.token)
+        self.assertError(r, 400, "validation_failed", field="page")
+        self.assertStatus(h.get("/api/contacts?ownerFilter=all&page=500&size=200", token=o.token), 200)

@@ -197,6 +197,16 @@ class Upsert(PipelineTest):
         self.assertEqual((c["status"], c["pipelineStage"]), ("Negotiation", neg["_id"]))
         self.assertEqual(read_pipeline(o), np)
 
+    def test_same_stage_listed_twice(self):
+        o = fresh_org()
+        p = read_pipeline(o)
+        first = p["pipelineStages"][0]
+        body = [{"_id": first["_id"], "name": "One", "color": "#111111", "position": 0},
+                {"_id": first["_id"], "name": "Two", "color": "#222222", "position": 1}]
+        r = h.post("/api/pipelines?type=Contact", {"pipelineStages": body}, token=o.token)
+        self.assertError(r, 400, "validation_failed", field="pipelineStages[1]")
+        self.assertEqual(read_pipeline(o), p)
+
     def test_reorder(self):
         o = fresh_org()
         p = read_pipeline(o)
