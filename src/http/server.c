@@ -23,8 +23,11 @@
 #define CONN_TIMEOUT_S 30u
 #define CONN_LIMIT 10000u
 /* Per-connection pool for the request line, headers and I/O buffers (MHD's default is 32 KiB).
- * 64 KiB leaves room for long bearer tokens and cookies; pages never touched cost nothing. */
-#define CONN_MEMORY ((size_t)64 * 1024)
+ * It stays allocated for the life of an upgraded (WebSocket) connection, so it is most of what
+ * an idle Socket.IO client costs: 16 KiB still holds a request with several KiB of headers
+ * (a bearer token is under 1 KiB); bigger headers get 431. Measured with `node
+ * bench/realtime.js rss`: 64 KiB → 49.9 KiB per idle connection, 16 KiB → 26 KiB. */
+#define CONN_MEMORY ((size_t)16 * 1024)
 /* A chunked body that crosses HTTP_BODY_MAX cannot be answered mid-stream (MHD only takes a
  * response before or after the upload), so the rest is read and dropped to be able to send the
  * 413; past this much dropped data the client is cut off instead. */
