@@ -53,6 +53,8 @@ struct session {
     int64_t due, created;
     uint32_t mask;           /* epoll events registered */
     bool connected;          /* to the default namespace, after the token check */
+    objectid user_id, org_id;   /* who connected, and the token version they held: a change */
+    int64_t token_version;      /* (disable, password, deletion) ends the socket at next ping */
     bool closing;            /* a close frame is queued: drop once it is out */
     bool dead;
     char sid[EIO_SID_LEN + 1];
@@ -252,6 +254,9 @@ static void sio_connect(session *s, const char *data, size_t len)
         return;
     }
     s->connected = true;
+    memcpy(s->user_id, me.id, sizeof s->user_id);
+    memcpy(s->org_id, me.org_id, sizeof s->org_id);
+    s->token_version = me.token_version;
     if (me.role != ROLE_SUPERADMIN && me.org_id[0])
         rooms_join(rt->rooms, me.org_id, &s->room);
     char sid[EIO_SID_LEN + 1];
@@ -492,6 +497,20 @@ static bool take_mail(realtime *rt)
     return stop;
 }
 
+/* Revocation reaches open sockets at the next ping: the user must still exist, be enabled and
+ * hold the token version it connected with. A storage hiccup keeps the socket. */
+static bool user_still_valid(realtime *rt, const session *s)
+{
+    store_conn *c = rt->app->st->ops->reader(rt->app->st);
+    arena *a = arena_new();
+    crm_user u;
+    int rc = c ? c->ops->user_get(c, s->user_id, a, &u) : -CRM_E_UNAVAILABLE;
+    bool ok = rc == -CRM_E_UNAVAILABLE || (rc == 0 && !u.login_disabled && u.token_version == s->token_version &&
+                                           strcmp(u.org_id, s->org_id) == 0);
+    arena_destroy(a);
+    return ok;
+}
+
 static void run_timers(realtime *rt)
 {
     int64_t now = now_ms();
@@ -499,6 +518,18 @@ static void run_timers(realtime *rt)
         session *s = rt->pings.head;
         if (!s->connected && now - s->created >= CONNECT_TIMEOUT_MS) {
             drop(s);
+            continue;
+        }
+        if (s->connected && !user_still_valid(rt, s)) {
+            /* The server ends the Socket.IO session, then the socket; should the close not get
+             * out, the pong timer drops it. */
+            sl_append(&rt->pongs, s, now + rt->cfg.ping_timeout_ms);
+            send_text(s, "41", 2);
+            settle(s);   /* the 41 goes to the framing layer before the close frame does */
+            if (!s->dead) {
+                fail(s, 1000);
+                settle(s);
+            }
             continue;
         }
         sl_append(&rt->pongs, s, now + rt->cfg.ping_timeout_ms);

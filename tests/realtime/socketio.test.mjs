@@ -199,6 +199,27 @@ describe("events", () => {
   });
 });
 
+describe("revocation", () => {
+  test("a user disabled while connected is disconnected at the next ping", async () => {
+    const email = `rep-${Date.now()}@rt.test`;
+    const made = await srv.req("POST", "/api/users",
+      { fullName: "Rep", email, password: "rep-pass-1234", accessRole: "SALES_REP" }, A.token);
+    assert.equal(made.status, 201, made.text);
+    const repToken = await srv.login(email, "rep-pass-1234");
+    const s = await connected(connect(repToken));
+    const gone = new Promise((ok) => s.on("disconnect", (why) => ok(why)));
+    const r = await srv.req("PUT", "/api/user/profile", { id: made.json.data.user._id, loginDisabled: true }, A.token);
+    assert.equal(r.status, 200, r.text);
+    const why = await Promise.race([gone, sleep(PING_INTERVAL * 4 + PING_TIMEOUT).then(() => "still connected")]);
+    assert.equal(why, "io server disconnect");
+    // The admin's own socket is untouched.
+    const a = await connected(connect(A.token));
+    await sleep(PING_INTERVAL * 2);
+    assert.ok(a.connected);
+    a.close();
+  });
+});
+
 describe("heartbeat and close", () => {
   test("the connection survives several heartbeat intervals", async () => {
     const s = await connected(connect(A.token));
