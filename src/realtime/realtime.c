@@ -3,6 +3,7 @@
  * mutex-guarded mailbox and an eventfd: new connections (server threads) and formatted event
  * frames (the hub thread), so nothing but this thread ever touches a session. */
 #include "realtime/realtime.h"
+#include "service/event_audience.h"
 #include "realtime/engineio.h"
 #include "realtime/rooms.h"
 #include "realtime/socketio.h"
@@ -53,6 +54,7 @@ struct session {
     int64_t due, created;
     uint32_t mask;           /* epoll events registered */
     bool connected;          /* to the default namespace, after the token check */
+    bool rep;                   /* a SALES_REP: gets only events of contacts it may see */
     objectid user_id, org_id;   /* who connected, and the token version they held: a change */
     int64_t token_version;      /* (disable, password, deletion) ends the socket at next ping */
     bool closing;            /* a close frame is queued: drop once it is out */
@@ -68,6 +70,7 @@ typedef struct pending {
 typedef struct frame {
     struct frame *next;
     objectid org_id;
+    event_audience audience;   /* the SALES_REPs of the org who may see it */
     size_t len;
     char text[];
 } frame;
@@ -257,6 +260,7 @@ static void sio_connect(session *s, const char *data, size_t len)
     memcpy(s->user_id, me.id, sizeof s->user_id);
     memcpy(s->org_id, me.org_id, sizeof s->org_id);
     s->token_version = me.token_version;
+    s->rep = me.role == ROLE_SALES_REP;
     if (me.role != ROLE_SUPERADMIN && me.org_id[0])
         rooms_join(rt->rooms, me.org_id, &s->room);
     char sid[EIO_SID_LEN + 1];
@@ -424,7 +428,7 @@ static void fan_out(realtime *rt, const frame *f)
     for (; l; l = next) {
         session *s = (session *)((char *)l - offsetof(session, room));
         next = l->next;   /* kill takes s out of the room */
-        if (s->closing)
+        if (s->closing || (s->rep && !event_audience_has(&f->audience, s->user_id)))
             continue;
         if (ws_queued_msgs(&s->w) >= rt->cfg.queue_msgs ||
             ws_queued_bytes(&s->w) + f->len > rt->cfg.queue_bytes) {
@@ -594,6 +598,7 @@ static void on_event(const crm_event *e, void *ctx)
         abort();
     f->next = NULL;
     memcpy(f->org_id, e->org_id, sizeof f->org_id);
+    event_audience_read(e->payload_json, &f->audience);
     f->len = (size_t)sprintf(f->text, "42[\"%s\",%s]", e->name, e->payload_json);
     pthread_mutex_lock(&rt->lock);
     if (rt->stopping || rt->overflow) {

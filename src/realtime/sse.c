@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "realtime/sse.h"
+#include "service/event_audience.h"
 #include "lib/log.h"
 
 #define SSE_BUFFER (4u << 20)      /* a client further behind than this is dropped; it resumes by id */
@@ -17,6 +18,7 @@ typedef struct stream {
     http_stream *hs;
     objectid org_id, user_id;
     int64_t token_version;         /* the user's at open: a change revokes the stream */
+    bool rep;                      /* a SALES_REP: only events of contacts it may see */
     int64_t last;                  /* seq of the newest event sent */
     bool live;                     /* replay done: the hub feeds it */
     atomic_bool gone;              /* the client left or fell behind: reap it */
@@ -41,10 +43,18 @@ static void on_client_closed(void *ctx)
     atomic_store(&st->gone, true);
 }
 
-/* Under the lock. */
+/* Under the lock. A SALES_REP's stream passes over events of contacts it may not see. */
 static void send_event(stream *st, const crm_event *e)
 {
     char head[96];
+    if (st->rep) {
+        event_audience aud;
+        event_audience_read(e->payload_json, &aud);
+        if (!event_audience_has(&aud, st->user_id)) {
+            st->last = e->seq;
+            return;
+        }
+    }
     int n = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)e->seq, e->name);
     if (http_stream_write(st->hs, head, (size_t)n) != 0 ||
         http_stream_write(st->hs, e->payload_json, strlen(e->payload_json)) != 0 ||
@@ -188,6 +198,7 @@ int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
     memcpy(st->org_id, me->org_id, sizeof st->org_id);
     memcpy(st->user_id, me->id, sizeof st->user_id);
     st->token_version = me->token_version;
+    st->rep = me->role == ROLE_SALES_REP;
     st->last = after >= 0 ? after : s->hub ? event_hub_last_seq(s->hub) : 0;
     /* An id from the future (a restored database, a confused client) would mute the stream. */
     int64_t newest = 0;

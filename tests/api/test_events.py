@@ -185,6 +185,21 @@ class Events(ApiTest):
         ev = rb.next_event()
         self.assertEqual(ev[2]["contact"]["_id"], mine["_id"])
 
+    def test_sales_rep_gets_only_contacts_it_may_see(self):
+        o = h.create_org()
+        rep = o.add_user("SALES_REP")
+        r = self.reader(rep.token)
+        h.create_contact(o.token, firstName="NotYours")
+        mine = h.create_contact(rep.token, firstName="Yours")
+        assigned = h.create_contact(o.token, firstName="Assigned", assignees=[rep.id])
+        evs = r.events(2)
+        self.assertEqual([e[2]["contact"]["_id"] for e in evs], [mine["_id"], assigned["_id"]])
+        self.assertIsNone(r.next_event(timeout=0.6))
+        # The same rule on replay.
+        r2 = self.reader(rep.token, after=0)
+        self.assertEqual([e[2]["contact"]["_id"] for e in r2.events(2)], [mine["_id"], assigned["_id"]])
+        self.assertIsNone(r2.next_event(timeout=0.6))
+
     def test_keepalive_comments(self):
         o = h.create_org()
         r = self.reader(o.token)

@@ -199,6 +199,27 @@ describe("events", () => {
   });
 });
 
+describe("visibility", () => {
+  test("a SALES_REP hears only contacts it owns, created or is assigned to", async () => {
+    const email = `seer-${Date.now()}@rt.test`;
+    const made = await srv.req("POST", "/api/users",
+      { fullName: "Seer", email, password: "rep-pass-1234", accessRole: "SALES_REP" }, A.token);
+    assert.equal(made.status, 201, made.text);
+    const repId = made.json.data.user._id;
+    const repToken = await srv.login(email, "rep-pass-1234");
+    const s = await connected(connect(repToken));
+    const got = record(s, ["contact_created"]);
+    await createContact(A.token, "Hidden");
+    const own = await createContact(repToken, "Own");
+    const r = await srv.req("POST", "/api/contact",
+      { firstName: "Given", phoneNumber: usPhone(), assignees: [repId] }, A.token);
+    assert.equal(r.status, 201, r.text);
+    await sleep(500);
+    assert.deepEqual(got.map((g) => g.p.contact._id), [own._id, r.json.data.contact._id]);
+    s.close();
+  });
+});
+
 describe("revocation", () => {
   test("a user disabled while connected is disconnected at the next ping", async () => {
     const email = `rep-${Date.now()}@rt.test`;
