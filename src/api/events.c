@@ -41,8 +41,13 @@ static void events(http_req *r)
         api_send_error(r, &err);
         return;
     }
-    if (!the_sse || sse_open(the_sse, r, me, after) != 0)
+    int rc = the_sse ? sse_open(the_sse, r, me, after) : -1;
+    if (rc == -2) {
+        http_reply_header(r, "Retry-After", "15");
+        api_send_code(r, CRM_E_RATE_LIMITED, NULL, "Too many open event streams for this user; close one first");
+    } else if (rc != 0) {
         api_send_code(r, CRM_E_UNAVAILABLE, NULL, NULL);
+    }
 }
 
 const http_route api_events_routes[] = {

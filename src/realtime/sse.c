@@ -13,6 +13,7 @@
 
 #define SSE_BUFFER (4u << 20)      /* a client further behind than this is dropped; it resumes by id */
 #define SSE_REPLAY_BATCH 500
+#define SSE_PER_USER 10            /* open streams per user: tabs and devices, not a flood */
 
 typedef struct stream {
     http_stream *hs;
@@ -207,10 +208,17 @@ int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
 
     pthread_mutex_lock(&s->lock);
     bool stopping = s->stopping;
+    size_t open = 0;
+    for (const stream *o = s->streams; o; o = o->next)
+        open += !atomic_load(&o->gone) && strcmp(o->user_id, me->id) == 0;
     pthread_mutex_unlock(&s->lock);
     if (stopping || !c) {
         free(st);
         return -1;
+    }
+    if (open >= SSE_PER_USER) {
+        free(st);
+        return -2;
     }
     http_reply_header(r, "Cache-Control", "no-cache");
     http_reply_header(r, "X-Accel-Buffering", "no");

@@ -18,8 +18,9 @@ void sse_stop(sse *s);
 
 /* Answers the request with a stream of the events of me's organization after `after` (-1: only
  * events committed from now on). The stream ends when me is disabled, deleted or has its tokens
- * revoked (checked at every keep-alive). Returns 0, or -1 when the server is stopping or the
- * stream could not start (nothing was sent then). */
+ * revoked (checked at every keep-alive). Returns 0; -1 when the server is stopping or the
+ * stream could not start, -2 when the user already has the most streams allowed (nothing was
+ * sent then). */
 int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after);
 
 #endif

@@ -200,6 +200,18 @@ class Events(ApiTest):
         self.assertEqual([e[2]["contact"]["_id"] for e in r2.events(2)], [mine["_id"], assigned["_id"]])
         self.assertIsNone(r2.next_event(timeout=0.6))
 
+    def test_streams_per_user_are_capped(self):
+        o = h.create_org()
+        for _ in range(10):
+            self.assertEqual(self.reader(o.token).resp.status, 200)
+        r = h.get("/api/events", token=o.token)
+        self.assertError(r, 429, "rate_limited")
+        self.assertEqual(r.headers.get("Retry-After"), "15")
+        # Closing one makes room again (noticed at the next keep-alive).
+        self.readers.pop().close()
+        time.sleep(KEEPALIVE_MS * 3 / 1000)
+        self.assertEqual(self.reader(o.token).resp.status, 200)
+
     def test_keepalive_comments(self):
         o = h.create_org()
         r = self.reader(o.token)
