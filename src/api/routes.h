@@ -18,6 +18,7 @@ API_RESOURCE(event_log)
 API_RESOURCE(socketio)
 API_RESOURCE(webhook)
 API_RESOURCE(events)
+API_RESOURCE(metrics)
 #undef API_RESOURCE
 
 /* Shared by organizations (adminDetails) and users. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "lib/arena.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)   /* larger bodies get 413 without being read whole */
@@ -101,6 +102,9 @@ typedef struct http_config {
 
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen);
 unsigned short http_server_port(const http_server *s);
+const http_server *http_req_server(const http_req *r);   /* the server the request came to */
+/* Prometheus text: requests by route and status, latency histogram, open connections. */
+void http_server_write_metrics(const http_server *s, FILE *f);
 unsigned http_server_connections(const http_server *s);   /* open connections now (for metrics) */
 void http_server_stop(http_server *s);   /* stops accepting, ends streams, finishes in-flight
                                             requests (up to 10 s), frees */

@@ -3,6 +3,7 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "http/server_impl.h"
+#include "http/metrics.h"
 #include "lib/arena.h"
 #include "lib/log.h"
 #include "lib/objectid.h"
@@ -401,6 +402,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                  elapsed_ms(&r->t0), r->id,
                  (unsigned)toe < sizeof why / sizeof *why ? why[toe] : " aborted");
     }
+    if (r->method)
+        http_metrics_record(s->metrics, r->route ? (size_t)(r->route - s->routes) : s->nroutes, r->status,
+                            elapsed_ms(&r->t0));
     if (r->upgrade_fn)
         http_impl_upgrade_abandoned(r);
     http_impl_leave_inflight(r);
@@ -514,6 +518,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     pthread_mutex_init(&s->streams_lock, NULL);
     s->routes = cfg->routes;
     s->nroutes = cfg->nroutes;
+    s->metrics = http_metrics_new(s->nroutes);
     s->on_error = cfg->on_error;
     s->access_log = cfg->access_log;
 
@@ -537,6 +542,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
                  cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
         pthread_mutex_destroy(&s->streams_lock);
+        http_metrics_free(s->metrics);
         free(s);
         return NULL;
     }
@@ -588,5 +594,19 @@ void http_server_stop(http_server *s)
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     pthread_mutex_destroy(&s->streams_lock);
+    http_metrics_free(s->metrics);
     free(s);
+}
+
+const http_server *http_req_server(const http_req *r)
+{
+    return r->srv;
+}
+
+void http_server_write_metrics(const http_server *s, FILE *f)
+{
+    http_metrics_write(s->metrics, s->routes, s->nroutes, f);
+    fprintf(f, "# HELP crmd_http_open_connections Requests in flight and upgraded connections.\n"
+               "# TYPE crmd_http_open_connections gauge\ncrmd_http_open_connections %u\n",
+            http_server_connections(s));
 }

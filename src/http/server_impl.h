@@ -18,6 +18,8 @@ typedef struct reply_header {
     const char *name, *value;
 } reply_header;
 
+typedef struct http_metrics http_metrics;
+
 struct http_server {
     struct MHD_Daemon *daemon;
     const http_route *routes;
@@ -31,6 +33,7 @@ struct http_server {
     atomic_bool stopping;          /* answer with Connection: close */
     pthread_mutex_t streams_lock;  /* guards streams and each stream's link in it */
     http_stream *streams;          /* open streaming replies, ended by http_server_stop */
+    http_metrics *metrics;         /* requests by route and status, latency */
 };
 
 struct http_req {

@@ -153,3 +153,10 @@ done:
     *ms = t * 1000 + milli;
     return true;
 }
+
+int64_t time_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include "service/app.h"
 #include "lib/password.h"
+#include "lib/timefmt.h"
 
 #define META_JWT_SECRET "jwt_secret"
 
@@ -83,7 +84,9 @@ int app_reader(crm_app *app, store_conn **c, crm_err *err)
 
 int app_write(crm_app *app, store_work_fn fn, void *arg, crm_err *err)
 {
+    int64_t t0 = time_now_us();
     int rc = app->st->ops->write(app->st, fn, arg);
+    hist_observe(&app->write_ms, (double)(time_now_us() - t0) / 1000.0);
     /* A unit that failed records its own details; a bare code came from the store itself. */
     if (rc < 0 && err->code == 0)
         crm_fail(err, -rc, NULL, NULL);

@@ -6,12 +6,14 @@
 
 #include <stdint.h>
 #include "lib/errors.h"
+#include "lib/histogram.h"
 #include "lib/jwt.h"
 #include "service/model.h"
 #include "store/store.h"
 
 typedef struct crm_app {
     store *st;
+    histogram write_ms;        /* units of work, from hand-over to the writer until committed */
     unsigned char jwt_secret[JWT_SECRET_LEN];
     int64_t token_ttl_s;
 } crm_app;
