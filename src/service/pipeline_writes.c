@@ -248,15 +248,6 @@ int pipeline_upsert(crm_app *app, const crm_user *me, const char *type, const ch
     return 0;
 }
 
-static const crm_stage *first_active(const crm_pipeline *p)
-{
-    const crm_stage *best = NULL;
-    for (size_t i = 0; i < p->nstages; i++)
-        if (p->stages[i].is_active && (!best || p->stages[i].position < best->position))
-            best = &p->stages[i];
-    return best;
-}
-
 struct remove_work {
     const crm_user *me;
     const char *pipeline_id, *target_id;
@@ -290,7 +281,7 @@ static int remove_unit(store_conn *c, void *arg)
                             "targetPipelineId must be another active %s pipeline", p.type);
         if (rc)
             return rc;
-        if (!(w->out->stage = first_active(t)))
+        if (!(w->out->stage = pipeline_first_stage(t)))
             return crm_fail(w->err, CRM_E_STAGE_NOT_FOUND, "targetPipelineId", "The target pipeline has no active stage");
         if ((rc = move_contacts(c, w->me, p.id, NULL, t, w->out->stage, w->a, &w->out->records)))
             return rc;

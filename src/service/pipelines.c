@@ -56,7 +56,7 @@ int pipeline_read(crm_app *app, const crm_user *me, const char *type, const char
     return rc ? crm_fail(err, -rc, NULL, NULL) : 0;
 }
 
-static const crm_stage *first_active_stage(const crm_pipeline *p)
+const crm_stage *pipeline_first_stage(const crm_pipeline *p)
 {
     const crm_stage *best = NULL;
     for (size_t i = 0; i < p->nstages; i++)
@@ -111,7 +111,7 @@ int pipeline_resolve_stage(store_conn *c, const char *org_id, const char *pipeli
         return crm_fail(err, CRM_E_STAGE_NOT_FOUND, "pipelineStage", "No active stage of the pipeline has this id");
     if (by_name && by_id && by_name != by_id)
         return crm_fail(err, CRM_E_STAGE_MISMATCH, "pipelineStage", "status and pipelineStage name different stages");
-    *stage = by_id ? by_id : by_name ? by_name : first_active_stage(pipeline);
+    *stage = by_id ? by_id : by_name ? by_name : pipeline_first_stage(pipeline);
     if (!*stage)
         return crm_fail(err, CRM_E_STAGE_NOT_FOUND, NULL, "The pipeline has no active stage");
     return 0;

@@ -9,6 +9,8 @@
 #define PIPELINE_TYPE_APPLICATION "Application"
 
 bool pipeline_type_valid(const char *type);
+/* The active stage with the lowest position (NULL when none is active). */
+const crm_stage *pipeline_first_stage(const crm_pipeline *p);
 
 /* Fills p with the default Contact pipeline of a new org (New Lead … Lost) in the arena. */
 void pipeline_default_build(const char *org_id, const char *created_by, int64_t now, arena *a, crm_pipeline *p);

@@ -118,6 +118,9 @@ int sq_pipeline_get(store_conn *c, const char *org_id, const char *pipeline_id, 
 int sq_pipeline_get_default(store_conn *c, const char *org_id, const char *type, arena *a, crm_pipeline *out);
 int sq_pipeline_get_by_stage(store_conn *c, const char *org_id, const char *stage_id, arena *a, crm_pipeline *out);
 
+/* Inserts the stages of p, or updates those it already has (by id); a stage id of another
+ * pipeline is refused (logged, UNAVAILABLE). Shared by pipeline insert and update. */
+int sq_pipeline_write_stages(sq_conn *c, const crm_pipeline *p);
 int sq_pipeline_list(store_conn *c, const char *org_id, const char *type, arena *a,
                      crm_pipeline **out, size_t *n);
 int sq_pipeline_clear_default(store_conn *c, const char *org_id, const char *type);

@@ -26,23 +26,7 @@ int sq_pipeline_insert(store_conn *sc, const crm_pipeline *p)
     if (rc < 0)
         return rc;
 
-    if (p->nstages && !(st = sq_stmt(c, SQ_STAGE_INSERT)))
-        return -CRM_E_UNAVAILABLE;
-    for (size_t i = 0; i < p->nstages; i++) {
-        const crm_stage *s = &p->stages[i];
-        sq_bind_text(st, 1, p->org_id);
-        sq_bind_text(st, 2, s->id);
-        sq_bind_text(st, 3, p->id);
-        sq_bind_text(st, 4, s->name);
-        sq_bind_text(st, 5, s->color);
-        sqlite3_bind_int(st, 6, s->position);
-        sqlite3_bind_int(st, 7, s->is_active);
-        rc = sq_step(c, SQ_STAGE_INSERT);
-        sq_done(st);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return sq_pipeline_write_stages(c, p);
 }
 
 /* Reads the stages of out (whose id and org_id are set). */

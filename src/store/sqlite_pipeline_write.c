@@ -6,7 +6,7 @@
 #include "lib/log.h"
 #include "store/sqlite_impl.h"
 
-static int upsert_stages(sq_conn *c, const crm_pipeline *p)
+int sq_pipeline_write_stages(sq_conn *c, const crm_pipeline *p)
 {
     sqlite3_stmt *st = p->nstages ? sq_stmt(c, SQ_STAGE_UPSERT) : NULL;
     if (p->nstages && !st)
@@ -26,7 +26,7 @@ static int upsert_stages(sq_conn *c, const crm_pipeline *p)
             return rc;
         if (sqlite3_changes(c->db) == 0) {
             /* The id is a stage of another pipeline of the org: the service never sends one. */
-            log_error("store: pipeline_update: stage %s belongs to another pipeline than %s", s->id, p->id);
+            log_error("store: stage %s belongs to another pipeline than %s", s->id, p->id);
             return -CRM_E_UNAVAILABLE;
         }
     }
@@ -53,7 +53,7 @@ int sq_pipeline_update(store_conn *sc, const crm_pipeline *p)
         return rc;
     if (sqlite3_changes(c->db) == 0)
         return -CRM_E_NOT_FOUND;
-    return upsert_stages(c, p);
+    return sq_pipeline_write_stages(c, p);
 }
 
 /* The caller has moved the pipeline's contacts away first: a contact still on one of its stages

@@ -228,8 +228,6 @@
                             "WHERE organization_id = ?1 AND type = ?2 AND is_default")            \
     X(PIPELINE_ID_BY_STAGE, "SELECT pipeline_id FROM pipeline_stages "                            \
                             "WHERE organization_id = ?1 AND id = ?2")                              \
-    X(STAGE_INSERT, "INSERT INTO pipeline_stages (organization_id, id, pipeline_id, name, color, " \
-                    "position, is_active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                   \
     X(STAGE_LIST, "SELECT id, name, color, position, is_active FROM pipeline_stages "             \
                   "WHERE organization_id = ?1 AND pipeline_id = ?2 ORDER BY position, id")        \
     X(PIPELINE_LIST, "SELECT " SQ_PIPELINE_COLS " FROM pipelines "                                \
