@@ -45,6 +45,10 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libcrmd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -Itests/unit -o $@ $< $(BUILD)/libcrmd.a $(LDLIBS)
 
+# Benchmark programs in C (bench/*.c), linked like the unit tests.
+$(BUILD)/bench-%: bench/%.c $(BUILD)/libcrmd.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $< $(BUILD)/libcrmd.a $(LDLIBS)
+
 run: deps $(BUILD)/crmd
 	@scripts/run-demo
 

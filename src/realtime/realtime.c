@@ -559,6 +559,7 @@ static int next_timeout(const realtime *rt)
 
 static void *loop(void *arg)
 {
+    pthread_setname_np(pthread_self(), "socketio");
     realtime *rt = arg;
     struct epoll_event evs[EPOLL_BATCH];
     bool stop = false;

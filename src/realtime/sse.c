@@ -106,6 +106,7 @@ static bool user_still_valid(sse *s, const stream *st)
 
 static void *keepalive_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "sse-keepalive");
     sse *s = arg;
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {

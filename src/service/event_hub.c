@@ -72,6 +72,7 @@ static bool drain(event_hub *h)
 
 static void *hub_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "event-hub");
     event_hub *h = arg;
     pthread_mutex_lock(&h->lock);
     while (!h->stopping) {

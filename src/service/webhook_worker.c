@@ -333,6 +333,7 @@ static void persist_cursor(webhook_worker *w, bool force)
 
 static void *dispatch_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "webhook-dispatch");
     webhook_worker *w = arg;
     pthread_mutex_lock(&w->lock);
     while (!w->stopping) {
@@ -608,6 +609,7 @@ static size_t collect(webhook_worker *w)
 
 static void *send_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "webhook-send");
     webhook_worker *w = arg;
     w->next_poll = 0;   /* on start: resume whatever is pending */
     w->next_retry = INT64_MAX;

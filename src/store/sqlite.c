@@ -14,6 +14,7 @@ typedef struct sq_store {
     store base;                  /* first: a sq_store is a store */
     char *path;
     sq_writer *writer;
+    sq_checkpointer *checkpointer;
     pthread_key_t reader_key;    /* this thread's sq_conn */
     pthread_mutex_t readers_mu;
     sq_conn *readers;            /* every open reader, so that close can close them all */
@@ -104,7 +105,9 @@ static void sqlite_close(store *st)
         sq_conn_close(c);
     }
     pthread_mutex_unlock(&s->readers_mu);
+    sq_checkpointer_stop(s->checkpointer);
     sq_writer_stop(s->writer);
+    sq_checkpointer_free(s->checkpointer);
     pthread_mutex_destroy(&s->readers_mu);
     free(s->path);
     free(s);
@@ -153,6 +156,10 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open database '%s': %s", path, strerror(rc));
         goto fail;
     }
+    if (!(s->checkpointer = sq_checkpointer_start(path, w->db, err, errlen))) {
+        pthread_key_delete(s->reader_key);
+        goto fail;
+    }
     if (!(s->writer = sq_writer_start(w, err, errlen))) {
         w = NULL;   /* the writer closed it */
         pthread_key_delete(s->reader_key);
@@ -161,7 +168,8 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
     return &s->base;
 
 fail:
-    sq_conn_close(w);
+    sq_conn_close(w);   /* before the checkpointer: its WAL hook names it */
+    sq_checkpointer_free(s->checkpointer);
     pthread_mutex_destroy(&s->readers_mu);
     free(s->path);
     free(s);

@@ -21,23 +21,26 @@ const char *sq_stmt_name(sq_stmt_id id)
     return (unsigned)id < SQ__COUNT ? catalogue[id].name : "?";
 }
 
-/* Reads map the database file rather than copy its pages into each connection's small page
- * cache: a list or a search touches thousands of pages, and every reader thread shares one
- * copy of them in the OS page cache. Writes still go through the WAL. */
-#define SQ_MMAP_PRAGMA "PRAGMA mmap_size = 1073741824"
+/* No connection maps the database file (mmap_size stays 0). SQLite drops a connection's whole
+ * mapping whenever another connection has committed since its last read, so under a steady
+ * stream of writes every read transaction paid an munmap (a TLB shoot-down across cores) and
+ * page faults to map its pages again: 15-20% of the CPU of a contact create (bench/run,
+ * docs/architecture.md). pread into each connection's page cache costs less. */
 
 /* Pragmas every connection runs at open, before anything else touches the file. */
 static const char *const writer_pragmas[] = {
     "PRAGMA journal_mode = WAL",   /* checked separately: it answers the mode it got */
     "PRAGMA synchronous = FULL",   /* a committed unit is on disk: a 201 means the contact is */
     "PRAGMA foreign_keys = ON",
-    SQ_MMAP_PRAGMA,
+    /* Savepoints' statement journals and temp tables stay in memory rather than in a temp file
+     * created and unlinked for every group of units. */
+    "PRAGMA temp_store = MEMORY",
+    SQ_SEARCH_PENDING_CREATE,
 };
 static const char *const reader_pragmas[] = {
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA query_only = ON",      /* writes go through the writer thread, never a reader */
-    SQ_MMAP_PRAGMA,
 };
 
 static void open_error(sqlite3 *db, const char *path, char *err, size_t errlen)

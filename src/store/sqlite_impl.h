@@ -30,6 +30,7 @@ typedef struct sq_conn {
     sq_variant variants[SQ_VARIANTS];
     unsigned nvariants, evict;   /* slots in use; the slot to reuse next once all are */
     bool appended;               /* writer: an event was appended since the writer last cleared it */
+    bool search_deferred;        /* writer: in a group, whose search documents sq_search_flush writes */
 } sq_conn;
 
 static inline sq_conn *sq_of(store_conn *c) { return (sq_conn *)c; }
@@ -76,6 +77,14 @@ int sq_schema_latest(void);
 int sq_schema_version(sq_conn *c, int *version);
 int sq_schema_migrate(sq_conn *c);            /* one transaction per step; idempotent */
 int sq_schema_migrate_to(sq_conn *c, int target);   /* only up to version target */
+
+/* sqlite_checkpoint.c — the checkpoint thread. start installs the WAL hook on the writer's
+ * connection (before the writer thread uses it); stop joins the thread and closes its
+ * connection; free (after the writer has stopped: the hook still names it) releases it. */
+typedef struct sq_checkpointer sq_checkpointer;
+sq_checkpointer *sq_checkpointer_start(const char *path, sqlite3 *writer_db, char *err, size_t errlen);
+void sq_checkpointer_stop(sq_checkpointer *k);
+void sq_checkpointer_free(sq_checkpointer *k);   /* NULL is fine */
 
 /* sqlite_writer.c — the writer thread that owns the writer connection. */
 typedef struct sq_writer sq_writer;
@@ -145,6 +154,9 @@ int sq_contact_load_lists(sq_conn *c, arena *a, crm_contact *ct);
  * them from the rows (NOT_FOUND if there is no such contact). Deleting a contact needs nothing:
  * a trigger drops them. */
 int sq_contact_index_sync(sq_conn *c, const char *org_id, const char *contact_id);
+/* Writes the search documents queued by the units of the writer's group; the writer calls it
+ * once, before COMMIT. */
+int sq_search_flush(sq_conn *c);
 
 int sq_idempotency_get(store_conn *c, const char *org_id, const char *user_id, const char *key,
                        int64_t since_ms, arena *a, char **request_hash, int *status, char **body);

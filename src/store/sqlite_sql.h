@@ -63,6 +63,13 @@
     "UNION ALL SELECT c.organization_id, a.user_id, c.created_at, c.id, 1 FROM contact_assignees a " \
     "JOIN contacts c ON c.organization_id = a.organization_id AND c.id = a.contact_id "           \
     "WHERE " where_a ") GROUP BY organization_id, user_id, created_at, contact_id"
+/* The writer's queue of search documents to (re)build when its group of units commits: FTS5
+ * writes out its pending terms at every SAVEPOINT and RELEASE, so indexing inside each unit made
+ * one index segment per contact (and merges of them). Rows are added in the unit's savepoint,
+ * so a unit that rolls back takes its rows with it. stale: an older document must go first. */
+#define SQ_SEARCH_PENDING_CREATE                                                                  \
+    "CREATE TEMP TABLE IF NOT EXISTS search_pending (rid INTEGER PRIMARY KEY, stale INTEGER NOT NULL)"
+#define SQ_SEARCH_PENDING_ROWS "SELECT rid FROM temp.search_pending"
 #define SQ_ONE_CONTACT "c.organization_id = ?1 AND c.id = ?2"
 #define SQ_ONE_CONTACT_ASSIGNEES "a.organization_id = ?1 AND a.contact_id = ?2"
 
@@ -261,6 +268,13 @@
     X(CONTACT_SEARCH_DELETE, "DELETE FROM contact_search WHERE rowid = (SELECT rid FROM "         \
                              "contact_search_rows WHERE organization_id = ?1 AND contact_id = ?2)") \
     X(CONTACT_SEARCH_INSERT, SQ_SEARCH_INSERT(SQ_ONE_CONTACT))                                    \
+    X(SEARCH_PENDING_ADD, "INSERT INTO temp.search_pending (rid, stale) SELECT rid, ?3 FROM "      \
+                          "contact_search_rows WHERE organization_id = ?1 AND contact_id = ?2 "   \
+                          "ON CONFLICT (rid) DO UPDATE SET stale = max(stale, excluded.stale)")   \
+    X(SEARCH_PENDING_DROP, "DELETE FROM contact_search WHERE rowid IN (" SQ_SEARCH_PENDING_ROWS   \
+                           " WHERE stale)")                                                       \
+    X(SEARCH_PENDING_INSERT, SQ_SEARCH_INSERT("m.rid IN (" SQ_SEARCH_PENDING_ROWS ")"))            \
+    X(SEARCH_PENDING_CLEAR, "DELETE FROM temp.search_pending")                                    \
     X(CONTACT_ACCESS_DELETE, "DELETE FROM contact_access WHERE organization_id = ?1 "             \
                              "AND contact_id = ?2")                                               \
     X(CONTACT_ACCESS_INSERT, SQ_ACCESS_INSERT(SQ_ONE_CONTACT, SQ_ONE_CONTACT_ASSIGNEES))          \

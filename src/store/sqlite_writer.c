@@ -1,6 +1,7 @@
 /* The writer thread: the only user of the writer connection. Callers queue a unit of work and
  * wait; the thread takes every waiting unit (up to SQ_GROUP_MAX), runs each in its own SAVEPOINT
- * inside one BEGIN IMMEDIATE ... COMMIT, and so pays one fsync for the whole group. */
+ * inside one BEGIN IMMEDIATE ... COMMIT, and so pays one fsync for the whole group. The search
+ * documents the units queued are written once, just before the COMMIT (sq_search_flush). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +105,12 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
                 units[j]->rc = -CRM_E_UNAVAILABLE;
             return;
         }
+        c->search_deferred = true;
         for (; i < n && !poisoned; i++)
             units[i]->rc = run_unit(w, units[i], &poisoned);
+        c->search_deferred = false;
+        if (!poisoned && sq_search_flush(c))
+            poisoned = true;
         if (poisoned) {
             /* Fail the units of this transaction so far; the rest start a new one. */
             log_error("store: a write transaction was lost; %zu unit(s) of work failed", i - first);
@@ -143,6 +148,7 @@ static void run_alone(sq_writer *w, sq_unit *u)
 
 static void *writer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "db-writer");
     sq_writer *w = arg;
     sq_unit *group[SQ_GROUP_MAX];
     for (;;) {

@@ -446,6 +446,65 @@ static void test_contact_delete_and_ids(store *s)
     arena_destroy(a);
 }
 
+/* The writer indexes the search documents of a group once, before its COMMIT: what a unit
+ * wrote is found once it committed, including a contact created and changed in one unit; what
+ * a unit deleted or rolled back is not. */
+struct group_arg { crm_contact *made, *renamed, *gone; };
+static int u_index_in_one_unit(store_conn *c, void *arg)
+{
+    struct group_arg *g = arg;
+    int rc;
+    if ((rc = c->ops->contact_insert(c, g->made)) || (rc = c->ops->contact_update(c, g->renamed, 0)) ||
+        (rc = c->ops->contact_insert(c, g->gone)))
+        return rc;
+    return c->ops->contact_delete(c, g->gone->org_id, g->gone->id);
+}
+static int u_insert_then_fail(store_conn *c, void *arg)
+{
+    int rc = c->ops->contact_insert(c, arg);
+    return rc ? rc : -CRM_E_VALIDATION_FAILED;
+}
+
+static void test_search_per_group(store *s)
+{
+    store_conn *r = s->ops->reader(s);
+    crm_org o;
+    crm_pipeline p;
+    crm_stage st[NSTAGES];
+    crm_contact made, renamed, gone, failed, later;
+    crm_phone ph[4][1];
+    objectid owner;
+    new_org(s, &o);
+    objectid_new(owner);
+    is_int(new_pipeline(s, &p, st, o.id, "Sales", true), 0, "pipeline");
+    for (int i = 0; i < 4; i++)
+        fresh_phone(&ph[i][0], true);
+    new_contact(&made, o.id, &p, 0, owner, ph[0], 1);
+    made.first_name = "Xaverius";
+    made.last_name = "Beforename";
+    renamed = made;
+    renamed.last_name = "Aftername";
+    renamed.version = 1;
+    new_contact(&gone, o.id, &p, 0, owner, ph[1], 1);
+    gone.first_name = "Shortlived";
+    struct group_arg g = {&made, &renamed, &gone};
+    is_int(s->ops->write(s, u_index_in_one_unit, &g), 0, "create, rename, create and delete in one unit");
+    is_int(search_count(r, o.id, "xaverius"), 1, "the contact is found");
+    is_int(search_count(r, o.id, "aftername"), 1, "by its last name as committed");
+    is_int(search_count(r, o.id, "beforename"), 0, "not by the name it had inside the unit");
+    is_int(search_count(r, o.id, "shortlived"), 0, "the deleted one is not found");
+
+    new_contact(&failed, o.id, &p, 0, owner, ph[2], 1);
+    failed.first_name = "Rolledback";
+    is_int(s->ops->write(s, u_insert_then_fail, &failed), -CRM_E_VALIDATION_FAILED, "a unit that fails");
+    is_int(search_count(r, o.id, "rolledback"), 0, "leaves no search document");
+    new_contact(&later, o.id, &p, 0, owner, ph[3], 1);
+    later.first_name = "Cameafter";
+    is_int(s->ops->write(s, u_contact_insert, &later), 0, "the next unit");
+    is_int(search_count(r, o.id, "cameafter"), 1, "is indexed");
+    is_int(search_count(r, o.id, "rolledback"), 0, "and the failed one still is not");
+}
+
 /* Pipeline writes. */
 
 static void test_pipeline_writes(store *s)
@@ -717,6 +776,7 @@ static void run_contract(const char *url)
     test_hook_threads(s);
     test_contact_update(s);
     test_contact_delete_and_ids(s);
+    test_search_per_group(s);
     test_pipeline_writes(s);
     test_webhooks(s);
     s->ops->close(s);
