@@ -2,13 +2,15 @@
 CC      ?= cc
 CXX     ?= c++
 BUILD   ?= build
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libcurl
+PKGS    := libmicrohttpd jansson sqlite3 libsodium
+# libcurl's headers only: the library is loaded when a webhook is first sent (src/lib/libcurl.h).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-override CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+override CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CURL_CFLAGS)
 CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lphonenumber -lpthread -lstdc++
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lphonenumber -lpthread -ldl -lstdc++
 SAN     :=
 
 LIB_SRC  := $(wildcard src/lib/*.c)

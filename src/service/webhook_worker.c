@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <curl/curl.h>
 #include <sodium.h>
 #include "service/webhook_worker.h"
 #include "service/webhooks.h"
+#include "lib/libcurl.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
 
@@ -37,7 +37,7 @@ struct webhook_worker {
     int64_t backoff_ms;
     int max_attempts;
     bool inert;                        /* the store cannot keep webhooks: no threads */
-    CURLM *multi;
+    CURLM *multi;                      /* made by the sender with its first POST; under lock */
 
     pthread_mutex_t lock;              /* guards the flags below */
     pthread_cond_t dispatch_wake, send_wake;
@@ -58,6 +58,10 @@ struct webhook_worker {
     int64_t next_retry;                /* the earliest retry this process scheduled; INT64_MAX: none */
     bool send_failing;
 };
+
+/* libcurl, loaded by the sender when it first has a POST to make; then only the sender uses it,
+ * but for multi_wakeup (under the lock, once multi is set). */
+static const libcurl *cu;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -115,8 +119,9 @@ static void wake_sender(webhook_worker *w)
     pthread_mutex_lock(&w->lock);
     w->send_pending = true;
     pthread_cond_signal(&w->send_wake);
+    if (w->multi)
+        cu->multi_wakeup(w->multi);   /* thread-safe; interrupts multi_poll */
     pthread_mutex_unlock(&w->lock);
-    curl_multi_wakeup(w->multi);   /* thread-safe; interrupts curl_multi_poll */
 }
 
 /* Hub thread: must not block, so it only flags the dispatcher. */
@@ -383,7 +388,7 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *fmt, cons
 {
     char line[256];
     snprintf(line, sizeof line, fmt, a, b);
-    struct curl_slist *n = curl_slist_append(l, line);
+    struct curl_slist *n = cu->slist_append(l, line);
     if (!n)
         abort();
     return n;
@@ -394,8 +399,8 @@ static void inflight_free(struct inflight *f)
     if (!f)
         return;
     if (f->h)
-        curl_easy_cleanup(f->h);
-    curl_slist_free_all(f->headers);
+        cu->easy_cleanup(f->h);
+    cu->slist_free_all(f->headers);
     free(f->body);
     free(f->url);
     free(f);
@@ -422,7 +427,7 @@ static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, 
     memcpy(f->org_id, d->org_id, sizeof f->org_id);
     f->body = strdup(d->payload_json);
     f->url = strdup(hook.url);
-    f->h = curl_easy_init();
+    f->h = cu->easy_init();
     if (!f->body || !f->url || !f->h)
         abort();
 
@@ -437,25 +442,25 @@ static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, 
     f->headers = add_header(f->headers, "Expect:%s%s", "", "");   /* no 100-continue round trip */
 
     CURL *h = f->h;
-    curl_easy_setopt(h, CURLOPT_URL, f->url);
+    cu->easy_setopt(h, CURLOPT_URL, f->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    cu->easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "crmd");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WEBHOOK_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TOTAL_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, f->errbuf);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, f);
-    if (curl_multi_add_handle(w->multi, h) != CURLM_OK) {
+    cu->easy_setopt(h, CURLOPT_POST, 1L);
+    cu->easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
+    cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));
+    cu->easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
+    cu->easy_setopt(h, CURLOPT_USERAGENT, "crmd");
+    cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WEBHOOK_CONNECT_TIMEOUT_MS);
+    cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TOTAL_TIMEOUT_MS);
+    cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    cu->easy_setopt(h, CURLOPT_ERRORBUFFER, f->errbuf);
+    cu->easy_setopt(h, CURLOPT_PRIVATE, f);
+    if (cu->multi_add_handle(w->multi, h) != CURLM_OK) {
         inflight_free(f);
         return;
     }
@@ -467,6 +472,26 @@ static void send_trouble(webhook_worker *w, const char *what)
     if (!w->send_failing)
         log_error("webhooks: %s; retrying every second", what);
     w->send_failing = true;
+}
+
+/* Loads libcurl and makes the multi handle. False (logged once) when libcurl cannot be had:
+ * the deliveries stay pending, for a restart with a working libcurl to send. */
+static bool start_curl(webhook_worker *w)
+{
+    char why[300];
+    const libcurl *lib = libcurl_get(why, sizeof why);
+    CURLM *m = lib ? lib->multi_init() : NULL;
+    if (!m) {
+        if (!w->send_failing)
+            log_error("webhooks cannot be sent: %s", lib ? "libcurl has no multi handle" : why);
+        w->send_failing = true;
+        return false;
+    }
+    pthread_mutex_lock(&w->lock);
+    cu = lib;
+    w->multi = m;
+    pthread_mutex_unlock(&w->lock);
+    return true;
 }
 
 static void fetch_due(webhook_worker *w)
@@ -488,6 +513,10 @@ static void fetch_due(webhook_worker *w)
     crm_delivery *d = NULL;
     size_t n = 0;
     if (c->ops->delivery_due(c, now, (int64_t)(SEND_MAX_INFLIGHT + w->ninflight), a, &d, &n) == 0) {
+        if (n > 0 && !w->multi && !start_curl(w)) {
+            arena_destroy(a);
+            return;
+        }
         w->send_failing = false;
         for (size_t i = 0; i < n && w->ninflight < SEND_MAX_INFLIGHT; i++)
             if (!in_flight(w, d[i].id))
@@ -531,7 +560,7 @@ static int record_unit(store_conn *c, void *arg)
     if (ok)
         d.last_error = NULL;
     else if (rw->result != CURLE_OK)
-        d.last_error = arena_strdup(a, rw->f->errbuf[0] ? rw->f->errbuf : curl_easy_strerror(rw->result));
+        d.last_error = arena_strdup(a, rw->f->errbuf[0] ? rw->f->errbuf : cu->easy_strerror(rw->result));
     else
         d.last_error = arena_printf(a, "HTTP %ld", rw->status);
     if (ok)
@@ -567,7 +596,7 @@ static void record(webhook_worker *w, struct inflight *f, CURLcode result, long 
     } else if (rw.state == DELIVERY_FAILED) {
         /* Not the URL: receivers often carry a token in it. The delivery id leads to the webhook. */
         log_warn("webhook delivery %s failed for good after %d attempts: %s", f->id, rw.attempts,
-                 result != CURLE_OK ? (f->errbuf[0] ? f->errbuf : curl_easy_strerror(result)) : "non-2xx reply");
+                 result != CURLE_OK ? (f->errbuf[0] ? f->errbuf : cu->easy_strerror(result)) : "non-2xx reply");
     } else {
         log_info("webhook delivery %s: %s%ld (attempt %d), retry in %" PRId64 " ms", f->id,
                  result != CURLE_OK ? "no reply, status " : "HTTP ", status, rw.attempts,
@@ -585,16 +614,16 @@ static size_t collect(webhook_worker *w)
     CURLMsg *m;
     int left;
     size_t done = 0;
-    while ((m = curl_multi_info_read(w->multi, &left))) {
+    while ((m = cu->multi_info_read(w->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
         CURL *h = m->easy_handle;
         CURLcode result = m->data.result;   /* m is invalid once the handle is removed */
         struct inflight *f = NULL;
         long status = 0;
-        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&f);
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        curl_multi_remove_handle(w->multi, h);
+        cu->easy_getinfo(h, CURLINFO_PRIVATE, (char **)&f);
+        cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        cu->multi_remove_handle(w->multi, h);
         for (size_t i = 0; i < w->ninflight; i++)
             if (w->inflight[i] == f) {
                 w->inflight[i] = w->inflight[--w->ninflight];
@@ -636,7 +665,7 @@ static void *send_main(void *arg)
         if (w->ninflight == 0)
             continue;
         int running = 0;
-        curl_multi_perform(w->multi, &running);
+        cu->multi_perform(w->multi, &running);
         if (collect(w) > 0) {
             w->next_poll = 0;   /* a slot is free: look for more at once */
             continue;
@@ -646,26 +675,18 @@ static void *send_main(void *arg)
             wait = 10;
         if (wait > POLL_MS)
             wait = POLL_MS;
-        curl_multi_poll(w->multi, NULL, 0, (int)wait, NULL);
+        cu->multi_poll(w->multi, NULL, 0, (int)wait, NULL);
     }
     /* Abandoned POSTs stay pending in the database and are sent after the next start. */
     while (w->ninflight > 0) {
         struct inflight *f = w->inflight[--w->ninflight];
-        curl_multi_remove_handle(w->multi, f->h);
+        cu->multi_remove_handle(w->multi, f->h);
         inflight_free(f);
     }
     return NULL;
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static bool curl_ready;
-
-static void curl_init_once(void)
-{
-    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
 
 webhook_worker *webhook_worker_start(crm_app *app, event_hub *hub, char *err, size_t errlen)
 {
@@ -677,11 +698,6 @@ webhook_worker *webhook_worker_start(crm_app *app, event_hub *hub, char *err, si
             abort();
         w->inert = true;
         return w;
-    }
-    pthread_once(&curl_once, curl_init_once);
-    if (!curl_ready) {
-        snprintf(err, errlen, "cannot initialise libcurl for webhooks");
-        return NULL;
     }
     webhook_worker *w = calloc(1, sizeof *w);
     if (!w)
@@ -699,10 +715,6 @@ webhook_worker *webhook_worker_start(crm_app *app, event_hub *hub, char *err, si
     pthread_condattr_destroy(&ca);
     w->dispatch_pending = true;   /* on start: dispatch whatever came after the cursor */
 
-    if (!(w->multi = curl_multi_init())) {
-        snprintf(err, errlen, "cannot initialise libcurl for webhooks");
-        goto fail;
-    }
     if (app->st->ops->write(app->st, init_unit, &w->cursor) != 0) {
         snprintf(err, errlen, "cannot read or store the webhook cursor in the database");
         goto fail;
@@ -744,15 +756,15 @@ void webhook_worker_stop(webhook_worker *w)
     w->stopping = true;
     pthread_cond_broadcast(&w->dispatch_wake);
     pthread_cond_broadcast(&w->send_wake);
-    pthread_mutex_unlock(&w->lock);
     if (w->multi)
-        curl_multi_wakeup(w->multi);
+        cu->multi_wakeup(w->multi);
+    pthread_mutex_unlock(&w->lock);
     if (w->dispatcher_running)
         pthread_join(w->dispatcher, NULL);
     if (w->sender_running)
         pthread_join(w->sender, NULL);
     if (w->multi)
-        curl_multi_cleanup(w->multi);
+        cu->multi_cleanup(w->multi);
     pthread_cond_destroy(&w->send_wake);
     pthread_cond_destroy(&w->dispatch_wake);
     pthread_mutex_destroy(&w->lock);
