@@ -24,10 +24,11 @@
 #define CONN_TIMEOUT_S 30u
 #define CONN_LIMIT 10000u
 /* Per-connection pool for the request line, headers and I/O buffers (MHD's default is 32 KiB).
- * It stays allocated for the life of an upgraded (WebSocket) connection, so it is most of what
- * an idle Socket.IO client costs: 16 KiB still holds a request with several KiB of headers
+ * It stays allocated for the life of an upgraded (WebSocket) connection, so it is much of what
+ * an idle Socket.IO client costs: 16 KiB still holds a request with about 14 KB of headers
  * (a bearer token is under 1 KiB); bigger headers get 431. Measured with `node
- * bench/realtime.js rss`: 64 KiB → 49.9 KiB per idle connection, 16 KiB → 26 KiB. */
+ * bench/realtime.js rss`: each KiB here is about half a KiB per idle connection (64 KiB → 49.9
+ * KiB per connection before other savings; docs/realtime.md). */
 #define CONN_MEMORY ((size_t)16 * 1024)
 /* A chunked body that crosses HTTP_BODY_MAX cannot be answered mid-stream (MHD only takes a
  * response before or after the upload), so the rest is read and dropped to be able to send the
@@ -205,8 +206,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     http_server *s = cls;
     arena *a = arena_new();
-    http_req *r = arena_alloc(a, sizeof *r);
+    http_req *r = calloc(1, sizeof *r);   /* not in the arena: it outlives it once upgraded */
     size_t n;
+    if (!r)
+        abort();
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->srv = s;
     r->conn = conn;
@@ -383,24 +386,32 @@ static void log_safe(char *out, size_t outlen, const char *s)
     out[o] = '\0';
 }
 
+/* Why a request ended, for the access log, by MHD_RequestTerminationCode. */
+static const char *const why[] = {"", " error", " timeout", " shutdown", " read-error", " client-abort"};
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    http_server *s = cls;
     http_req *r = *con_cls;
+    (void)cls;
     (void)conn;
     if (!r)
         return;
     *con_cls = NULL;
+    if (r->arena)   /* else it was upgraded, and this is the close of that connection */
+        http_impl_finish(r, (unsigned)toe < sizeof why / sizeof *why ? why[toe] : " aborted");
+    free(r);
+}
+
+void http_impl_finish(http_req *r, const char *how)
+{
+    http_server *s = r->srv;
     if (s->access_log) {
-        static const char *const why[] = {"", " error", " timeout", " shutdown", " read-error",
-                                          " client-abort"};
         char path[LOG_PATH_MAX + 4], method[32];
         log_safe(path, sizeof path, r->path);
         log_safe(method, sizeof method, r->method ? r->method : "-");
         log_info("%s %s %d %zu %.1fms %s%s", method, path, r->status, r->bytes_out,
-                 elapsed_ms(&r->t0), r->id,
-                 (unsigned)toe < sizeof why / sizeof *why ? why[toe] : " aborted");
+                 elapsed_ms(&r->t0), r->id, how);
     }
     if (r->method)
         http_metrics_record(s->metrics, r->route ? (size_t)(r->route - s->routes) : s->nroutes, r->status,
@@ -409,6 +420,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         http_impl_upgrade_abandoned(r);
     http_impl_leave_inflight(r);
     arena_destroy(r->arena);
+    r->arena = NULL;
+    r->path = r->method = NULL;
+    r->body = NULL;
+    r->route = NULL;
 }
 
 void http_impl_leave_inflight(http_req *r)

@@ -79,6 +79,10 @@ bool http_impl_queue(http_req *r, int status, const char *content_type, struct M
 /* server.c: takes r out of srv->inflight (once). */
 void http_impl_leave_inflight(http_req *r);
 
+/* server.c: the end of a request: its access-log line (how: "" or why it ended early) and
+ * metrics, then its arena goes (r->arena, path, method and body become NULL); r itself stays
+ * for MHD until on_completed. Called at completion, or at the switch of an upgraded one. */
+void http_impl_finish(http_req *r, const char *how);
 /* upgrade.c: the upgrade that never happened (the client left before the 101 went out). */
 void http_impl_upgrade_abandoned(http_req *r);
 

@@ -49,8 +49,9 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &fl, sizeof fl);
     r->upgrade_fn = NULL;
     atomic_fetch_add_explicit(&r->srv->upgraded, 1, memory_order_relaxed);
-    /* http_server_stop must not wait for a connection that no longer carries requests */
-    http_impl_leave_inflight(r);
+    /* The request is over: its log line and metrics now (101), and its arena goes, so that an
+     * idle WebSocket keeps only MHD's connection and r. http_server_stop no longer waits for it. */
+    http_impl_finish(r, " upgraded");
     fn(ctx, u);
 }
 

@@ -146,7 +146,7 @@ static void sl_append(slist *l, session *s, int64_t due)
 
 /* ---- sessions ---- */
 
-/* Drops the connection now. Safe anywhere but inside a wslay callback; the memory itself is
+/* Drops the connection now. Safe anywhere but inside ws_read's message callback; the memory itself is
  * freed at the end of the loop iteration, since this batch of epoll events may still name s. */
 static void drop(session *s)
 {
@@ -165,7 +165,7 @@ static void drop(session *s)
     atomic_fetch_sub_explicit(&rt->nconn, 1, memory_order_relaxed);
 }
 
-/* Ends the session with a WebSocket close frame; safe inside wslay callbacks. */
+/* Ends the session with a WebSocket close frame; safe inside ws_read's message callback. */
 static void fail(session *s, uint16_t code)
 {
     if (s->closing || s->dead)
@@ -198,7 +198,7 @@ static void settle(session *s)
         drop(s);
         return;
     }
-    mask = (wslay_event_want_read(s->w.ctx) ? EPOLLIN : 0) | (ws_want_write(&s->w) ? EPOLLOUT : 0);
+    mask = (ws_want_read(&s->w) ? EPOLLIN : 0) | (ws_want_write(&s->w) ? EPOLLOUT : 0);
     if (mask != s->mask) {
         ev.events = mask;
         ev.data.ptr = s;
@@ -316,7 +316,7 @@ static void on_sio(session *s, const char *p, size_t n)
     }
 }
 
-/* A whole WebSocket message; runs inside wslay_event_recv. */
+/* A whole WebSocket message; runs inside ws_read. */
 static void on_message(void *user, const uint8_t *msg, size_t len, bool binary)
 {
     session *s = user;
@@ -407,13 +407,13 @@ static void session_io(session *s, uint32_t events)
         return;
     }
     if (events & (EPOLLIN | EPOLLHUP)) {
-        if (!wslay_event_want_read(s->w.ctx)) {
+        if (!ws_want_read(&s->w)) {
             if (events & EPOLLHUP) {
                 drop(s);
                 return;
             }
         } else if (ws_read(&s->w) != 0) {
-            drop(s);   /* reset, EOF, a frame over maxPayload (wslay closes with 1009), ... */
+            drop(s);   /* reset or EOF (a protocol error or a frame over maxPayload queues a close) */
             return;
         }
     }

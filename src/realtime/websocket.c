@@ -1,8 +1,10 @@
-/* WebSocket over a non-blocking socket with wslay: the handshake key and the I/O callbacks. */
+/* WebSocket over a non-blocking socket with wslay's frame API (see websocket.h). */
 #include "realtime/websocket.h"
 #include "realtime/sha1.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,7 +29,48 @@ int ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1])
     return 0;
 }
 
-static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *user)
+struct ws_out {
+    ws_out *next;
+    uint8_t opcode;
+    size_t len, off;              /* payload bytes, and how many are written */
+    uint8_t data[];
+};
+
+static ws_out *out_new(uint8_t opcode, const void *data, size_t len)
+{
+    ws_out *o = malloc(sizeof *o + len);
+    if (!o)
+        return NULL;
+    o->next = NULL;
+    o->opcode = opcode;
+    o->len = len;
+    o->off = 0;
+    if (len)
+        memcpy(o->data, data, len);
+    return o;
+}
+
+static void out_append(ws_out **head, ws_out **tail, ws_out *o)
+{
+    if (*tail)
+        (*tail)->next = o;
+    else
+        *head = o;
+    *tail = o;
+}
+
+static void out_free_all(ws_out *o)
+{
+    while (o) {
+        ws_out *next = o->next;
+        free(o);
+        o = next;
+    }
+}
+
+/* ---- the socket, as wslay's frame layer sees it ---- */
+
+static ssize_t on_recv(uint8_t *buf, size_t len, int flags, void *user)
 {
     ws *w = user;
     ssize_t n;
@@ -45,101 +88,322 @@ static ssize_t on_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
     while (n < 0 && errno == EINTR);
     if (n > 0)
         return n;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-    else
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);   /* EOF or reset */
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+        w->broken = true;   /* EOF or reset */
     return -1;
 }
 
-static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
-                       void *user)
+static ssize_t on_send(const uint8_t *data, size_t len, int flags, void *user)
 {
     ws *w = user;
     ssize_t n;
     do
         n = send(w->fd, data, len, MSG_NOSIGNAL | (flags & WSLAY_MSG_MORE ? MSG_MORE : 0));
     while (n < 0 && errno == EINTR);
-    if (n >= 0)
+    if (n > 0)
         return n;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-    else
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        w->broken = true;
     return -1;
 }
 
-static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-                   void *user)
+static int no_mask(uint8_t *buf, size_t len, void *user)
 {
-    ws *w = user;
-    (void)ctx;
-    if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME)
-        w->on_msg(w->user, arg->msg, arg->msg_length, arg->opcode == WSLAY_BINARY_FRAME);
+    (void)buf;
+    (void)len;
+    (void)user;
+    return -1;   /* a server never masks */
 }
 
 int ws_open(ws *w, int fd, const char *extra, size_t extra_len, uint64_t max_msg, ws_msg_fn fn,
             void *user)
 {
-    static const struct wslay_event_callbacks cbs = {
-        .recv_callback = on_recv, .send_callback = on_send, .on_msg_recv_callback = on_msg,
-    };
+    static const struct wslay_frame_callbacks cbs = {on_send, on_recv, no_mask};
     memset(w, 0, sizeof *w);
     w->fd = fd;
     w->extra = extra;
     w->extra_len = extra_len;
     w->on_msg = fn;
     w->user = user;
-    if (wslay_event_context_server_init(&w->ctx, &cbs, w) != 0)
-        return -1;
-    wslay_event_config_set_max_recv_msg_length(w->ctx, max_msg);
-    return 0;
+    w->max_msg = max_msg;
+    return wslay_frame_context_init(&w->frames, &cbs, w) == 0 ? 0 : -1;
 }
 
 void ws_free(ws *w)
 {
-    if (w->ctx)
-        wslay_event_context_free(w->ctx);
-    w->ctx = NULL;
+    if (w->frames)
+        wslay_frame_context_free(w->frames);
+    w->frames = NULL;
+    free(w->msg);
+    w->msg = NULL;
+    out_free_all(w->sending);
+    out_free_all(w->control_head);
+    out_free_all(w->data_head);
+    w->sending = w->control_head = w->control_tail = w->data_head = w->data_tail = NULL;
+}
+
+/* ---- receiving ---- */
+
+/* Gives up on the input: a close frame with code goes out, nothing more is read. */
+static void fail(ws *w, uint16_t code)
+{
+    ws_queue_close(w, code);
+    w->read_done = true;
+}
+
+static bool is_data(uint8_t opcode)
+{
+    return opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_BINARY_FRAME;
+}
+
+/* The header of a new frame, as a client must send it. */
+static bool frame_start(ws *w, const struct wslay_frame_iocb *f)
+{
+    bool control = f->opcode == WSLAY_CONNECTION_CLOSE || f->opcode == WSLAY_PING || f->opcode == WSLAY_PONG;
+    if (!f->mask || f->rsv || !(control || is_data(f->opcode) || f->opcode == WSLAY_CONTINUATION_FRAME) ||
+        (f->opcode == WSLAY_CONTINUATION_FRAME && !w->msg_opcode) || (is_data(f->opcode) && w->msg_opcode)) {
+        fail(w, 1002);
+        return false;
+    }
+    if (!control && f->payload_length > w->max_msg - w->msg_len) {
+        fail(w, 1009);
+        return false;
+    }
+    w->in_frame = true;
+    w->frame_opcode = f->opcode;
+    w->frame_fin = f->fin;
+    w->frame_left = f->payload_length;
+    w->control_len = 0;
+    if (is_data(f->opcode))
+        w->msg_opcode = f->opcode;
+    return true;
+}
+
+static bool deliver(ws *w, uint8_t opcode, const uint8_t *msg, size_t len)
+{
+    bool binary = opcode == WSLAY_BINARY_FRAME;
+    if (!binary && !utf8_valid((const char *)msg, len)) {
+        fail(w, 1007);
+        return false;
+    }
+    w->on_msg(w->user, msg, len, binary);
+    return true;
+}
+
+static bool append(ws *w, const uint8_t *data, size_t len)
+{
+    if (w->msg_len + len > w->msg_cap) {
+        size_t cap = w->msg_cap ? w->msg_cap : 256;
+        while (cap < w->msg_len + len)
+            cap *= 2;
+        if (cap > w->max_msg)
+            cap = (size_t)w->max_msg;
+        uint8_t *m = realloc(w->msg, cap);
+        if (!m) {
+            fail(w, 1011);
+            return false;
+        }
+        w->msg = m;
+        w->msg_cap = cap;
+    }
+    memcpy(w->msg + w->msg_len, data, len);
+    w->msg_len += len;
+    return true;
+}
+
+/* A whole control frame: a ping is answered (only the latest unanswered one), a close is
+ * answered with the status it carried and ends the input. */
+static void control_done(ws *w)
+{
+    if (w->frame_opcode == WSLAY_PING) {
+        ws_out *pong = out_new(WSLAY_PONG, w->control, w->control_len);
+        if (!pong) {
+            fail(w, 1011);
+            return;
+        }
+        if (w->control_tail && w->control_tail->opcode == WSLAY_PONG && w->control_tail != w->control_head) {
+            ws_out *prev = w->control_head;   /* replace a pong nobody has started on */
+            while (prev->next != w->control_tail)
+                prev = prev->next;
+            free(w->control_tail);
+            prev->next = NULL;
+            w->control_tail = prev;
+        }
+        out_append(&w->control_head, &w->control_tail, pong);
+    } else if (w->frame_opcode == WSLAY_CONNECTION_CLOSE) {
+        uint16_t code = 1000;
+        if (w->control_len == 1) {
+            fail(w, 1002);
+            return;
+        }
+        if (w->control_len >= 2) {
+            code = (uint16_t)(w->control[0] << 8 | w->control[1]);
+            if (!utf8_valid((const char *)w->control + 2, w->control_len - 2)) {
+                fail(w, 1007);
+                return;
+            }
+        }
+        ws_queue_close(w, code);
+        w->read_done = true;
+    }
+}
+
+/* One piece of a frame's payload, as wslay unmasked it. */
+static void frame_data(ws *w, const struct wslay_frame_iocb *f)
+{
+    w->frame_left -= f->data_length;
+    bool last = w->frame_left == 0;
+    if (!is_data(w->frame_opcode) && w->frame_opcode != WSLAY_CONTINUATION_FRAME) {
+        memcpy(w->control + w->control_len, f->data, f->data_length);   /* wslay caps it at 125 */
+        w->control_len += f->data_length;
+        if (last) {
+            w->in_frame = false;
+            control_done(w);
+        }
+        return;
+    }
+    if (last)
+        w->in_frame = false;
+    if (last && w->frame_fin && w->msg_len == 0) {
+        /* the whole message in one piece: straight from wslay's buffer */
+        uint8_t opcode = w->msg_opcode;
+        w->msg_opcode = 0;
+        deliver(w, opcode, f->data, f->data_length);
+        return;
+    }
+    if (!append(w, f->data, f->data_length) || !last || !w->frame_fin)
+        return;
+    uint8_t opcode = w->msg_opcode;
+    uint8_t *msg = w->msg;
+    size_t len = w->msg_len;
+    w->msg = NULL;   /* an idle connection keeps no buffer */
+    w->msg_len = w->msg_cap = 0;
+    w->msg_opcode = 0;
+    deliver(w, opcode, msg, len);
+    free(msg);
 }
 
 int ws_read(ws *w)
 {
-    return wslay_event_recv(w->ctx) == 0 ? 0 : -1;
+    while (!w->read_done) {
+        struct wslay_frame_iocb f;
+        memset(&f, 0, sizeof f);
+        ssize_t r = wslay_frame_recv(w->frames, &f);
+        if (r == WSLAY_ERR_WANT_READ)
+            return w->broken ? -1 : 0;
+        if (r == WSLAY_ERR_PROTO) {
+            fail(w, 1002);
+            break;
+        }
+        if (r < 0)
+            return -1;
+        if (!w->in_frame && !frame_start(w, &f))
+            break;
+        frame_data(w, &f);
+    }
+    return 0;
+}
+
+/* ---- sending ---- */
+
+static ws_out *next_frame(ws *w)
+{
+    ws_out *o = w->control_head;
+    if (o) {
+        w->control_head = o->next;
+        if (!w->control_head)
+            w->control_tail = NULL;
+    } else if (!w->close_queued && (o = w->data_head)) {
+        w->data_head = o->next;
+        if (!w->data_head)
+            w->data_tail = NULL;
+    }
+    if (o)
+        o->next = NULL;
+    return o;
 }
 
 int ws_flush(ws *w)
 {
-    return wslay_event_send(w->ctx) == 0 ? 0 : -1;
+    while (!w->close_sent && !w->broken) {
+        if (!w->sending && !(w->sending = next_frame(w)))
+            return 0;
+        ws_out *o = w->sending;
+        struct wslay_frame_iocb f = {.fin = 1, .opcode = o->opcode, .payload_length = o->len,
+                                     .data = o->data + o->off, .data_length = o->len - o->off};
+        ssize_t r = wslay_frame_send(w->frames, &f);
+        if (r == WSLAY_ERR_WANT_WRITE)
+            return w->broken ? -1 : 0;
+        if (r < 0)
+            return -1;
+        o->off += (size_t)r;
+        if (o->off < o->len)
+            continue;
+        if (o->opcode == WSLAY_CONNECTION_CLOSE)
+            w->close_sent = true;
+        if (is_data(o->opcode)) {
+            w->queued_msgs--;
+            w->queued_bytes -= o->len;
+        }
+        free(o);
+        w->sending = NULL;
+    }
+    return w->broken ? -1 : 0;
 }
 
 int ws_queue_text(ws *w, const char *s, size_t n)
 {
-    struct wslay_event_msg m = {.opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)s, .msg_length = n};
-    return wslay_event_queue_msg(w->ctx, &m) == 0 ? 0 : -1;
+    if (w->close_queued)
+        return -1;
+    ws_out *o = out_new(WSLAY_TEXT_FRAME, s, n);
+    if (!o)
+        return -1;
+    out_append(&w->data_head, &w->data_tail, o);
+    w->queued_msgs++;
+    w->queued_bytes += n;
+    return 0;
 }
 
 void ws_queue_close(ws *w, uint16_t code)
 {
-    wslay_event_queue_close(w->ctx, code, NULL, 0);
+    uint8_t payload[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+    if (w->close_queued)
+        return;
+    ws_out *o = out_new(WSLAY_CONNECTION_CLOSE, payload, sizeof payload);
+    if (!o) {
+        w->broken = true;
+        return;
+    }
+    w->close_queued = true;
+    out_append(&w->control_head, &w->control_tail, o);
+    /* data not yet started is never sent now */
+    out_free_all(w->data_head);
+    w->data_head = w->data_tail = NULL;
+    w->queued_msgs = w->sending && is_data(w->sending->opcode);
+    w->queued_bytes = w->queued_msgs ? w->sending->len : 0;
+}
+
+bool ws_want_read(const ws *w)
+{
+    return !w->read_done && !w->broken;
 }
 
 bool ws_want_write(const ws *w)
 {
-    return wslay_event_want_write(w->ctx);
+    return !w->close_sent && !w->broken && (w->sending || w->control_head || (w->data_head && !w->close_queued));
 }
 
 bool ws_done(const ws *w)
 {
-    return !wslay_event_want_read(w->ctx) && !wslay_event_want_write(w->ctx);
+    return !ws_want_read(w) && !ws_want_write(w);
 }
 
 size_t ws_queued_msgs(const ws *w)
 {
-    return wslay_event_get_queued_msg_count(w->ctx);
+    return w->queued_msgs;
 }
 
 size_t ws_queued_bytes(const ws *w)
 {
-    return wslay_event_get_queued_msg_length(w->ctx);
+    return w->queued_bytes;
 }
