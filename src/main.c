@@ -17,6 +17,7 @@
 #include "realtime/sse.h"
 #include "service/auth.h"
 #include "service/event_hub.h"
+#include "service/janitor.h"
 #include "service/orgs.h"
 #include "service/users.h"
 #include "service/webhook_worker.h"
@@ -39,7 +40,9 @@ static const char usage_text[] =
     "URL is sqlite:PATH (default " DEFAULT_DB "); the listen address defaults to " DEFAULT_LISTEN ".\n"
     "Environment: CRMD_DB, CRMD_LISTEN, CRMD_THREADS, CRMD_JWT_SECRET (overrides the token secret\n"
     "kept in the database; the signing key is the SHA-256 of its bytes), CRMD_PING_INTERVAL_MS and\n"
-    "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SSE_KEEPALIVE_MS (15000).\n";
+    "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SOCKETIO_PER_USER (sockets\n"
+    "one user may have connected; 20), CRMD_SSE_KEEPALIVE_MS (15000),\n"
+    "CRMD_JANITOR_INTERVAL_MS (600000: how often expired Idempotency-Key records are purged).\n";
 
 struct options {
     const char *db, *listen, *email, *password;
@@ -246,6 +249,7 @@ struct running {
     webhook_worker *webhooks;
     realtime *rt;
     sse *sse;
+    janitor *janitor;
     http_server *http;
 };
 
@@ -258,6 +262,7 @@ static void stop_running(struct running *run)
     http_server_stop(run->http);
     api_set_realtime(NULL);
     realtime_free(run->rt);
+    janitor_stop(run->janitor);
     webhook_worker_stop(run->webhooks);
     event_hub_stop(run->hub);
 }
@@ -266,7 +271,8 @@ static int start_running(crm_app *app, const struct options *o, const char *host
                          struct running *run, char *err, size_t errlen)
 {
     realtime_config rtc = { .ping_interval_ms = (unsigned)atoi(env_or("CRMD_PING_INTERVAL_MS", "0")),
-                            .ping_timeout_ms = (unsigned)atoi(env_or("CRMD_PING_TIMEOUT_MS", "0")) };
+                            .ping_timeout_ms = (unsigned)atoi(env_or("CRMD_PING_TIMEOUT_MS", "0")),
+                            .per_user = (unsigned)atoi(env_or("CRMD_SOCKETIO_PER_USER", "0")) };
     http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
                         .access_log = !o->quiet };
 
@@ -274,7 +280,8 @@ static int start_running(crm_app *app, const struct options *o, const char *host
     if (!(run->hub = event_hub_start(app, err, errlen)) ||
         !(run->webhooks = webhook_worker_start(app, run->hub, err, errlen)) ||
         !(run->rt = realtime_start(app, run->hub, &rtc, err, errlen)) ||
-        !(run->sse = sse_start(app, run->hub, (unsigned)atoi(env_or("CRMD_SSE_KEEPALIVE_MS", "0")), err, errlen)))
+        !(run->sse = sse_start(app, run->hub, (unsigned)atoi(env_or("CRMD_SSE_KEEPALIVE_MS", "0")), err, errlen)) ||
+        !(run->janitor = janitor_start(app, atoll(env_or("CRMD_JANITOR_INTERVAL_MS", "0")), err, errlen)))
         return -1;
     api_set_realtime(run->rt);
     api_set_sse(run->sse);

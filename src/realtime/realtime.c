@@ -28,6 +28,7 @@
 #define DEF_MAX_PAYLOAD 1000000u
 #define DEF_QUEUE_MSGS 1000u
 #define DEF_QUEUE_BYTES ((size_t)4 * 1024 * 1024)
+#define DEF_PER_USER 20u
 #define CONNECT_TIMEOUT_MS 45000   /* to send the Socket.IO connect packet (as socket.io's) */
 /* Events waiting for the loop. Far more than a burst of commits: reaching it means the loop
  * is stuck, and then every client is disconnected (they reconnect) rather than lied to. */
@@ -210,7 +211,19 @@ static void settle(session *s)
     }
 }
 
-/* Socket.IO CONNECT to the default namespace: {token} checked like any bearer token. */
+/* The connected sockets of a user (a scan of its organization's room: connects are rare). */
+static unsigned sockets_of(realtime *rt, const char *org_id, const char *user_id)
+{
+    unsigned n = 0;
+    for (room_link *l = rooms_first(rt->rooms, org_id); l; l = l->next) {
+        const session *o = (const session *)((const char *)l - offsetof(session, room));
+        n += !o->closing && strcmp(o->user_id, user_id) == 0;
+    }
+    return n;
+}
+
+/* Socket.IO CONNECT to the default namespace: {token} checked like any bearer token, and at
+ * most cfg.per_user sockets per user (the SUPERADMIN's, which hear nothing, are not counted). */
 static void sio_connect(session *s, const char *data, size_t len)
 {
     realtime *rt = s->rt;
@@ -241,6 +254,9 @@ static void sio_connect(session *s, const char *data, size_t len)
         rc = auth_authenticate(rt->app, arena_printf(a, "Bearer %s", token), a, &me, &err);
     }
     json_decref(auth);
+    if (rc == 0 && me.role != ROLE_SUPERADMIN && sockets_of(rt, me.org_id, me.id) >= rt->cfg.per_user)
+        rc = crm_fail(&err, CRM_E_RATE_LIMITED, NULL, "Too many connections for this user (at most %u)",
+                      rt->cfg.per_user);
     if (rc != 0) {
         int code = err.code ? err.code : CRM_E_UNAUTHORIZED;
         reply = json_pack("{s:s}", "message",
@@ -674,6 +690,8 @@ realtime *realtime_start(crm_app *app, event_hub *hub, const realtime_config *cf
         rt->cfg.queue_msgs = DEF_QUEUE_MSGS;
     if (!rt->cfg.queue_bytes)
         rt->cfg.queue_bytes = DEF_QUEUE_BYTES;
+    if (!rt->cfg.per_user)
+        rt->cfg.per_user = DEF_PER_USER;
     atomic_init(&rt->nconn, 0);
     pthread_mutex_init(&rt->lock, NULL);
     rt->rooms = rooms_new();

@@ -16,6 +16,7 @@ typedef struct realtime_config {
     size_t max_payload;          /* largest frame accepted; 0: 1000000 */
     size_t queue_msgs;           /* per client: frames waiting to be sent; 0: 1000 */
     size_t queue_bytes;          /* per client: bytes waiting to be sent; 0: 4 MiB */
+    unsigned per_user;           /* sockets one user may have connected; 0: 20 */
 } realtime_config;
 
 typedef struct realtime realtime;

@@ -303,4 +303,5 @@ static const store_ops sqlite_ops = {
     .delivery_get = sq_delivery_get,
     .delivery_list = sq_delivery_list,
     .delivery_due = sq_delivery_due,
+    .idempotency_purge = sq_idempotency_purge,
 };

@@ -1,6 +1,6 @@
 /* SQLite store: the Idempotency-Key records of POST /api/contact (API §5.2 step 9), one per
  * (org, user, key). Expiry is the caller's since_ms; an expired record stays until its key is
- * used again, when put replaces it. */
+ * used again, when put replaces it, or until the janitor purges it. */
 #include "lib/errors.h"
 #include "store/sqlite_impl.h"
 
@@ -47,4 +47,21 @@ int sq_idempotency_put(store_conn *sc, const char *org_id, const char *user_id, 
     int rc = sq_step(c, SQ_IDEMPOTENCY_PUT);
     sq_done(st);
     return rc < 0 ? rc : 0;
+}
+
+int sq_idempotency_purge(store_conn *sc, int64_t before_ms, int64_t limit, int64_t *deleted)
+{
+    sq_conn *c = sq_of(sc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_IDEMPOTENCY_PURGE);
+    *deleted = 0;
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sqlite3_bind_int64(st, 1, before_ms);
+    sqlite3_bind_int64(st, 2, limit);
+    int rc = sq_step(c, SQ_IDEMPOTENCY_PURGE);
+    sq_done(st);
+    if (rc < 0)
+        return rc;
+    *deleted = sqlite3_changes(c->db);
+    return 0;
 }

@@ -162,6 +162,7 @@ int sq_idempotency_get(store_conn *c, const char *org_id, const char *user_id, c
                        int64_t since_ms, arena *a, char **request_hash, int *status, char **body);
 int sq_idempotency_put(store_conn *c, const char *org_id, const char *user_id, const char *key,
                        const char *request_hash, int status, const char *body, int64_t created_at);
+int sq_idempotency_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
 
 int sq_event_log_insert(store_conn *c, const crm_event_log *e);
 int sq_event_log_list(store_conn *c, const char *org_id, const event_log_filter *f, arena *a,

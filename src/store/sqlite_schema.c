@@ -315,6 +315,18 @@ static const char *const migrations[] = {
     "CREATE TRIGGER contact_counts_delete AFTER DELETE ON contacts BEGIN"
     "  UPDATE contact_counts SET n = n - 1 WHERE organization_id = old.organization_id;"
     "END;",
+
+    /* 5: the event log's indexes ascending, like the contacts' (migration 2): entries arrive in
+     * created_at order, and a descending index takes each new key at its left edge, where page
+     * splits leave pages half full (the log's indexes were half empty space). Lists scan them
+     * backwards. And idempotency records by age, for the purge of those past their 24 h. */
+    "DROP INDEX event_logs_by_created;"
+    "DROP INDEX event_logs_by_user;"
+    "DROP INDEX event_logs_by_contact;"
+    "CREATE INDEX event_logs_by_created ON event_logs (organization_id, created_at, id);"
+    "CREATE INDEX event_logs_by_user ON event_logs (organization_id, user_id, created_at, id);"
+    "CREATE INDEX event_logs_by_contact ON event_logs (organization_id, contact_id, created_at, id);"
+    "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -279,6 +279,8 @@
                              "AND contact_id = ?2")                                               \
     X(CONTACT_ACCESS_INSERT, SQ_ACCESS_INSERT(SQ_ONE_CONTACT, SQ_ONE_CONTACT_ASSIGNEES))          \
     /* Idempotency-Key records */                                                                 \
+    X(IDEMPOTENCY_PURGE, "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM "        \
+                         "idempotency_keys WHERE created_at < ?1 LIMIT ?2)")                      \
     X(IDEMPOTENCY_GET, "SELECT request_hash, status, body FROM idempotency_keys "                 \
                        "WHERE organization_id = ?1 AND user_id = ?2 AND key = ?3 AND created_at >= ?4") \
     X(IDEMPOTENCY_PUT, "INSERT INTO idempotency_keys (organization_id, user_id, key, request_hash, " \

@@ -14,7 +14,7 @@
 #include "lib/arena.h"
 #include "service/model.h"
 
-#define STORE_OPS_VERSION 3
+#define STORE_OPS_VERSION 4
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -173,6 +173,12 @@ struct store_ops {
                          arena *a, crm_delivery **out, size_t *n, int64_t *total);
     /* pending deliveries with next_attempt_at <= now, oldest first, across organizations */
     int (*delivery_due)(store_conn *c, int64_t now, int64_t limit, arena *a, crm_delivery **out, size_t *n);
+
+    /* --- version 4 --- */
+
+    /* Deletes at most limit Idempotency-Key records made before before_ms, in any organization
+     * (a unit of work); *deleted is how many went. */
+    int (*idempotency_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
 };
 
 /* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one

@@ -123,6 +123,35 @@ describe("handshake", () => {
     assert.ok(s.id);
     s.close();
   });
+
+  test("a user holds at most 20 sockets; the next gets connect_error until one closes", async () => {
+    const G = await srv.org("Gamma");
+    const socks = [];
+    for (let i = 0; i < 20; i++) socks.push(await connected(connect(G.token)));
+    const extra = connect(G.token);
+    const err = await next(extra, "connect_error", 2000);
+    assert.match(err.message, /Too many connections/);
+    assert.equal(extra.connected, false);
+    extra.close();
+    // another user of the same organization is not affected
+    const email = `second-${Date.now()}@rt.test`;
+    const u = await srv.req("POST", "/api/users",
+      { fullName: "Second User", email, password: "second-pass-1", accessRole: "DEPARTMENT_HEAD" }, G.token);
+    assert.equal(u.status, 201, u.text);
+    const other = await connected(connect(await srv.login(email, "second-pass-1")));
+    other.close();
+    socks.pop().close();
+    let again;
+    for (let i = 0; i < 50 && !again; i++) {   // until the server has seen the close
+      const s = connect(G.token);
+      again = await connected(s).catch(() => { s.close(); return sleep(20).then(() => undefined); });
+    }
+    assert.ok(again?.connected, "a socket is accepted once one of the 20 has closed");
+    const e = await createContact(G.token, "Capped");
+    const got = await next(again, "contact_created", 1000, (p) => p.contact._id === e._id);
+    assert.equal(got.contact._id, e._id, "and it receives events");
+    for (const s of [...socks, again]) s.close();
+  });
 });
 
 describe("events", () => {

@@ -1339,6 +1339,13 @@ static int u_idem_put(store_conn *c, void *arg)
     return c->ops->idempotency_put(c, x->org, x->user, x->key, x->hash, x->status, x->body, x->at);
 }
 
+struct purge_arg { int64_t before, limit, deleted; };
+static int u_idem_purge(store_conn *c, void *arg)
+{
+    struct purge_arg *p = arg;
+    return c->ops->idempotency_purge(c, p->before, p->limit, &p->deleted);
+}
+
 /* get then put in one unit, the way the service uses them */
 static int u_idem_get_put(store_conn *c, void *arg)
 {
@@ -1407,6 +1414,26 @@ static void test_idempotency(store *s)
     is_int(s->ops->write(s, u_idem_put, &nobody), 0, "a record without a body");
     is_int(r->ops->idempotency_get(r, o.id, u.id, "k2", 0, a, &hash, &status, &body), 0, "reads back");
     ok(body == NULL && status == 500, "with a NULL body");
+
+    /* The purge of records past their time, in batches. */
+    struct idem_arg old1 = {o.id, u.id, "p1", "h", "{}", 201, t0 - 30 * day};
+    struct idem_arg old2 = {ob.id, u.id, "p2", "h", "{}", 201, t0 - 30 * day + 1};
+    is_int(s->ops->write(s, u_idem_put, &old1), 0, "an old record");
+    is_int(s->ops->write(s, u_idem_put, &old2), 0, "another, in another org");
+    struct purge_arg pa = {t0 - 29 * day, 1, -1};
+    is_int(s->ops->write(s, u_idem_purge, &pa), 0, "idempotency_purge, one at a time");
+    is_int(pa.deleted, 1, "one record went");
+    pa.limit = 10;
+    is_int(s->ops->write(s, u_idem_purge, &pa), 0, "idempotency_purge again");
+    is_int(pa.deleted, 1, "the other went");
+    is_int(s->ops->write(s, u_idem_purge, &pa), 0, "and again");
+    is_int(pa.deleted, 0, "nothing is left to purge");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "p1", 0, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "the purged record is gone");
+    is_int(r->ops->idempotency_get(r, ob.id, u.id, "p2", 0, a, &hash, &status, &body), -CRM_E_NOT_FOUND,
+           "from every organization");
+    is_int(r->ops->idempotency_get(r, o.id, u.id, "k2", 0, a, &hash, &status, &body), 0,
+           "a newer record stays");
     arena_destroy(a);
 }
 
