@@ -10,6 +10,7 @@
 #include "realtime/sse.h"
 #include "service/event_audience.h"
 #include "lib/log.h"
+#include "lib/timefmt.h"
 
 #define SSE_BUFFER (4u << 20)      /* a client further behind than this is dropped; it resumes by id */
 #define SSE_REPLAY_BATCH 500
@@ -110,14 +111,7 @@ static void *keepalive_main(void *arg)
     sse *s = arg;
     pthread_mutex_lock(&s->lock);
     while (!s->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += s->keepalive_ms / 1000;
-        until.tv_nsec += (long)(s->keepalive_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = time_deadline(CLOCK_REALTIME, s->keepalive_ms);
         if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
             continue;
         for (stream *st = s->streams; st; st = st->next)

@@ -60,14 +60,7 @@ static void *janitor_main(void *arg)
         else if (n > 0)
             log_info("janitor: purged %lld expired Idempotency-Key record(s)", (long long)n);
         failing = n < 0;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += j->interval_ms / 1000;
-        ts.tv_nsec += (long)(j->interval_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = time_deadline(CLOCK_MONOTONIC, j->interval_ms);
         pthread_mutex_lock(&j->mu);
         while (!j->stopping && pthread_cond_timedwait(&j->wake, &j->mu, &ts) == 0)
             ;

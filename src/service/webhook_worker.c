@@ -65,17 +65,6 @@ static const libcurl *cu;
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static void deadline_after(int64_t ms, struct timespec *ts)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static int64_t env_int(const char *name, int64_t min, int64_t max, int64_t def)
 {
     const char *s = getenv(name);
@@ -343,8 +332,7 @@ static void *dispatch_main(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!w->stopping) {
         if (!w->dispatch_pending) {
-            struct timespec ts;
-            deadline_after(POLL_MS, &ts);
+            struct timespec ts = time_deadline(CLOCK_MONOTONIC, POLL_MS);
             pthread_cond_timedwait(&w->dispatch_wake, &w->lock, &ts);
             if (w->stopping)
                 break;
@@ -652,8 +640,7 @@ static void *send_main(void *arg)
         bool fetch = w->send_pending || now >= w->next_poll;
         w->send_pending = false;
         if (!fetch && w->ninflight == 0) {
-            struct timespec ts;
-            deadline_after(w->next_poll - now, &ts);
+            struct timespec ts = time_deadline(CLOCK_MONOTONIC, w->next_poll - now);
             pthread_cond_timedwait(&w->send_wake, &w->lock, &ts);
             pthread_mutex_unlock(&w->lock);
             continue;
