@@ -42,7 +42,8 @@ static const char usage_text[] =
     "kept in the database; the signing key is the SHA-256 of its bytes), CRMD_PING_INTERVAL_MS and\n"
     "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SOCKETIO_PER_USER (sockets\n"
     "one user may have connected; 20), CRMD_SSE_KEEPALIVE_MS (15000),\n"
-    "CRMD_JANITOR_INTERVAL_MS (600000: how often expired Idempotency-Key records are purged).\n";
+    "CRMD_JANITOR_INTERVAL_MS (600000: how often expired Idempotency-Key records are purged),\n"
+    "CRMD_WEBHOOK_ALLOW_PRIVATE=1 (webhooks may reach loopback, private and link-local addresses).\n";
 
 struct options {
     const char *db, *listen, *email, *password;

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <sodium.h>
 #include "service/webhook_worker.h"
 #include "service/webhooks.h"
 #include "lib/libcurl.h"
+#include "lib/netaddr.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
 
@@ -28,6 +30,7 @@ struct inflight {
     char *body;
     char *url;
     char errbuf[CURL_ERROR_SIZE];
+    char refused[160];   /* why the sender would not connect (an address that is not public) */
 };
 
 struct webhook_worker {
@@ -402,6 +405,31 @@ static bool in_flight(const webhook_worker *w, const char *id)
     return false;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: every connection curl makes (after DNS, redirects are off) goes to
+ * a public address, unless the operator allows private ones; a name that resolves to one is
+ * refused here even though its URL passed the check at registration. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct inflight *f = clientp;
+    (void)purpose;
+    if (!webhook_private_allowed() && !netaddr_is_public(&addr->addr)) {
+        char text[64];
+        netaddr_text(&addr->addr, text, sizeof text);
+        snprintf(f->refused, sizeof f->refused,
+                 "refused to connect to %s: not a public address (CRMD_WEBHOOK_ALLOW_PRIVATE=1 allows it)", text);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* What went wrong with a POST that got no HTTP reply. */
+static const char *failure_text(const struct inflight *f, CURLcode result)
+{
+    if (f->refused[0])
+        return f->refused;
+    return f->errbuf[0] ? f->errbuf : cu->easy_strerror(result);
+}
+
 static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, arena *a)
 {
     crm_webhook hook;
@@ -448,6 +476,8 @@ static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, 
     cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
     cu->easy_setopt(h, CURLOPT_ERRORBUFFER, f->errbuf);
     cu->easy_setopt(h, CURLOPT_PRIVATE, f);
+    cu->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    cu->easy_setopt(h, CURLOPT_OPENSOCKETDATA, f);
     if (cu->multi_add_handle(w->multi, h) != CURLM_OK) {
         inflight_free(f);
         return;
@@ -548,7 +578,7 @@ static int record_unit(store_conn *c, void *arg)
     if (ok)
         d.last_error = NULL;
     else if (rw->result != CURLE_OK)
-        d.last_error = arena_strdup(a, rw->f->errbuf[0] ? rw->f->errbuf : cu->easy_strerror(rw->result));
+        d.last_error = arena_strdup(a, failure_text(rw->f, rw->result));
     else
         d.last_error = arena_printf(a, "HTTP %ld", rw->status);
     if (ok)
@@ -584,7 +614,7 @@ static void record(webhook_worker *w, struct inflight *f, CURLcode result, long 
     } else if (rw.state == DELIVERY_FAILED) {
         /* Not the URL: receivers often carry a token in it. The delivery id leads to the webhook. */
         log_warn("webhook delivery %s failed for good after %d attempts: %s", f->id, rw.attempts,
-                 result != CURLE_OK ? (f->errbuf[0] ? f->errbuf : cu->easy_strerror(result)) : "non-2xx reply");
+                 result != CURLE_OK ? failure_text(f, result) : "non-2xx reply");
     } else {
         log_info("webhook delivery %s: %s%ld (attempt %d), retry in %" PRId64 " ms", f->id,
                  result != CURLE_OK ? "no reply, status " : "HTTP ", status, rw.attempts,

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sodium.h>
 #include "service/webhooks.h"
+#include "lib/netaddr.h"
 #include "service/render.h"
 #include "lib/password.h"
 #include "lib/timefmt.h"
@@ -105,6 +106,12 @@ static int check_authority(const char *p, size_t n, crm_err *err)
         if (i == 0 || p[0] == '.' || p[0] == '-')
             return url_fail(err, "must name a host");
     }
+    bool literal;
+    const char *host = p[0] == '[' ? p + 1 : p;
+    size_t host_len = p[0] == '[' ? i - 2 : i;
+    if (!netaddr_host_is_public(host, host_len, &literal) && literal && !webhook_private_allowed())
+        return url_fail(err, "points at a loopback, private or link-local address: webhooks reach public "
+                             "addresses only unless the operator sets CRMD_WEBHOOK_ALLOW_PRIVATE=1");
     if (i < n) {
         if (p[i] != ':' || i + 1 == n || n - i - 1 > 5)
             return url_fail(err, "has an invalid host or port");
@@ -118,6 +125,12 @@ static int check_authority(const char *p, size_t n, crm_err *err)
             return url_fail(err, "has a port outside 1..65535");
     }
     return 0;
+}
+
+bool webhook_private_allowed(void)
+{
+    const char *v = getenv("CRMD_WEBHOOK_ALLOW_PRIVATE");
+    return v && strcmp(v, "1") == 0;
 }
 
 int webhook_url_check(const char *url, crm_err *err)

@@ -30,8 +30,12 @@ int webhook_require_admin(const crm_user *me, crm_err *err);
 /* True for the names of API.md §7 that a webhook may subscribe to. */
 bool webhook_event_known(const char *name);
 /* Checks a webhook URL: absolute http:// or https:// with a host, no credentials, no fragment,
- * printable ASCII only, at most WEBHOOK_URL_MAX bytes. Fails with field "url". */
+ * printable ASCII only, at most WEBHOOK_URL_MAX bytes, and no IP literal that is not public
+ * (lib/netaddr.h) unless webhook_private_allowed. Fails with field "url". */
 int webhook_url_check(const char *url, crm_err *err);
+/* CRMD_WEBHOOK_ALLOW_PRIVATE=1: the operator lets webhooks reach loopback, private and
+ * link-local addresses (checked again on every connection the sender makes). */
+bool webhook_private_allowed(void);
 
 /* Registers a webhook; out (strings in a) carries the secret, which is shown only this once. */
 int webhook_create(crm_app *app, const crm_user *me, const webhook_input *in, arena *a, crm_webhook *out,

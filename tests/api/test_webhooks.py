@@ -12,8 +12,10 @@ import time
 import harness as h
 from harness import ApiTest
 
-# Short retries so the suite stays fast: ~100 ms, 200 ms, 400 ms; failed after 4 attempts.
-ENV = {"CRMD_WEBHOOK_BACKOFF_MS": "100", "CRMD_WEBHOOK_MAX_ATTEMPTS": "4"}
+# Short retries so the suite stays fast: ~100 ms, 200 ms, 400 ms; failed after 4 attempts. The
+# receiver is on loopback, which only an operator's CRMD_WEBHOOK_ALLOW_PRIVATE=1 lets webhooks
+# reach (the class PublicOnly runs without it).
+ENV = {"CRMD_WEBHOOK_BACKOFF_MS": "100", "CRMD_WEBHOOK_MAX_ATTEMPTS": "4", "CRMD_WEBHOOK_ALLOW_PRIVATE": "1"}
 EVENTS = ["contact_created", "contact_updated", "contact_removed"]
 
 
@@ -623,7 +625,7 @@ class Restart(ApiTest):
     def setUp(self):
         self.saved = h.SERVER
         # A longer backoff, so that the crash surely falls between two attempts.
-        self.srv = h.Server(env={"CRMD_WEBHOOK_BACKOFF_MS": "2000"})
+        self.srv = h.Server(env={"CRMD_WEBHOOK_BACKOFF_MS": "2000", "CRMD_WEBHOOK_ALLOW_PRIVATE": "1"})
         self.srv.init()
         self.srv.start()
         h.SERVER = self.srv
@@ -673,3 +675,48 @@ class Restart(ApiTest):
         self.srv.start()
         h._token_cache.clear()
         self.assertEqual(sink.wait(2, timeout=20), 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Only public addresses, by default
+
+
+class PublicOnly(ApiTest):
+    """Without CRMD_WEBHOOK_ALLOW_PRIVATE a tenant's webhook cannot reach the operator's network:
+    an IP literal that is loopback, private or link-local is refused at registration, and a name
+    that resolves to one is refused when the sender connects."""
+
+    def setUp(self):
+        self.saved = h.SERVER
+        self.srv = h.Server(env={"CRMD_WEBHOOK_BACKOFF_MS": "100", "CRMD_WEBHOOK_MAX_ATTEMPTS": "2"})
+        self.srv.init()
+        self.srv.start()
+        h.SERVER = self.srv
+        h._token_cache.clear()
+
+    def tearDown(self):
+        self.srv.cleanup()
+        h.SERVER = self.saved
+        h._token_cache.clear()
+
+    def test_private_literals_refused_at_registration(self):
+        o = h.create_org()
+        for url in ["http://127.0.0.1:9/x", "http://[::1]/x", "http://10.0.0.8/x", "http://192.168.1.1/x",
+                    "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x", "http://0.0.0.0/x"]:
+            r = h.post("/api/webhooks", {"url": url, "events": ["contact_created"]}, token=o.token)
+            self.assertError(r, 400, "validation_failed", field="url")
+            self.assertIn("CRMD_WEBHOOK_ALLOW_PRIVATE", r.json["message"], url)
+        r = h.get("/api/webhooks", token=o.token)
+        self.assertEqual(self.assertOk(r)["webhooks"], [], "a refused webhook was kept")
+
+    def test_name_resolving_to_loopback_refused_at_connect(self):
+        url, sink = RECEIVER.sink()
+        named = url.replace("127.0.0.1", "localhost")
+        o = h.create_org()
+        r = h.post("/api/webhooks", {"url": named, "events": ["contact_created"]}, token=o.token)
+        hook = self.assertOk(r, 201)["webhook"]
+        h.create_contact(o.token)
+        d = wait_delivery(o.token, hook["_id"], lambda d: d["status"] == "failed")
+        self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("failed", 2, None))
+        self.assertIn("not a public address", d["lastError"])
+        self.assertEqual(sink.count(), 0, "the receiver on loopback was reached")

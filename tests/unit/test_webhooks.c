@@ -1,5 +1,6 @@
 /* Unit tests for service/webhooks: the URL rule, event names, state names and the payload shape. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -10,9 +11,9 @@ static const char *const good_urls[] = {
     "http://example.com",
     "https://example.com/",
     "HTTPS://Example.COM/Path?q=1&r=%20#",   /* replaced below: fragments are refused */
-    "http://127.0.0.1:8080/hook",
-    "http://[::1]:9000/x",
     "http://[2001:db8::1]/",
+    "http://203.0.113.7:8080/hook",
+    "http://localhost:8080/x",   /* a name: checked when the sender connects */
     "https://a-b.example.co.uk:443/p/a/t/h?x=y",
     "http://host_name.internal/hook",
     "http://example.com:65535",
@@ -29,6 +30,14 @@ static const char *const bad_urls[] = {
     "http://example.com\\@evil.com/", "http://[::1/", "http://[]/", "http://[::g]/", " http://example.com/",
     "http://example.com/\t", "http://.example.com/", "http://-example.com/", "http://exa%6dple.com/",
     "http:/example.com", "httpx://example.com",
+};
+
+/* IP literals a tenant may not aim at, unless the operator allows it. */
+static const char *const private_urls[] = {
+    "http://127.0.0.1:8080/hook", "http://[::1]:9000/x", "http://10.1.2.3/", "http://172.16.0.1/",
+    "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:80/",
+    "http://100.64.0.1/", "http://[fc00::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/",
+    "http://224.0.0.1/", "http://255.255.255.255/",
 };
 
 static void test_urls(void)
@@ -48,6 +57,19 @@ static void test_urls(void)
     }
     memset(&err, 0, sizeof err);
     ok(webhook_url_check(NULL, &err) == -CRM_E_VALIDATION_FAILED, "refuses NULL");
+    unsetenv("CRMD_WEBHOOK_ALLOW_PRIVATE");
+    for (size_t i = 0; i < sizeof private_urls / sizeof private_urls[0]; i++) {
+        memset(&err, 0, sizeof err);
+        int rc = webhook_url_check(private_urls[i], &err);
+        ok(rc == -CRM_E_VALIDATION_FAILED && strstr(err.message, "CRMD_WEBHOOK_ALLOW_PRIVATE"),
+           "refuses %s by default", private_urls[i]);
+    }
+    setenv("CRMD_WEBHOOK_ALLOW_PRIVATE", "1", 1);
+    for (size_t i = 0; i < sizeof private_urls / sizeof private_urls[0]; i++) {
+        memset(&err, 0, sizeof err);
+        ok(webhook_url_check(private_urls[i], &err) == 0, "accepts %s when the operator allows it", private_urls[i]);
+    }
+    unsetenv("CRMD_WEBHOOK_ALLOW_PRIVATE");
 
     static char longu[WEBHOOK_URL_MAX + 2];
     strcpy(longu, "http://example.com/");
