@@ -618,14 +618,13 @@ class Delivery(ApiTest):
 # Restarts
 
 
-class Restart(ApiTest):
-    """Deliveries are rows: a crash between attempts loses nothing, and SIGTERM does not wait for
-    a receiver that hangs."""
+class OwnServer(ApiTest):
+    """A test with a server of its own, started with SERVER_ENV, that the helpers talk to."""
+    SERVER_ENV = {}
 
     def setUp(self):
         self.saved = h.SERVER
-        # A longer backoff, so that the crash surely falls between two attempts.
-        self.srv = h.Server(env={"CRMD_WEBHOOK_BACKOFF_MS": "2000", "CRMD_WEBHOOK_ALLOW_PRIVATE": "1"})
+        self.srv = h.Server(env=self.SERVER_ENV)
         self.srv.init()
         self.srv.start()
         h.SERVER = self.srv
@@ -635,6 +634,13 @@ class Restart(ApiTest):
         self.srv.cleanup()
         h.SERVER = self.saved
         h._token_cache.clear()
+
+
+class Restart(OwnServer):
+    """Deliveries are rows: a crash between attempts loses nothing, and SIGTERM does not wait for
+    a receiver that hangs."""
+    # A longer backoff, so that the crash surely falls between two attempts.
+    SERVER_ENV = {"CRMD_WEBHOOK_BACKOFF_MS": "2000", "CRMD_WEBHOOK_ALLOW_PRIVATE": "1"}
 
     def test_pending_delivery_survives_kill9(self):
         url, sink = RECEIVER.sink(statuses=[500, 500], default=200)
@@ -681,23 +687,11 @@ class Restart(ApiTest):
 # Only public addresses, by default
 
 
-class PublicOnly(ApiTest):
+class PublicOnly(OwnServer):
     """Without CRMD_WEBHOOK_ALLOW_PRIVATE a tenant's webhook cannot reach the operator's network:
     an IP literal that is loopback, private or link-local is refused at registration, and a name
     that resolves to one is refused when the sender connects."""
-
-    def setUp(self):
-        self.saved = h.SERVER
-        self.srv = h.Server(env={"CRMD_WEBHOOK_BACKOFF_MS": "100", "CRMD_WEBHOOK_MAX_ATTEMPTS": "2"})
-        self.srv.init()
-        self.srv.start()
-        h.SERVER = self.srv
-        h._token_cache.clear()
-
-    def tearDown(self):
-        self.srv.cleanup()
-        h.SERVER = self.saved
-        h._token_cache.clear()
+    SERVER_ENV = {"CRMD_WEBHOOK_BACKOFF_MS": "100", "CRMD_WEBHOOK_MAX_ATTEMPTS": "2"}
 
     def test_private_literals_refused_at_registration(self):
         o = h.create_org()
