@@ -19,16 +19,14 @@
 #include "lib/objectid.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "store_units.h"
 #include "tap.h"
 
 /* Units of work: each calls one operation on the writer connection. */
 
-static int u_org_insert(store_conn *c, void *arg) { return c->ops->org_insert(c, arg); }
 static int u_org_update(store_conn *c, void *arg) { return c->ops->org_update(c, arg); }
 static int u_user_insert(store_conn *c, void *arg) { return c->ops->user_insert(c, arg); }
 static int u_user_update(store_conn *c, void *arg) { return c->ops->user_update(c, arg); }
-static int u_pipeline_insert(store_conn *c, void *arg) { return c->ops->pipeline_insert(c, arg); }
-static int u_contact_insert(store_conn *c, void *arg) { return c->ops->contact_insert(c, arg); }
 static int u_event_log_insert(store_conn *c, void *arg) { return c->ops->event_log_insert(c, arg); }
 
 struct kv { const char *k, *v; };
@@ -55,12 +53,6 @@ static int u_org_phone_delete(store_conn *c, void *arg)
     return c->ops->org_phone_delete(c, a->org_id, a->e164);
 }
 
-struct append_arg { const char *org_id, *name, *payload; int64_t seq; };
-static int u_event_append(store_conn *c, void *arg)
-{
-    struct append_arg *a = arg;
-    return c->ops->event_append(c, a->org_id, a->name, a->payload, &a->seq);
-}
 
 /* Writes, then fails: the unit's rollback must undo the write. */
 static int u_contact_insert_then_fail(store_conn *c, void *arg)
@@ -176,11 +168,6 @@ static void new_contact(crm_contact *ct, const char *org_id, const crm_pipeline 
     ct->created_at = ct->updated_at = 1700000000000;
 }
 
-/* Arrays as plain pointers, for is_str. */
-static const char *str(const char *s)
-{
-    return s;
-}
 
 static bool one_line(const char *s)
 {

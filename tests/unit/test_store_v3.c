@@ -16,16 +16,14 @@
 #include "lib/objectid.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "store_units.h"
 #include "tap.h"
 
 #define NSTAGES 3
 
 /* Units of work. */
 
-static int u_org_insert(store_conn *c, void *arg) { return c->ops->org_insert(c, arg); }
-static int u_pipeline_insert(store_conn *c, void *arg) { return c->ops->pipeline_insert(c, arg); }
 static int u_pipeline_update(store_conn *c, void *arg) { return c->ops->pipeline_update(c, arg); }
-static int u_contact_insert(store_conn *c, void *arg) { return c->ops->contact_insert(c, arg); }
 static int u_webhook_insert(store_conn *c, void *arg) { return c->ops->webhook_insert(c, arg); }
 static int u_delivery_insert(store_conn *c, void *arg) { return c->ops->delivery_insert(c, arg); }
 static int u_delivery_update(store_conn *c, void *arg) { return c->ops->delivery_update(c, arg); }
@@ -55,12 +53,6 @@ static int u_webhook_delete(store_conn *c, void *arg)
     return c->ops->webhook_delete(c, p->org_id, p->id);
 }
 
-struct append_arg { const char *org_id, *name, *payload; int64_t seq; };
-static int u_event_append(store_conn *c, void *arg)
-{
-    struct append_arg *a = arg;
-    return c->ops->event_append(c, a->org_id, a->name, a->payload, &a->seq);
-}
 static int u_event_append_then_fail(store_conn *c, void *arg)
 {
     int rc = u_event_append(c, arg);
@@ -132,7 +124,6 @@ static void fresh_phone(crm_phone *ph, bool primary)
     ph->is_primary = primary;
 }
 
-static const char *str(const char *s) { return s; }
 
 /* The contacts of a search (names or emails), in the org. */
 static int64_t search_count(store_conn *r, const char *org_id, const char *text)
