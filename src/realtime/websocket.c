@@ -192,6 +192,8 @@ static bool deliver(ws *w, uint8_t opcode, const uint8_t *msg, size_t len)
 
 static bool append(ws *w, const uint8_t *data, size_t len)
 {
+    if (len == 0)
+        return true;   /* an empty fragment (and no buffer yet, maybe) */
     if (w->msg_len + len > w->msg_cap) {
         size_t cap = w->msg_cap ? w->msg_cap : 256;
         while (cap < w->msg_len + len)
@@ -209,6 +211,13 @@ static bool append(ws *w, const uint8_t *data, size_t len)
     memcpy(w->msg + w->msg_len, data, len);
     w->msg_len += len;
     return true;
+}
+
+/* A status code a peer may send (RFC 6455 7.4): 1004-1006 and 1015 are reserved, never sent. */
+static bool close_code_valid(uint16_t code)
+{
+    return (code >= 1000 && code <= 1011 && code != 1004 && code != 1005 && code != 1006) ||
+           (code >= 3000 && code <= 4999);
 }
 
 /* A whole control frame: a ping is answered (only the latest unanswered one), a close is
@@ -238,6 +247,10 @@ static void control_done(ws *w)
         }
         if (w->control_len >= 2) {
             code = (uint16_t)(w->control[0] << 8 | w->control[1]);
+            if (!close_code_valid(code)) {
+                fail(w, 1002);
+                return;
+            }
             if (!utf8_valid((const char *)w->control + 2, w->control_len - 2)) {
                 fail(w, 1007);
                 return;

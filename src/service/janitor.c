@@ -1,5 +1,6 @@
 /* The janitor thread (see janitor.h). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 
 struct janitor {
     crm_app *app;
+    atomic_bool stop_now;   /* read between batches, so a long purge does not hold up a stop */
     int64_t interval_ms;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -31,7 +33,7 @@ static bool can_purge(const crm_app *app)
     return app->st->ops->version >= 4 && app->st->ops->idempotency_purge;
 }
 
-int64_t janitor_run_once(crm_app *app)
+static int64_t purge(crm_app *app, atomic_bool *stop)
 {
     int64_t total = 0;
     if (!can_purge(app))
@@ -42,8 +44,13 @@ int64_t janitor_run_once(crm_app *app)
         if (app_write(app, purge_unit, &p, &err) != 0)
             return -1;
         total += p.deleted;
-    } while (p.deleted == JANITOR_BATCH);
+    } while (p.deleted == JANITOR_BATCH && !(stop && atomic_load(stop)));
     return total;
+}
+
+int64_t janitor_run_once(crm_app *app)
+{
+    return purge(app, NULL);
 }
 
 static void *janitor_main(void *arg)
@@ -54,7 +61,7 @@ static void *janitor_main(void *arg)
     pthread_mutex_lock(&j->mu);
     while (!j->stopping) {
         pthread_mutex_unlock(&j->mu);
-        int64_t n = janitor_run_once(j->app);
+        int64_t n = purge(j->app, &j->stop_now);
         if (n < 0 && !failing)
             log_error("janitor: cannot purge expired Idempotency-Key records; trying again later");
         else if (n > 0)
@@ -96,6 +103,7 @@ void janitor_stop(janitor *j)
 {
     if (!j)
         return;
+    atomic_store(&j->stop_now, true);
     pthread_mutex_lock(&j->mu);
     j->stopping = true;
     pthread_cond_signal(&j->wake);

@@ -412,6 +412,7 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 {
     struct inflight *f = clientp;
     (void)purpose;
+    f->refused[0] = '\0';   /* the reason is about the last address tried */
     if (!webhook_private_allowed() && !netaddr_is_public(&addr->addr)) {
         char text[64];
         netaddr_text(&addr->addr, text, sizeof text);
@@ -459,11 +460,18 @@ static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, 
 
     CURL *h = f->h;
     cu->easy_setopt(h, CURLOPT_URL, f->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    cu->easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    /* Only http and https, whatever the URL or the receiver says; the libcurl loaded at run time
+     * may be older than the headers, so the older option is the fallback, and neither means no
+     * POST at all. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"   /* CURLOPT_PROTOCOLS, for old libcurls */
+    if (cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK &&
+        cu->easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK) {
+#pragma GCC diagnostic pop
+        log_error("webhooks: this libcurl cannot be limited to http and https; not sending");
+        inflight_free(f);
+        return;
+    }
     cu->easy_setopt(h, CURLOPT_POST, 1L);
     cu->easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
     cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));

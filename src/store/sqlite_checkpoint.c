@@ -30,6 +30,7 @@ struct sq_checkpointer {
 static void *checkpoint_main(void *arg)
 {
     sq_checkpointer *k = arg;
+    bool failing = false;   /* logged once until it works again */
     pthread_setname_np(pthread_self(), "db-checkpoint");
     pthread_mutex_lock(&k->mu);
     for (;;) {
@@ -39,11 +40,13 @@ static void *checkpoint_main(void *arg)
             break;
         k->due = false;
         pthread_mutex_unlock(&k->mu);
-        int rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        int frames = -1, copied = -1;
+        int rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY && !failing)
             log_warn("store: checkpoint: %s", sqlite3_errmsg(k->db));
+        failing = rc != SQLITE_OK && rc != SQLITE_BUSY;
         pthread_mutex_lock(&k->mu);
-        k->backfilled = rc == SQLITE_OK;
+        k->backfilled = rc == SQLITE_OK && copied > 0;
     }
     pthread_mutex_unlock(&k->mu);
     return NULL;
@@ -81,6 +84,12 @@ sq_checkpointer *sq_checkpointer_start(const char *path, sqlite3 *writer_db, cha
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database '%s': %s", path,
                  k->db ? sqlite3_errmsg(k->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(k->db, SQ_BUSY_TIMEOUT_MS);
+    /* A connection opens the WAL on its first read; until then a checkpoint copies nothing. */
+    if (sqlite3_exec(k->db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open database '%s': %s", path, sqlite3_errmsg(k->db));
         goto fail;
     }
     if ((rc = pthread_create(&k->thread, NULL, checkpoint_main, k)) != 0) {

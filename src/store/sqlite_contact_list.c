@@ -463,6 +463,7 @@ int sq_contact_index_sync(sq_conn *c, const char *org_id, const char *contact_id
         return rc;
     if (c->search_deferred) {
         rc = run_for_contact(c, SQ_SEARCH_PENDING_ADD, org_id, contact_id, !fresh);
+        c->search_queued = true;
     } else if (fresh || (rc = run_for_contact(c, SQ_CONTACT_SEARCH_DELETE, org_id, contact_id, -1)) >= 0) {
         rc = run_for_contact(c, SQ_CONTACT_SEARCH_INSERT, org_id, contact_id, -1);
     }
@@ -478,6 +479,9 @@ int sq_contact_index_sync(sq_conn *c, const char *org_id, const char *contact_id
 
 int sq_search_flush(sq_conn *c)
 {
+    if (!c->search_queued)
+        return 0;   /* also: no search tables to touch before migration 2 */
+    c->search_queued = false;
     static const sq_stmt_id steps[] = {SQ_SEARCH_PENDING_DROP, SQ_SEARCH_PENDING_INSERT,
                                        SQ_SEARCH_PENDING_CLEAR};
     for (size_t i = 0; i < COUNT_OF(steps); i++) {

@@ -31,6 +31,7 @@ typedef struct sq_conn {
     unsigned nvariants, evict;   /* slots in use; the slot to reuse next once all are */
     bool appended;               /* writer: an event was appended since the writer last cleared it */
     bool search_deferred;        /* writer: in a group, whose search documents sq_search_flush writes */
+    bool search_queued;          /* writer: a unit of this group queued one (maybe rolled back since) */
 } sq_conn;
 
 static inline sq_conn *sq_of(store_conn *c) { return (sq_conn *)c; }

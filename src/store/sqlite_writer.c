@@ -106,6 +106,7 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
             return;
         }
         c->search_deferred = true;
+        c->search_queued = false;
         for (; i < n && !poisoned; i++)
             units[i]->rc = run_unit(w, units[i], &poisoned);
         c->search_deferred = false;

@@ -184,6 +184,18 @@ static void test_messages(void)
     ok(read_frame(p.client, out, sizeof out, &len) == WSLAY_TEXT_FRAME && len == 1 && out[0] == '2', "first frame");
     ok(read_frame(p.client, out, sizeof out, &len) == WSLAY_TEXT_FRAME && len == 24, "second frame");
 
+    /* a fragmented message that starts and ends with empty fragments */
+    n = frame(buf, 0, 0, WSLAY_TEXT_FRAME, 1, "", 0);
+    n += frame(buf + n, 0, 0, WSLAY_CONTINUATION_FRAME, 1, "x", 1);
+    n += frame(buf + n, 1, 0, WSLAY_CONTINUATION_FRAME, 1, "", 0);
+    send_all(p.client, buf, n);
+    is_int(ws_read(&p.w), 0, "empty fragments are read");
+    ok(p.got.count == 4 && p.got.last_len == 1 && p.got.last[0] == 'x', "the message is their sum");
+    n = frame(buf, 1, 0, WSLAY_TEXT_FRAME, 1, "", 0);
+    send_all(p.client, buf, n);
+    is_int(ws_read(&p.w), 0, "an empty message is read");
+    ok(p.got.count == 5 && p.got.last_len == 0, "and delivered, empty");
+
     /* the client closes: the server answers with the same code and is done */
     uint8_t cp[] = {0x03, 0xe8, 'b', 'y', 'e'};
     n = frame(buf, 1, 0, WSLAY_CONNECTION_CLOSE, 1, cp, sizeof cp);
@@ -213,6 +225,11 @@ static void test_protocol_errors(void)
         {"a message over the limit", 1, 0, WSLAY_TEXT_FRAME, 1, "0123456789abcdefg", 17, 1009},
         {"text that is not UTF-8", 1, 0, WSLAY_TEXT_FRAME, 1, "bad \xff\xfe", 6, 1007},
         {"a close with a 1-byte payload", 1, 0, WSLAY_CONNECTION_CLOSE, 1, "x", 1, 1002},
+        {"a close with the reserved code 1005", 1, 0, WSLAY_CONNECTION_CLOSE, 1, "\x03\xed", 2, 1002},
+        {"a close with the reserved code 1006", 1, 0, WSLAY_CONNECTION_CLOSE, 1, "\x03\xee", 2, 1002},
+        {"a close with the code 999", 1, 0, WSLAY_CONNECTION_CLOSE, 1, "\x03\xe7", 2, 1002},
+        {"a close with the code 5000", 1, 0, WSLAY_CONNECTION_CLOSE, 1, "\x13\x88", 2, 1002},
+        {"a close with a reason that is not UTF-8", 1, 0, WSLAY_CONNECTION_CLOSE, 1, "\x03\xe8\xff", 3, 1007},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct pair p;
