@@ -3,6 +3,7 @@
  * inside one BEGIN IMMEDIATE ... COMMIT, and so pays one fsync for the whole group. The search
  * documents the units queued are written once, just before the COMMIT (sq_search_flush). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,18 @@ struct sq_writer {
     pthread_mutex_t hook_mu;
     void (*hook)(void *ctx);
     void *hook_ctx;
+    atomic_uint_fast64_t users_version;
 };
 
-/* After a COMMIT: tells the hook when some unit of the transaction appended events. A unit
- * that appended and was then rolled back makes at most one needless call. */
+/* After a COMMIT: bumps the users version when the transaction wrote a user, and tells the hook
+ * when some unit of it appended events. A unit that did either and was then rolled back makes
+ * at most one needless bump or call. */
 static void committed(sq_writer *w)
 {
+    if (w->conn->users_touched) {
+        w->conn->users_touched = false;
+        atomic_fetch_add(&w->users_version, 1);
+    }
     if (!w->conn->appended)
         return;
     w->conn->appended = false;
@@ -46,6 +53,11 @@ static void committed(sq_writer *w)
     if (w->hook)
         w->hook(w->hook_ctx);
     pthread_mutex_unlock(&w->hook_mu);
+}
+
+uint64_t sq_writer_users_version(sq_writer *w)
+{
+    return atomic_load(&w->users_version);
 }
 
 void sq_writer_set_commit_hook(sq_writer *w, void (*fn)(void *ctx), void *ctx)
@@ -107,6 +119,7 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
         }
         c->search_deferred = true;
         c->search_queued = false;
+        c->users_touched = false;
         for (; i < n && !poisoned; i++)
             units[i]->rc = run_unit(w, units[i], &poisoned);
         c->search_deferred = false;
@@ -135,6 +148,7 @@ static void run_alone(sq_writer *w, sq_unit *u)
 {
     sq_conn *c = w->conn;
     c->appended = false;
+    c->users_touched = false;
     u->rc = u->fn(&c->base, u->arg);
     if (!sqlite3_get_autocommit(c->db)) {
         log_error("store: a unit of work left a transaction open; rolled back");

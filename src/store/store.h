@@ -14,7 +14,7 @@
 #include "lib/arena.h"
 #include "service/model.h"
 
-#define STORE_OPS_VERSION 4
+#define STORE_OPS_VERSION 5
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -179,6 +179,14 @@ struct store_ops {
     /* Deletes at most limit Idempotency-Key records made before before_ms, in any organization
      * (a unit of work); *deleted is how many went. */
     int (*idempotency_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+
+    /* --- version 5 --- */
+
+    /* A number that changes once a write that inserted or changed a user (or its API key) has
+     * committed, and before that write's caller is answered: who caches users compares it. A
+     * backend that cannot tell (several servers on one database) returns a new number at
+     * every call, which turns such caches off. */
+    uint64_t (*users_version)(store *s);
 };
 
 /* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one

@@ -1,4 +1,4 @@
-/* The storage contract, version 3: contact and pipeline writes, the durable event stream read
+/* The storage contract, versions 3 to 5: contact and pipeline writes, the durable event stream read
  * back with its commit hook, webhooks and their deliveries. Runs through store_ops only, against
  * SQLite in a fresh temp dir (and PostgreSQL when CRMD_TEST_PG_URL names a database); every
  * record has a fresh id. Kept apart from test_store.c, which covers versions 1 and 2. */
@@ -235,6 +235,65 @@ static void *append_many(void *arg)
             t->fails++;
     }
     return NULL;
+}
+
+/* users_version moves once a write to a user has committed, and not for other writes. */
+static int u_user_insert(store_conn *c, void *arg) { return c->ops->user_insert(c, arg); }
+static int u_user_update(store_conn *c, void *arg) { return c->ops->user_update(c, arg); }
+static int u_user_insert_then_fail(store_conn *c, void *arg)
+{
+    int rc = c->ops->user_insert(c, arg);
+    return rc ? rc : -CRM_E_VALIDATION_FAILED;
+}
+struct key_arg { const char *user_id, *hash; };
+static int u_user_set_apikey(store_conn *c, void *arg)
+{
+    struct key_arg *k = arg;
+    return c->ops->user_set_apikey(c, k->user_id, k->hash);
+}
+
+static void test_users_version(store *s)
+{
+    crm_org o;
+    crm_user u, ghost;
+    char email[64], ghost_email[64];
+    new_org(s, &o);
+    memset(&u, 0, sizeof u);
+    objectid_new(u.id);
+    strcpy(u.org_id, o.id);
+    snprintf(email, sizeof email, "version.%s@example.com", u.id);
+    u.email = email;
+    u.full_name = "Versioned";
+    u.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$x$y";
+    u.role = ROLE_ADMIN;
+    u.created_at = u.updated_at = 1700000000000;
+
+    uint64_t v0 = s->ops->users_version(s);
+    is_int(s->ops->users_version(s), v0, "users_version is steady while nothing is written");
+    is_int(s->ops->write(s, u_user_insert, &u), 0, "a user is inserted");
+    uint64_t v1 = s->ops->users_version(s);
+    ok(v1 != v0, "users_version moved with the insert");
+    u.full_name = "Versioned Again";
+    is_int(s->ops->write(s, u_user_update, &u), 0, "the user is updated");
+    uint64_t v2 = s->ops->users_version(s);
+    ok(v2 != v1, "and with the update");
+    struct key_arg k = {u.id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+    is_int(s->ops->write(s, u_user_set_apikey, &k), 0, "its API key is set");
+    uint64_t v3 = s->ops->users_version(s);
+    ok(v3 != v2, "and with the API key");
+    crm_org other;
+    new_org(s, &other);
+    is_int(s->ops->users_version(s), v3, "a write that is not to a user leaves it");
+    ghost = u;
+    objectid_new(ghost.id);
+    snprintf(ghost_email, sizeof ghost_email, "ghost.%s@example.com", ghost.id);
+    ghost.email = ghost_email;
+    is_int(s->ops->write(s, u_user_insert_then_fail, &ghost), -CRM_E_VALIDATION_FAILED, "a unit that rolls back");
+    store_conn *r = s->ops->reader(s);
+    arena *a = arena_new();
+    crm_user got;
+    is_int(r->ops->user_get(r, ghost.id, a, &got), -CRM_E_NOT_FOUND, "left no user (the version may move or not)");
+    arena_destroy(a);
 }
 
 static void test_hook_threads(store *s)
@@ -768,6 +827,7 @@ static void run_contract(const char *url)
     test_contact_update(s);
     test_contact_delete_and_ids(s);
     test_search_per_group(s);
+    test_users_version(s);
     test_pipeline_writes(s);
     test_webhooks(s);
     s->ops->close(s);
