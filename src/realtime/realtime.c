@@ -71,7 +71,9 @@ typedef struct pending {
 typedef struct frame {
     struct frame *next;
     objectid org_id;
+    bool audience_known;       /* read from the payload when the room first has a SALES_REP */
     event_audience audience;   /* the SALES_REPs of the org who may see it */
+    size_t payload_off, payload_len;
     size_t len;
     char text[];
 } frame;
@@ -438,12 +440,16 @@ static void session_io(session *s, uint32_t events)
 
 /* One event to its organization's room. The frame is copied into each client's queue; a
  * client whose queue is full is too far behind to catch up and is dropped. */
-static void fan_out(realtime *rt, const frame *f)
+static void fan_out(realtime *rt, frame *f)
 {
     room_link *l = rooms_first(rt->rooms, f->org_id), *next;
     for (; l; l = next) {
         session *s = (session *)((char *)l - offsetof(session, room));
         next = l->next;   /* kill takes s out of the room */
+        if (s->rep && !f->audience_known) {
+            event_audience_readn(f->text + f->payload_off, f->payload_len, &f->audience);
+            f->audience_known = true;
+        }
         if (s->closing || (s->rep && !event_audience_has(&f->audience, s->user_id)))
             continue;
         if (ws_queued_msgs(&s->w) >= rt->cfg.queue_msgs ||
@@ -607,6 +613,8 @@ static void on_event(const crm_event *e, void *ctx)
     realtime *rt = ctx;
     size_t nl = strlen(e->name), pl = strlen(e->payload_json);
     frame *f;
+    if (atomic_load_explicit(&rt->nconn, memory_order_relaxed) == 0)
+        return;   /* nobody to send it to (a socket connecting now hears the next one) */
     for (size_t i = 0; i < nl; i++)
         if (!((e->name[i] >= 'a' && e->name[i] <= 'z') || e->name[i] == '_'))
             return;   /* not an event name the API defines: nothing to send */
@@ -615,8 +623,10 @@ static void on_event(const crm_event *e, void *ctx)
         abort();
     f->next = NULL;
     memcpy(f->org_id, e->org_id, sizeof f->org_id);
-    event_audience_read(e->payload_json, &f->audience);
+    f->audience_known = false;
     f->len = (size_t)sprintf(f->text, "42[\"%s\",%s]", e->name, e->payload_json);
+    f->payload_off = 4 + nl + 2;   /* after 42[" name ", */
+    f->payload_len = pl;
     pthread_mutex_lock(&rt->lock);
     if (rt->stopping || rt->overflow) {
         free(f);

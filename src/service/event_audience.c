@@ -11,7 +11,12 @@ static void add(event_audience *a, const char *id)
 
 void event_audience_read(const char *payload_json, event_audience *a)
 {
-    json_t *root = json_loads(payload_json, 0, NULL);
+    event_audience_readn(payload_json, strlen(payload_json), a);
+}
+
+void event_audience_readn(const char *payload_json, size_t len, event_audience *a)
+{
+    json_t *root = json_loadb(payload_json, len, 0, NULL);
     json_t *ct = json_object_get(root, "contact"), *assignees = json_object_get(ct, "assignees"), *v;
     size_t i;
     a->n = 0;

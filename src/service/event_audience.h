@@ -18,6 +18,7 @@ typedef struct event_audience {
 /* Fills a from the {"contact": {userId, createdBy, assignees}} payload; an unreadable payload
  * gives an empty audience (no SALES_REP sees it). */
 void event_audience_read(const char *payload_json, event_audience *a);
+void event_audience_readn(const char *payload_json, size_t len, event_audience *a);   /* not NUL-ended */
 bool event_audience_has(const event_audience *a, const char *user_id);
 
 #endif
