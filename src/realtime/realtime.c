@@ -6,6 +6,7 @@
 #include "service/event_audience.h"
 #include "realtime/engineio.h"
 #include "realtime/rooms.h"
+#include "realtime/user_sockets.h"
 #include "realtime/socketio.h"
 #include "realtime/websocket.h"
 #include "lib/log.h"
@@ -55,6 +56,7 @@ struct session {
     int64_t due, created;
     uint32_t mask;           /* epoll events registered */
     bool connected;          /* to the default namespace, after the token check */
+    bool counted;            /* in rt->per_user, until it closes or is dropped */
     bool rep;                   /* a SALES_REP: gets only events of contacts it may see */
     objectid user_id, org_id;   /* who connected, and the token version they held: a change */
     int64_t token_version;      /* (disable, password, deletion) ends the socket at next ping */
@@ -96,6 +98,7 @@ struct realtime {
 
     /* the loop thread's own */
     rooms *rooms;
+    user_sockets *per_user;  /* connected sockets per user, for cfg.per_user */
     slist pings, pongs;
     session *graveyard;
 };
@@ -149,6 +152,15 @@ static void sl_append(slist *l, session *s, int64_t due)
 
 /* ---- sessions ---- */
 
+/* Takes a session out of its user's count: once it is closing, it no longer holds a place. */
+static void uncount(session *s)
+{
+    if (s->counted) {
+        s->counted = false;
+        user_sockets_remove(s->rt->per_user, s->user_id);
+    }
+}
+
 /* Drops the connection now. Safe anywhere but inside ws_read's message callback; the memory itself is
  * freed at the end of the loop iteration, since this batch of epoll events may still name s. */
 static void drop(session *s)
@@ -157,6 +169,7 @@ static void drop(session *s)
     if (s->dead)
         return;
     s->dead = true;
+    uncount(s);
     epoll_ctl(rt->ep, EPOLL_CTL_DEL, s->w.fd, NULL);
     rooms_leave(rt->rooms, &s->room);
     sl_remove(s);
@@ -174,6 +187,7 @@ static void fail(session *s, uint16_t code)
     if (s->closing || s->dead)
         return;
     s->closing = true;
+    uncount(s);
     ws_queue_close(&s->w, code);
 }
 
@@ -213,17 +227,6 @@ static void settle(session *s)
     }
 }
 
-/* The connected sockets of a user (a scan of its organization's room: connects are rare). */
-static unsigned sockets_of(realtime *rt, const char *org_id, const char *user_id)
-{
-    unsigned n = 0;
-    for (room_link *l = rooms_first(rt->rooms, org_id); l; l = l->next) {
-        const session *o = (const session *)((const char *)l - offsetof(session, room));
-        n += !o->closing && strcmp(o->user_id, user_id) == 0;
-    }
-    return n;
-}
-
 /* Socket.IO CONNECT to the default namespace: {token} checked like any bearer token, and at
  * most cfg.per_user sockets per user (the SUPERADMIN's, which hear nothing, are not counted). */
 static void sio_connect(session *s, const char *data, size_t len)
@@ -256,7 +259,7 @@ static void sio_connect(session *s, const char *data, size_t len)
         rc = auth_authenticate(rt->app, arena_printf(a, "Bearer %s", token), a, &me, &err);
     }
     json_decref(auth);
-    if (rc == 0 && me.role != ROLE_SUPERADMIN && sockets_of(rt, me.org_id, me.id) >= rt->cfg.per_user)
+    if (rc == 0 && me.role != ROLE_SUPERADMIN && user_sockets_count(rt->per_user, me.id) >= rt->cfg.per_user)
         rc = crm_fail(&err, CRM_E_RATE_LIMITED, NULL, "Too many connections for this user (at most %u)",
                       rt->cfg.per_user);
     if (rc != 0) {
@@ -279,8 +282,11 @@ static void sio_connect(session *s, const char *data, size_t len)
     memcpy(s->org_id, me.org_id, sizeof s->org_id);
     s->token_version = me.token_version;
     s->rep = me.role == ROLE_SALES_REP;
-    if (me.role != ROLE_SUPERADMIN && me.org_id[0])
+    if (me.role != ROLE_SUPERADMIN && me.org_id[0]) {
         rooms_join(rt->rooms, me.org_id, &s->room);
+        user_sockets_add(rt->per_user, s->user_id);
+        s->counted = true;
+    }
     char sid[EIO_SID_LEN + 1];
     eio_new_sid(sid);
     char *pkt = arena_printf(a, "40{\"sid\":\"%s\"}", sid);
@@ -705,6 +711,7 @@ realtime *realtime_start(crm_app *app, event_hub *hub, const realtime_config *cf
     atomic_init(&rt->nconn, 0);
     pthread_mutex_init(&rt->lock, NULL);
     rt->rooms = rooms_new();
+    rt->per_user = user_sockets_new();
     rt->ep = epoll_create1(EPOLL_CLOEXEC);
     rt->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (rt->ep < 0 || rt->wakefd < 0 || epoll_ctl(rt->ep, EPOLL_CTL_ADD, rt->wakefd, &ev) != 0) {
@@ -764,6 +771,7 @@ void realtime_free(realtime *rt)
     if (rt->wakefd >= 0)
         close(rt->wakefd);
     rooms_free(rt->rooms);
+    user_sockets_free(rt->per_user);
     pthread_mutex_destroy(&rt->lock);
     free(rt);
 }
