@@ -12,6 +12,7 @@
 #include "service/contacts.h"
 #include "service/janitor.h"
 #include "tap.h"
+#include "temp_app.h"
 
 struct put { const char *key; int64_t at; };
 static objectid org, user;
@@ -45,16 +46,10 @@ static bool present(crm_app *app, const char *key)
 
 int main(void)
 {
-    char dir[] = "/tmp/crmd-janitor-XXXXXX", url[256], err[256];
-    crm_app app;
-    if (!mkdtemp(dir))
-        return 1;
-    log_set_quiet(1);
-    snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
-    if (app_open(&app, url, "test-secret", err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    temp_app t;
+    temp_app_open(&t);
+    crm_app *app = &t.app;
+    char err[256];
     objectid_new(org);
     objectid_new(user);
     int64_t now = time_now_ms();
@@ -63,36 +58,32 @@ int main(void)
     char key[32];
     for (int i = 0; i < JANITOR_BATCH + 3; i++) {
         snprintf(key, sizeof key, "old-%d", i);
-        put(&app, key, now - IDEMPOTENCY_TTL_MS - 60000 - i);
+        put(app, key, now - IDEMPOTENCY_TTL_MS - 60000 - i);
     }
-    put(&app, "just-expired", now - IDEMPOTENCY_TTL_MS - 1000);
-    put(&app, "live", now - IDEMPOTENCY_TTL_MS + 60000);
-    ok(present(&app, "old-0") && present(&app, "live"), "the records are there");
+    put(app, "just-expired", now - IDEMPOTENCY_TTL_MS - 1000);
+    put(app, "live", now - IDEMPOTENCY_TTL_MS + 60000);
+    ok(present(app, "old-0") && present(app, "live"), "the records are there");
 
-    is_int(janitor_run_once(&app), JANITOR_BATCH + 4, "one pass purges every expired record, over several batches");
-    ok(!present(&app, "old-0") && !present(&app, "old-502") && !present(&app, "just-expired"), "they are gone");
-    ok(present(&app, "live"), "the live one stays");
-    is_int(janitor_run_once(&app), 0, "a second pass finds nothing");
+    is_int(janitor_run_once(app), JANITOR_BATCH + 4, "one pass purges every expired record, over several batches");
+    ok(!present(app, "old-0") && !present(app, "old-502") && !present(app, "just-expired"), "they are gone");
+    ok(present(app, "live"), "the live one stays");
+    is_int(janitor_run_once(app), 0, "a second pass finds nothing");
 
     /* The thread works on its own, at start and then every interval. */
-    put(&app, "later", now - IDEMPOTENCY_TTL_MS - 5000);
-    janitor *j = janitor_start(&app, 20, err, sizeof err);
+    put(app, "later", now - IDEMPOTENCY_TTL_MS - 5000);
+    janitor *j = janitor_start(app, 20, err, sizeof err);
     ok(j != NULL, "janitor_start");
-    for (int i = 0; i < 200 && present(&app, "later"); i++)
+    for (int i = 0; i < 200 && present(app, "later"); i++)
         usleep(10000);
-    ok(!present(&app, "later"), "the thread purged an expired record");
-    put(&app, "later-still", now - IDEMPOTENCY_TTL_MS - 5000);
-    for (int i = 0; i < 200 && present(&app, "later-still"); i++)
+    ok(!present(app, "later"), "the thread purged an expired record");
+    put(app, "later-still", now - IDEMPOTENCY_TTL_MS - 5000);
+    for (int i = 0; i < 200 && present(app, "later-still"); i++)
         usleep(10000);
-    ok(!present(&app, "later-still"), "and another one, on a later round");
-    ok(present(&app, "live"), "never a live one");
+    ok(!present(app, "later-still"), "and another one, on a later round");
+    ok(present(app, "live"), "never a live one");
     janitor_stop(j);
     janitor_stop(NULL);
 
-    app_close(&app);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        return 1;
+    ok(temp_app_close(&t), "the temp dir is removed");
     return tap_done();
 }

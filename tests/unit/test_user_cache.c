@@ -14,15 +14,16 @@
 #include "service/user_cache.h"
 #include "service/users.h"
 #include "tap.h"
+#include "temp_app.h"
 
-static crm_app app;
+static crm_app *app;
 
 static int authenticate(const char *token, arena *a, crm_user *me, crm_err *err)
 {
     char header[1024];
     snprintf(header, sizeof header, "Bearer %s", token);
     memset(err, 0, sizeof *err);
-    return auth_authenticate(&app, header, a, me, err);
+    return auth_authenticate(app, header, a, me, err);
 }
 
 /* Changes a user's name behind the services' back, as another program on the file would. */
@@ -43,31 +44,25 @@ static void rename_raw(const char *path, const char *user_id, const char *name)
 
 int main(void)
 {
-    char dir[] = "/tmp/crmd-user-cache-XXXXXX", path[256], url[300], err[256];
-    if (!mkdtemp(dir))
-        return 1;
-    log_set_quiet(1);
-    snprintf(path, sizeof path, "%s/test.db", dir);
-    snprintf(url, sizeof url, "sqlite:%s", path);
-    if (app_open(&app, url, "test-secret", err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    temp_app t;
+    temp_app_open(&t);
+    app = &t.app;
+    const char *path = t.path;
     arena *a = arena_new();
     crm_err e = {0};
     crm_user root = {.role = ROLE_SUPERADMIN}, admin, me, rep;
     crm_org org;
     org_input oi = {.name = "Cache Org", .timezone = "UTC", .default_country = "US",
                     .admin = {.full_name = "First Name", .email = "admin@cache.test", .password = "admin-pass-1"}};
-    is_int(org_create(&app, &root, &oi, a, &org, &admin, &e), 0, "org_create");
+    is_int(org_create(app, &root, &oi, a, &org, &admin, &e), 0, "org_create");
     char *token = NULL;
     crm_user logged;
-    is_int(auth_login(&app, "admin@cache.test", "admin-pass-1", a, &logged, &token, &e), 0, "login");
+    is_int(auth_login(app, "admin@cache.test", "admin-pass-1", a, &logged, &token, &e), 0, "login");
     char *tok = strdup(token);
 
     is_int(authenticate(tok, a, &me, &e), 0, "the token authenticates");
     is_str(me.full_name, "First Name", "its user");
-    uint64_t v0 = app.st->ops->users_version(app.st);
+    uint64_t v0 = app->st->ops->users_version(app->st);
 
     /* A change the store did not make is not seen: the user came from the cache. */
     rename_raw(path, admin.id, "Renamed Behind");
@@ -77,14 +72,14 @@ int main(void)
     /* Any write to a user through the store is seen by the next authentication. */
     user_input ui = {.full_name = "Sales Rep", .email = "rep@cache.test", .password = "rep-pass-12",
                      .access_role = "SALES_REP"};
-    is_int(user_create(&app, &admin, &ui, a, &rep, &e), 0, "another user is created");
-    ok(app.st->ops->users_version(app.st) != v0, "users_version moved");
+    is_int(user_create(app, &admin, &ui, a, &rep, &e), 0, "another user is created");
+    ok(app->st->ops->users_version(app->st) != v0, "users_version moved");
     is_int(authenticate(tok, a, &me, &e), 0, "authenticates");
     is_str(me.full_name, "Renamed Behind", "read again after a user write");
 
     profile_input pi = {.full_name = "Edited Name", .login_disabled = -1};
     crm_user edited;
-    is_int(user_profile_update(&app, &admin, &pi, a, &edited, &e), 0, "a profile edit");
+    is_int(user_profile_update(app, &admin, &pi, a, &edited, &e), 0, "a profile edit");
     is_int(authenticate(tok, a, &me, &e), 0, "authenticates");
     is_str(me.full_name, "Edited Name", "the edit is seen at once");
 
@@ -92,16 +87,16 @@ int main(void)
     profile_input off = {.id = rep.id, .login_disabled = 1};
     char *rep_token = NULL;
     crm_user rep_logged;
-    is_int(auth_login(&app, "rep@cache.test", "rep-pass-12", a, &rep_logged, &rep_token, &e), 0, "the rep logs in");
+    is_int(auth_login(app, "rep@cache.test", "rep-pass-12", a, &rep_logged, &rep_token, &e), 0, "the rep logs in");
     char *rtok = strdup(rep_token);
     is_int(authenticate(rtok, a, &me, &e), 0, "the rep's token authenticates (and is cached)");
-    is_int(user_profile_update(&app, &admin, &off, a, &edited, &e), 0, "the admin disables the rep");
+    is_int(user_profile_update(app, &admin, &off, a, &edited, &e), 0, "the admin disables the rep");
     is_int(authenticate(rtok, a, &me, &e), -CRM_E_UNAUTHORIZED, "the rep's next request is refused");
 
     /* A password change revokes the tokens issued before it. */
     is_int(authenticate(tok, a, &me, &e), 0, "the admin's token still works");
     profile_input pw = {.password = "a-new-password", .login_disabled = -1};
-    is_int(user_profile_update(&app, &admin, &pw, a, &edited, &e), 0, "the admin changes its password");
+    is_int(user_profile_update(app, &admin, &pw, a, &edited, &e), 0, "the admin changes its password");
     is_int(authenticate(tok, a, &me, &e), -CRM_E_UNAUTHORIZED, "the old token is refused at once");
 
     /* More users than slots: each is still right. */
@@ -110,12 +105,12 @@ int main(void)
     for (int i = 0; i < USER_CACHE_SLOTS + 3; i++) {
         crm_user now_admin;
         char *t2 = NULL;
-        is_int(auth_login(&app, "admin@cache.test", "a-new-password", a, &now_admin, &t2, &e), 0, "login again");
+        is_int(auth_login(app, "admin@cache.test", "a-new-password", a, &now_admin, &t2, &e), 0, "login again");
         snprintf(email, sizeof email, "user%d@cache.test", i);
         user_input u = {.full_name = "Many", .email = email, .password = "many-pass-1", .access_role = "SALES_REP"};
-        user_create(&app, &now_admin, &u, a, &made, &e);
+        user_create(app, &now_admin, &u, a, &made, &e);
         tokens[i] = NULL;
-        if (auth_login(&app, email, "many-pass-1", a, &l, &tokens[i], &e) == 0)
+        if (auth_login(app, email, "many-pass-1", a, &l, &tokens[i], &e) == 0)
             tokens[i] = strdup(tokens[i]);
     }
     int good = 0;
@@ -129,10 +124,6 @@ int main(void)
     free(tok);
     free(rtok);
     arena_destroy(a);
-    app_close(&app);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        return 1;
+    ok(temp_app_close(&t), "the temp dir is removed");
     return tap_done();
 }
