@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include "service/auth.h"
-#include "service/user_cache.h"
+#include "service/account_cache.h"
 #include "lib/email.h"
 #include "lib/password.h"
 #include "lib/timefmt.h"
@@ -67,7 +67,7 @@ int auth_authenticate(crm_app *app, const char *authorization, arena *a, crm_use
         jwt_claims cl;
         if (jwt_verify(tok, app->jwt_secret, time_now_ms() / 1000, &cl) != JWT_OK)
             return crm_fail(err, CRM_E_UNAUTHORIZED, NULL, "Invalid or expired token");
-        rc = user_cache_get(app, c, cl.sub, a, me);
+        rc = account_cache_user(app, c, cl.sub, a, me);
         if (rc == 0 && (me->token_version != cl.ver || strcmp(me->org_id, cl.org) != 0))
             return crm_fail(err, CRM_E_UNAUTHORIZED, NULL, "This token has been revoked");
     }

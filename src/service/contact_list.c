@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "service/account_cache.h"
 #include "service/contacts.h"
 
 /* Cursors are opaque to clients: base64url of "<created_at ms>.<id>" of the last row sent. */
@@ -120,7 +121,7 @@ int contact_find_by_phone(crm_app *app, const crm_user *me, const char *phone, a
 
     if ((rc = require_org_member(me, err)) || (rc = app_reader(app, &c, err)))
         return rc;
-    if ((rc = c->ops->org_get(c, me->org_id, a, &org)))
+    if ((rc = account_cache_org(app, c, me->org_id, a, &org)))
         return crm_fail(err, -rc, NULL, NULL);
     enum phone_result r = phone_normalize(phone, org.default_country, e164);
     if (r != PHONE_OK)

@@ -2,6 +2,7 @@
  * depends on other records (pipeline, assignees, number ownership) is decided inside it. */
 #include <stdio.h>
 #include <string.h>
+#include "service/account_cache.h"
 #include "service/contacts.h"
 #include "service/contact_rules.h"
 #include "service/event_logs.h"
@@ -76,7 +77,7 @@ int contact_create(crm_app *app, const crm_user *me, const contact_input *in, ar
 
     if ((rc = require_org_member(me, err)) || (rc = app_reader(app, &c, err)))
         return rc;
-    if ((rc = c->ops->org_get(c, me->org_id, a, &org)))
+    if ((rc = account_cache_org(app, c, me->org_id, a, &org)))
         return crm_fail(err, -rc == CRM_E_NOT_FOUND ? CRM_E_UNAUTHORIZED : -rc, NULL, NULL);
     if (!(in->given & CK_PHONES))
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "phoneNumber", "phoneNumber is required");

@@ -240,9 +240,9 @@ int store_sqlite_pragma(store *st, int on_writer, const char *pragma, char *out,
     return c ? pragma_unit(c, &p) : -CRM_E_UNAVAILABLE;
 }
 
-static uint64_t sqlite_users_version(store *st)
+static uint64_t sqlite_accounts_version(store *st)
 {
-    return sq_writer_users_version(((sq_store *)st)->writer);
+    return sq_writer_accounts_version(((sq_store *)st)->writer);
 }
 
 static void sqlite_set_commit_hook(store *st, void (*fn)(void *ctx), void *ctx)
@@ -309,5 +309,5 @@ static const store_ops sqlite_ops = {
     .delivery_list = sq_delivery_list,
     .delivery_due = sq_delivery_due,
     .idempotency_purge = sq_idempotency_purge,
-    .users_version = sqlite_users_version,
+    .accounts_version = sqlite_accounts_version,
 };

@@ -32,7 +32,7 @@ typedef struct sq_conn {
     bool appended;               /* writer: an event was appended since the writer last cleared it */
     bool search_deferred;        /* writer: in a group, whose search documents sq_search_flush writes */
     bool search_queued;          /* writer: a unit of this group queued one (maybe rolled back since) */
-    bool users_touched;          /* writer: this transaction wrote a users row (maybe rolled back) */
+    bool accounts_touched;          /* writer: it wrote a users or organizations row (maybe rolled back) */
 } sq_conn;
 
 static inline sq_conn *sq_of(store_conn *c) { return (sq_conn *)c; }
@@ -101,8 +101,9 @@ void sq_writer_stop(sq_writer *w);            /* drains the queue, joins, closes
  * events (sq_event_append sets conn->appended). Safe from any thread; once it returns, the old
  * function is no longer running nor will be called. fn must not write to the store. */
 void sq_writer_set_commit_hook(sq_writer *w, void (*fn)(void *ctx), void *ctx);
-/* Bumped after every COMMIT of a transaction that wrote a users row (store_ops.users_version). */
-uint64_t sq_writer_users_version(sq_writer *w);
+/* Bumped after every COMMIT of a transaction that wrote a user or an organization
+ * (store_ops.accounts_version). */
+uint64_t sq_writer_accounts_version(sq_writer *w);
 
 /* The record operations (sqlite_org.c, sqlite_user.c, sqlite_pipeline.c, sqlite_contact.c,
  * sqlite_contact_list.c, sqlite_events.c, sqlite_idempotency.c); see store.h for their

@@ -56,6 +56,7 @@ int sq_org_insert(store_conn *sc, const crm_org *o)
     sqlite3_bind_int64(st, 7, o->created_at);
     sqlite3_bind_int64(st, 8, o->updated_at);
     int rc = sq_step(c, SQ_ORG_INSERT);
+    c->accounts_touched = true;
     sq_done(st);
     return rc < 0 ? rc : 0;
 }
@@ -96,6 +97,7 @@ int sq_org_update(store_conn *sc, const crm_org *o)
     bind_org_fields(st, o);
     sqlite3_bind_int64(st, 7, o->updated_at);
     int rc = sq_step(c, SQ_ORG_UPDATE);
+    c->accounts_touched = true;
     sq_done(st);
     if (rc < 0)
         return rc;

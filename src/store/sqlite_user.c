@@ -84,7 +84,7 @@ int sq_user_insert(store_conn *sc, const crm_user *u)
     sqlite3_bind_int64(st, 12, u->created_at);
     sqlite3_bind_int64(st, 13, u->updated_at);
     int rc = sq_step(c, SQ_USER_INSERT);
-    c->users_touched = true;
+    c->accounts_touched = true;
     sq_done(st);
     return rc < 0 ? rc : 0;
 }
@@ -134,7 +134,7 @@ int sq_user_update(store_conn *sc, const crm_user *u)
     sqlite3_bind_int64(st, 11, u->updated_at);
     sq_bind_id(st, 12, u->org_id);   /* a user never moves between organizations */
     int rc = sq_step(c, SQ_USER_UPDATE);
-    c->users_touched = true;
+    c->accounts_touched = true;
     sq_done(st);
     if (rc < 0)
         return rc;
@@ -150,7 +150,7 @@ int sq_user_set_apikey(store_conn *sc, const char *user_id, const char *apikey_h
     sq_bind_text(st, 1, user_id);
     sq_bind_id(st, 2, apikey_hash);   /* NULL or "": no key */
     int rc = sq_step(c, SQ_USER_SET_APIKEY);
-    c->users_touched = true;
+    c->accounts_touched = true;
     sq_done(st);
     if (rc < 0)
         return rc;

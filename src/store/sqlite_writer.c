@@ -34,17 +34,18 @@ struct sq_writer {
     pthread_mutex_t hook_mu;
     void (*hook)(void *ctx);
     void *hook_ctx;
-    atomic_uint_fast64_t users_version;
+    atomic_uint_fast64_t accounts_version;
 };
 
-/* After a COMMIT: bumps the users version when the transaction wrote a user, and tells the hook
+/* After a COMMIT: bumps the accounts version when the transaction wrote a user or an
+ * organization, and tells the hook
  * when some unit of it appended events. A unit that did either and was then rolled back makes
  * at most one needless bump or call. */
 static void committed(sq_writer *w)
 {
-    if (w->conn->users_touched) {
-        w->conn->users_touched = false;
-        atomic_fetch_add(&w->users_version, 1);
+    if (w->conn->accounts_touched) {
+        w->conn->accounts_touched = false;
+        atomic_fetch_add(&w->accounts_version, 1);
     }
     if (!w->conn->appended)
         return;
@@ -55,9 +56,9 @@ static void committed(sq_writer *w)
     pthread_mutex_unlock(&w->hook_mu);
 }
 
-uint64_t sq_writer_users_version(sq_writer *w)
+uint64_t sq_writer_accounts_version(sq_writer *w)
 {
-    return atomic_load(&w->users_version);
+    return atomic_load(&w->accounts_version);
 }
 
 void sq_writer_set_commit_hook(sq_writer *w, void (*fn)(void *ctx), void *ctx)
@@ -119,7 +120,7 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
         }
         c->search_deferred = true;
         c->search_queued = false;
-        c->users_touched = false;
+        c->accounts_touched = false;
         for (; i < n && !poisoned; i++)
             units[i]->rc = run_unit(w, units[i], &poisoned);
         c->search_deferred = false;
@@ -148,7 +149,7 @@ static void run_alone(sq_writer *w, sq_unit *u)
 {
     sq_conn *c = w->conn;
     c->appended = false;
-    c->users_touched = false;
+    c->accounts_touched = false;
     u->rc = u->fn(&c->base, u->arg);
     if (!sqlite3_get_autocommit(c->db)) {
         log_error("store: a unit of work left a transaction open; rolled back");

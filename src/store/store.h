@@ -182,11 +182,11 @@ struct store_ops {
 
     /* --- version 5 --- */
 
-    /* A number that changes once a write that inserted or changed a user (or its API key) has
-     * committed, and before that write's caller is answered: who caches users compares it. A
-     * backend that cannot tell (several servers on one database) returns a new number at
-     * every call, which turns such caches off. */
-    uint64_t (*users_version)(store *s);
+    /* A number that changes once a write that inserted or changed a user (or its API key) or
+     * an organization has committed, and before that write's caller is answered: who caches
+     * users or organizations compares it. A backend that cannot tell (several servers on one
+     * database) returns a new number at every call, which turns such caches off. */
+    uint64_t (*accounts_version)(store *s);
 };
 
 /* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one

@@ -237,7 +237,8 @@ static void *append_many(void *arg)
     return NULL;
 }
 
-/* users_version moves once a write to a user has committed, and not for other writes. */
+/* accounts_version moves once a write to a user or an organization has committed, and not for
+ * other writes. */
 static int u_user_insert(store_conn *c, void *arg) { return c->ops->user_insert(c, arg); }
 static int u_user_update(store_conn *c, void *arg) { return c->ops->user_update(c, arg); }
 static int u_user_insert_then_fail(store_conn *c, void *arg)
@@ -252,7 +253,7 @@ static int u_user_set_apikey(store_conn *c, void *arg)
     return c->ops->user_set_apikey(c, k->user_id, k->hash);
 }
 
-static void test_users_version(store *s)
+static void test_accounts_version(store *s)
 {
     crm_org o;
     crm_user u, ghost;
@@ -268,22 +269,27 @@ static void test_users_version(store *s)
     u.role = ROLE_ADMIN;
     u.created_at = u.updated_at = 1700000000000;
 
-    uint64_t v0 = s->ops->users_version(s);
-    is_int(s->ops->users_version(s), v0, "users_version is steady while nothing is written");
+    uint64_t v0 = s->ops->accounts_version(s);
+    is_int(s->ops->accounts_version(s), v0, "accounts_version is steady while nothing is written");
     is_int(s->ops->write(s, u_user_insert, &u), 0, "a user is inserted");
-    uint64_t v1 = s->ops->users_version(s);
-    ok(v1 != v0, "users_version moved with the insert");
+    uint64_t v1 = s->ops->accounts_version(s);
+    ok(v1 != v0, "accounts_version moved with the insert");
     u.full_name = "Versioned Again";
     is_int(s->ops->write(s, u_user_update, &u), 0, "the user is updated");
-    uint64_t v2 = s->ops->users_version(s);
+    uint64_t v2 = s->ops->accounts_version(s);
     ok(v2 != v1, "and with the update");
     struct key_arg k = {u.id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
     is_int(s->ops->write(s, u_user_set_apikey, &k), 0, "its API key is set");
-    uint64_t v3 = s->ops->users_version(s);
+    uint64_t v3 = s->ops->accounts_version(s);
     ok(v3 != v2, "and with the API key");
     crm_org other;
     new_org(s, &other);
-    is_int(s->ops->users_version(s), v3, "a write that is not to a user leaves it");
+    uint64_t v4 = s->ops->accounts_version(s);
+    ok(v4 != v3, "and with a new organization");
+    crm_pipeline p;
+    crm_stage st[NSTAGES];
+    is_int(new_pipeline(s, &p, st, other.id, "Versioned", true), 0, "a pipeline");
+    is_int(s->ops->accounts_version(s), v4, "a write that is not to an account leaves it");
     ghost = u;
     objectid_new(ghost.id);
     snprintf(ghost_email, sizeof ghost_email, "ghost.%s@example.com", ghost.id);
@@ -827,7 +833,7 @@ static void run_contract(const char *url)
     test_contact_update(s);
     test_contact_delete_and_ids(s);
     test_search_per_group(s);
-    test_users_version(s);
+    test_accounts_version(s);
     test_pipeline_writes(s);
     test_webhooks(s);
     s->ops->close(s);

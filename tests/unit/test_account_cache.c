@@ -1,7 +1,7 @@
-/* The per-thread user cache behind authentication (service/user_cache.c), on a real SQLite file
- * and the real services: a token's user is read once and then served from the cache, and every
- * write to a user (disable, password change, profile edit, API key) is seen by the very next
- * authentication on the same thread. */
+/* The per-thread cache of users and organizations (service/account_cache.c), on a real SQLite
+ * file and the real services: a token's user and a request's organization are read once and then
+ * served from the cache, and every write to a user (disable, password change, profile edit, API
+ * key) or an organization (timezone) is seen by the very next request on the same thread. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,10 @@
 
 #include "lib/arena.h"
 #include "lib/log.h"
+#include "lib/objectid.h"
 #include "service/auth.h"
 #include "service/orgs.h"
-#include "service/user_cache.h"
+#include "service/account_cache.h"
 #include "service/users.h"
 #include "tap.h"
 #include "temp_app.h"
@@ -26,20 +27,47 @@ static int authenticate(const char *token, arena *a, crm_user *me, crm_err *err)
     return auth_authenticate(app, header, a, me, err);
 }
 
-/* Changes a user's name behind the services' back, as another program on the file would. */
-static void rename_raw(const char *path, const char *user_id, const char *name)
+/* Changes a name behind the services' back, as another program on the file would. */
+static void rename_raw_in(const char *path, const char *sql, const char *id, const char *name)
 {
     sqlite3 *db;
     sqlite3_stmt *st;
-    if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "UPDATE users SET full_name = ?1 WHERE id = ?2", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         abort();
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         abort();
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+static void rename_raw(const char *path, const char *user_id, const char *name)
+{
+    rename_raw_in(path, "UPDATE users SET full_name = ?1 WHERE id = ?2", user_id, name);
+}
+
+/* The organization cache: served without a read, and a timezone change is seen at once. */
+static void test_orgs(const char *path, const crm_user *admin, const char *org_id)
+{
+    arena *a = arena_new();
+    store_conn *c;
+    crm_err e = {0};
+    crm_org got, out;
+    is_int(app_reader(app, &c, &e), 0, "a reader");
+    is_int(account_cache_org(app, c, org_id, a, &got), 0, "the organization is read");
+    is_str(got.name, "Cache Org", "its name");
+    rename_raw_in(path, "UPDATE organizations SET name = ?1 WHERE id = ?2", org_id, "Renamed Org");
+    is_int(account_cache_org(app, c, org_id, a, &got), 0, "read again");
+    is_str(got.name, "Cache Org", "from the cache: no read while no account changed");
+    is_int(org_set_timezone(app, admin, org_id, "Europe/Paris", a, &out, &e), 0, "the timezone changes");
+    is_int(account_cache_org(app, c, org_id, a, &got), 0, "read again");
+    is_str(got.timezone, "Europe/Paris", "the new timezone is seen at once");
+    is_str(got.name, "Renamed Org", "and the row as it is now");
+    objectid ghost;
+    objectid_new(ghost);
+    is_int(account_cache_org(app, c, ghost, a, &got), -CRM_E_NOT_FOUND, "an unknown organization is NOT_FOUND");
+    arena_destroy(a);
 }
 
 int main(void)
@@ -59,10 +87,11 @@ int main(void)
     crm_user logged;
     is_int(auth_login(app, "admin@cache.test", "admin-pass-1", a, &logged, &token, &e), 0, "login");
     char *tok = strdup(token);
+    test_orgs(path, &admin, org.id);
 
     is_int(authenticate(tok, a, &me, &e), 0, "the token authenticates");
     is_str(me.full_name, "First Name", "its user");
-    uint64_t v0 = app->st->ops->users_version(app->st);
+    uint64_t v0 = app->st->ops->accounts_version(app->st);
 
     /* A change the store did not make is not seen: the user came from the cache. */
     rename_raw(path, admin.id, "Renamed Behind");
@@ -73,7 +102,7 @@ int main(void)
     user_input ui = {.full_name = "Sales Rep", .email = "rep@cache.test", .password = "rep-pass-12",
                      .access_role = "SALES_REP"};
     is_int(user_create(app, &admin, &ui, a, &rep, &e), 0, "another user is created");
-    ok(app->st->ops->users_version(app->st) != v0, "users_version moved");
+    ok(app->st->ops->accounts_version(app->st) != v0, "accounts_version moved");
     is_int(authenticate(tok, a, &me, &e), 0, "authenticates");
     is_str(me.full_name, "Renamed Behind", "read again after a user write");
 
@@ -100,9 +129,9 @@ int main(void)
     is_int(authenticate(tok, a, &me, &e), -CRM_E_UNAUTHORIZED, "the old token is refused at once");
 
     /* More users than slots: each is still right. */
-    char email[64], *tokens[USER_CACHE_SLOTS + 3];
+    char email[64], *tokens[ACCOUNT_CACHE_SLOTS + 3];
     crm_user made, l;
-    for (int i = 0; i < USER_CACHE_SLOTS + 3; i++) {
+    for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++) {
         crm_user now_admin;
         char *t2 = NULL;
         is_int(auth_login(app, "admin@cache.test", "a-new-password", a, &now_admin, &t2, &e), 0, "login again");
@@ -115,10 +144,10 @@ int main(void)
     }
     int good = 0;
     for (int round = 0; round < 2; round++)
-        for (int i = 0; i < USER_CACHE_SLOTS + 3; i++)
+        for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++)
             good += tokens[i] && authenticate(tokens[i], a, &me, &e) == 0 && strcmp(me.full_name, "Many") == 0;
-    is_int(good, 2 * (USER_CACHE_SLOTS + 3), "more users than slots, twice over: every one authenticates as itself");
-    for (int i = 0; i < USER_CACHE_SLOTS + 3; i++)
+    is_int(good, 2 * (ACCOUNT_CACHE_SLOTS + 3), "more users than slots, twice over: every one authenticates as itself");
+    for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++)
         free(tokens[i]);
 
     free(tok);

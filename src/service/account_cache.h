@@ -1,0 +1,20 @@
+/* The users that bearer tokens name and the organizations that requests act in, remembered per
+ * thread: authenticating a request, or reading the organization a contact is created in, is then
+ * no read at all while no account has changed. An entry is good only while the store's
+ * accounts_version is the one read before the entry was loaded, so a disable, a password change,
+ * a timezone change or any other write to a user or an organization is seen by the very next
+ * request (API.md §2 allows a cache invalidated on those writes). Only for reads outside a unit
+ * of work: a unit reads through its own connection. */
+#ifndef CRM_ACCOUNT_CACHE_H
+#define CRM_ACCOUNT_CACHE_H
+
+#include "service/app.h"
+
+#define ACCOUNT_CACHE_SLOTS 8   /* per thread and kind: a request thread serves few at a time */
+
+/* Read like c->ops->user_get / org_get (NOT_FOUND, or a store failure), from this thread's
+ * cache when it is still good; the strings of out are copies in a. */
+int account_cache_user(crm_app *app, store_conn *c, const char *user_id, arena *a, crm_user *out);
+int account_cache_org(crm_app *app, store_conn *c, const char *org_id, arena *a, crm_org *out);
+
+#endif
