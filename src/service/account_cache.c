@@ -13,8 +13,8 @@ typedef struct slot {
     union {
         crm_user user;
         crm_org org;
-    } rec;                /* its strings live in a */
-    arena *a;
+    } rec;                /* its strings point into blob */
+    char *blob;           /* exactly the record's strings, one allocation */
 } slot;
 
 enum kind { KIND_USER, KIND_ORG, KINDS };
@@ -32,8 +32,7 @@ static void cache_free(void *p)
     cache *k = p;
     for (int t = 0; t < KINDS; t++)
         for (int i = 0; i < ACCOUNT_CACHE_SLOTS; i++)
-            if (k->slots[t][i].a)
-                arena_destroy(k->slots[t][i].a);
+            free(k->slots[t][i].blob);
     free(k);
 }
 
@@ -54,32 +53,64 @@ static cache *this_thread(void)
     return k;
 }
 
-static void copy_user(void *to, const void *from, arena *a)
+#define MAX_FIELDS 6
+
+/* The string members of a record (each may be NULL). */
+typedef size_t (*fields_fn)(void *rec, char **out[MAX_FIELDS]);
+
+static size_t user_fields(void *rec, char **f[MAX_FIELDS])
 {
-    crm_user *dst = to;
-    const crm_user *src = from;
-    *dst = *src;
-    dst->email = arena_strdup(a, src->email);
-    dst->full_name = arena_strdup(a, src->full_name);
-    dst->password_hash = arena_strdup(a, src->password_hash);
-    dst->phone_number = arena_strdup(a, src->phone_number);
-    dst->designation = arena_strdup(a, src->designation);
-    dst->sinch_phone_number = arena_strdup(a, src->sinch_phone_number);
+    crm_user *u = rec;
+    f[0] = &u->email;
+    f[1] = &u->full_name;
+    f[2] = &u->password_hash;
+    f[3] = &u->phone_number;
+    f[4] = &u->designation;
+    f[5] = &u->sinch_phone_number;
+    return 6;
 }
 
-static void copy_org(void *to, const void *from, arena *a)
+static size_t org_fields(void *rec, char **f[MAX_FIELDS])
 {
-    crm_org *dst = to;
-    const crm_org *src = from;
-    *dst = *src;
-    dst->name = arena_strdup(a, src->name);
-    dst->phone_number = arena_strdup(a, src->phone_number);
-    dst->address = arena_strdup(a, src->address);
-    dst->timezone = arena_strdup(a, src->timezone);
+    crm_org *o = rec;
+    f[0] = &o->name;
+    f[1] = &o->phone_number;
+    f[2] = &o->address;
+    f[3] = &o->timezone;
+    return 4;
+}
+
+/* Points the strings of rec (a copy of a record) into one new allocation holding them. */
+static char *pack(void *rec, fields_fn fields)
+{
+    char **f[MAX_FIELDS];
+    size_t n = fields(rec, f), total = 1;
+    for (size_t i = 0; i < n; i++)
+        if (*f[i])
+            total += strlen(*f[i]) + 1;
+    char *blob = malloc(total), *p = blob;
+    if (!blob)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if (*f[i]) {
+            size_t len = strlen(*f[i]) + 1;
+            memcpy(p, *f[i], len);
+            *f[i] = p;
+            p += len;
+        }
+    return blob;
+}
+
+/* Gives rec (a copy of a cached record) strings of its own, in a. */
+static void unpack(void *rec, fields_fn fields, arena *a)
+{
+    char **f[MAX_FIELDS];
+    size_t n = fields(rec, f);
+    for (size_t i = 0; i < n; i++)
+        *f[i] = arena_strdup(a, *f[i]);
 }
 
 typedef int (*read_fn)(store_conn *c, const char *id, arena *a, void *out);
-typedef void (*copy_fn)(void *to, const void *from, arena *a);
 
 static int read_user(store_conn *c, const char *id, arena *a, void *out)
 {
@@ -91,8 +122,8 @@ static int read_org(store_conn *c, const char *id, arena *a, void *out)
     return c->ops->org_get(c, id, a, out);
 }
 
-static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, arena *a, void *out,
-                  read_fn read, copy_fn copy)
+static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, arena *a, void *out, size_t size,
+                  read_fn read, fields_fn fields)
 {
     const store_ops *o = app->st->ops;
     if (o->version < 5 || !o->accounts_version)
@@ -105,7 +136,8 @@ static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, a
         if (s->used && strcmp(s->id, id) == 0) {
             if (s->version == version) {
                 s->last_use = ++k->tick;
-                copy(out, &s->rec, a);
+                memcpy(out, &s->rec, size);
+                unpack(out, fields, a);
                 return 0;
             }
             same = s;   /* an older read of this record: its slot is the one to refill */
@@ -118,13 +150,12 @@ static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, a
     int rc = read(c, id, a, out);
     if (rc)
         return rc;
-    if (victim->a)
-        arena_reset(victim->a);
-    else
-        victim->a = arena_new();
-    copy(&victim->rec, out, victim->a);
-    memcpy(victim->id, id, strnlen(id, sizeof victim->id - 1));
-    victim->id[strnlen(id, sizeof victim->id - 1)] = '\0';
+    free(victim->blob);
+    memcpy(&victim->rec, out, size);
+    victim->blob = pack(&victim->rec, fields);
+    size_t len = strnlen(id, sizeof victim->id - 1);
+    memcpy(victim->id, id, len);
+    victim->id[len] = '\0';
     victim->version = version;
     victim->last_use = ++k->tick;
     victim->used = true;
@@ -133,10 +164,10 @@ static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, a
 
 int account_cache_user(crm_app *app, store_conn *c, const char *user_id, arena *a, crm_user *out)
 {
-    return cached(app, c, KIND_USER, user_id, a, out, read_user, copy_user);
+    return cached(app, c, KIND_USER, user_id, a, out, sizeof *out, read_user, user_fields);
 }
 
 int account_cache_org(crm_app *app, store_conn *c, const char *org_id, arena *a, crm_org *out)
 {
-    return cached(app, c, KIND_ORG, org_id, a, out, read_org, copy_org);
+    return cached(app, c, KIND_ORG, org_id, a, out, sizeof *out, read_org, org_fields);
 }
