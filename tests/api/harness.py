@@ -202,11 +202,23 @@ SERVER = None           # the current module's server
 _token_cache = {}       # (port-start, email, password) -> token
 
 
+_shared_orgs = {}      # key -> Org made on the module server now running
+
+
+def shared_org(key="a", **fields):
+    """An organization made once per module server and key, for tests that only need one to
+    exist (fields go to create_org the first time)."""
+    if key not in _shared_orgs:
+        _shared_orgs[key] = create_org(**fields)
+    return _shared_orgs[key]
+
+
 def start_module_server(env=None):
     """For setUpModule: a fresh DB, init, serve (with extra environment `env`). Raises HarnessError
     with a clear message."""
     global SERVER
     _token_cache.clear()
+    _shared_orgs.clear()
     s = Server(env=env)
     try:
         s.init()

@@ -22,13 +22,9 @@ MSG = "Contact created successfully"
 # A number sent as a bare string may be named either way in an error.
 STRING_PHONE_FIELDS = ("phoneNumber", "phoneNumber[0].value")
 
-_orgs = {}
-
 
 def org(key="us", **fields):
-    if key not in _orgs:
-        _orgs[key] = h.create_org(**fields)
-    return _orgs[key]
+    return h.shared_org(key, **fields)
 
 
 def us():

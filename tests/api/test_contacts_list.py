@@ -19,13 +19,7 @@ def tearDownModule():
     h.stop_module_server()
 
 
-_orgs = {}
-
-
-def org(key="a"):
-    if key not in _orgs:
-        _orgs[key] = h.create_org()
-    return _orgs[key]
+org = h.shared_org
 
 
 def list_path(**q):

@@ -12,13 +12,7 @@ def tearDownModule():
     h.stop_module_server()
 
 
-_orgs = {}
-
-
-def org(key="a", **fields):
-    if key not in _orgs:
-        _orgs[key] = h.create_org(**fields)
-    return _orgs[key]
+org = h.shared_org
 
 
 class GetById(ApiTest):

@@ -13,13 +13,7 @@ def tearDownModule():
     h.stop_module_server()
 
 
-_orgs = {}
-
-
-def org(key="a"):
-    if key not in _orgs:
-        _orgs[key] = h.create_org()
-    return _orgs[key]
+org = h.shared_org
 
 
 UNKNOWN_ID = "0123456789abcdef01234567"

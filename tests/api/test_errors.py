@@ -18,14 +18,7 @@ def tearDownModule():
     h.stop_module_server()
 
 
-ORG = None
-
-
-def org():
-    global ORG
-    if ORG is None:
-        ORG = h.create_org()
-    return ORG
+org = h.shared_org
 
 
 class Health(ApiTest):

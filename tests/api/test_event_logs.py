@@ -14,13 +14,7 @@ def tearDownModule():
 
 EVENT_KEYS = {"_id", "organizationId", "userId", "contactId", "type", "source", "changes", "createdAt"}
 
-_orgs = {}
-
-
-def org(key="a"):
-    if key not in _orgs:
-        _orgs[key] = h.create_org()
-    return _orgs[key]
+org = h.shared_org
 
 
 class Shape(ApiTest):

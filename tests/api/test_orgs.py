@@ -17,13 +17,7 @@ USER_KEYS = {"_id", "email", "fullName", "organizationId", "accessRole", "phoneN
              "sinchPhoneNumber", "loginDisabled", "createdAt", "updatedAt"}
 PN_KEYS = {"phoneNumber", "provider", "targetUserId", "isDefault", "isInboundEnabled", "createdAt"}
 
-_orgs = {}
-
-
-def org(key="a", **fields):
-    if key not in _orgs:
-        _orgs[key] = h.create_org(**fields)
-    return _orgs[key]
+org = h.shared_org
 
 
 class CreateOrg(ApiTest):

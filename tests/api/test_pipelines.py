@@ -17,13 +17,7 @@ PIPELINE_KEYS = {"_id", "name", "description", "organizationId", "type", "isDefa
 STAGE_KEYS = {"_id", "name", "color", "position", "isActive"}
 DEFAULT_STAGES = ["New Lead", "Contacted", "Qualified", "Won", "Lost"]
 
-_orgs = {}
-
-
-def org(key="a"):
-    if key not in _orgs:
-        _orgs[key] = h.create_org()
-    return _orgs[key]
+org = h.shared_org
 
 
 def extract_pipeline(r):

@@ -13,13 +13,7 @@ def tearDownModule():
 
 
 N = 32
-_orgs = {}
-
-
-def org(key="a"):
-    if key not in _orgs:
-        _orgs[key] = h.create_org()
-    return _orgs[key]
+org = h.shared_org
 
 
 class Race(ApiTest):

@@ -17,13 +17,7 @@ def tearDownModule():
 USER_KEYS = {"_id", "email", "fullName", "organizationId", "accessRole", "phoneNumber", "designation",
              "sinchPhoneNumber", "loginDisabled", "createdAt", "updatedAt"}
 
-_orgs = {}
-
-
-def org(key="a", **fields):
-    if key not in _orgs:
-        _orgs[key] = h.create_org(**fields)
-    return _orgs[key]
+org = h.shared_org
 
 
 def new_user_body(role="SALES_REP", **extra):
