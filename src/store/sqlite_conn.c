@@ -257,3 +257,22 @@ void *sq_grow(arena *a, void *arr, size_t *cap, size_t n, size_t elem)
     *cap = ncap;
     return p;
 }
+
+/* Runs statement id with ?1 org, ?2 contact id and, when extra >= 0, ?3 extra. Returns the
+ * number of rows it changed, or the sq_fail code. */
+int sq_run_for_contact(sq_conn *c, sq_stmt_id id, const char *org_id, const char *contact_id,
+                       int extra)
+{
+    sqlite3_stmt *st = sq_stmt(c, id);
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sq_bind_text(st, 1, org_id);
+    sq_bind_text(st, 2, contact_id);
+    if (extra >= 0)
+        sqlite3_bind_int(st, 3, extra);
+    int rc = sq_step(c, id);
+    if (rc >= 0)
+        rc = sqlite3_changes(c->db);
+    sq_done(st);
+    return rc;
+}

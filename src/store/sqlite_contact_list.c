@@ -431,47 +431,28 @@ done:
     return rc;
 }
 
-/* Runs statement id with ?1 org, ?2 contact id and, when extra >= 0, ?3 extra. Returns the
- * number of rows it changed, or the sq_fail code. */
-static int run_for_contact(sq_conn *c, sq_stmt_id id, const char *org_id, const char *contact_id,
-                           int extra)
-{
-    sqlite3_stmt *st = sq_stmt(c, id);
-    if (!st)
-        return -CRM_E_UNAVAILABLE;
-    sq_bind_text(st, 1, org_id);
-    sq_bind_text(st, 2, contact_id);
-    if (extra >= 0)
-        sqlite3_bind_int(st, 3, extra);
-    int rc = sq_step(c, id);
-    if (rc >= 0)
-        rc = sqlite3_changes(c->db);
-    sq_done(st);
-    return rc;
-}
-
 /* Rebuilds the derived indexes of one contact from its rows. A new contact gets its row number
  * first, and has nothing older to drop or refresh. Inside a group of the writer (search_deferred)
  * the search document is queued for sq_search_flush instead of written here. */
 int sq_contact_index_sync(sq_conn *c, const char *org_id, const char *contact_id)
 {
-    int rc = run_for_contact(c, SQ_CONTACT_SEARCH_ROW, org_id, contact_id, -1);
+    int rc = sq_run_for_contact(c, SQ_CONTACT_SEARCH_ROW, org_id, contact_id, -1);
     if (rc < 0)
         return rc;
     bool fresh = rc > 0;
-    if (!fresh && (rc = run_for_contact(c, SQ_CONTACT_SEARCH_ROW_REFRESH, org_id, contact_id, -1)) < 0)
+    if (!fresh && (rc = sq_run_for_contact(c, SQ_CONTACT_SEARCH_ROW_REFRESH, org_id, contact_id, -1)) < 0)
         return rc;
     if (c->search_deferred) {
-        rc = run_for_contact(c, SQ_SEARCH_PENDING_ADD, org_id, contact_id, !fresh);
+        rc = sq_run_for_contact(c, SQ_SEARCH_PENDING_ADD, org_id, contact_id, !fresh);
         c->search_queued = true;
-    } else if (fresh || (rc = run_for_contact(c, SQ_CONTACT_SEARCH_DELETE, org_id, contact_id, -1)) >= 0) {
-        rc = run_for_contact(c, SQ_CONTACT_SEARCH_INSERT, org_id, contact_id, -1);
+    } else if (fresh || (rc = sq_run_for_contact(c, SQ_CONTACT_SEARCH_DELETE, org_id, contact_id, -1)) >= 0) {
+        rc = sq_run_for_contact(c, SQ_CONTACT_SEARCH_INSERT, org_id, contact_id, -1);
     }
     if (rc < 0)
         return rc;
-    if (!fresh && (rc = run_for_contact(c, SQ_CONTACT_ACCESS_DELETE, org_id, contact_id, -1)) < 0)
+    if (!fresh && (rc = sq_run_for_contact(c, SQ_CONTACT_ACCESS_DELETE, org_id, contact_id, -1)) < 0)
         return rc;
-    rc = run_for_contact(c, SQ_CONTACT_ACCESS_INSERT, org_id, contact_id, -1);
+    rc = sq_run_for_contact(c, SQ_CONTACT_ACCESS_INSERT, org_id, contact_id, -1);
     if (rc < 0)
         return rc;
     return rc == 0 ? -CRM_E_NOT_FOUND : 0;   /* every contact has an owner: no rows, no contact */

@@ -6,26 +6,16 @@
 #include "lib/errors.h"
 #include "store/sqlite_impl.h"
 
-/* Runs a statement whose parameters are ?1 org and ?2 contact id, returning no rows. */
-static int exec_contact(sq_conn *c, sq_stmt_id id, const char *org_id, const char *contact_id)
-{
-    sqlite3_stmt *st = sq_stmt(c, id);
-    if (!st)
-        return -CRM_E_UNAVAILABLE;
-    sq_bind_text(st, 1, org_id);
-    sq_bind_text(st, 2, contact_id);
-    int rc = sq_step(c, id);
-    sq_done(st);
-    return rc < 0 ? rc : 0;
-}
-
 static int delete_children(sq_conn *c, const char *org_id, const char *contact_id)
 {
-    int rc;
-    if (!(rc = exec_contact(c, SQ_CONTACT_PHONES_DELETE, org_id, contact_id)) &&
-        !(rc = exec_contact(c, SQ_CONTACT_EMAILS_DELETE, org_id, contact_id)))
-        rc = exec_contact(c, SQ_CONTACT_ASSIGNEES_DELETE, org_id, contact_id);
-    return rc;
+    static const sq_stmt_id children[] = {SQ_CONTACT_PHONES_DELETE, SQ_CONTACT_EMAILS_DELETE,
+                                          SQ_CONTACT_ASSIGNEES_DELETE};
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
+        int rc = sq_run_for_contact(c, children[i], org_id, contact_id, -1);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Why an update matched no row: NOT_FOUND, or PRECONDITION_FAILED when the version moved on. */
@@ -82,11 +72,9 @@ int sq_contact_delete(store_conn *sc, const char *org_id, const char *contact_id
 {
     sq_conn *c = sq_of(sc);
     int rc = delete_children(c, org_id, contact_id);
-    if (rc == 0)
-        rc = exec_contact(c, SQ_CONTACT_DELETE, org_id, contact_id);
-    if (rc == 0 && sqlite3_changes(c->db) == 0)
-        rc = -CRM_E_NOT_FOUND;
-    return rc;
+    if (rc == 0 && (rc = sq_run_for_contact(c, SQ_CONTACT_DELETE, org_id, contact_id, -1)) == 0)
+        return -CRM_E_NOT_FOUND;
+    return rc < 0 ? rc : 0;
 }
 
 int sq_contact_ids_in(store_conn *sc, const char *org_id, const char *pipeline_id, const char *stage_id,

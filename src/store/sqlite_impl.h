@@ -61,6 +61,9 @@ int sq_exec(sq_conn *c, sq_stmt_id id);       /* runs a statement without parame
  * sq_fail code. The caller still calls sq_done. */
 int sq_step(sq_conn *c, sq_stmt_id id);
 const char *sq_stmt_name(sq_stmt_id id);
+/* Runs the cached statement id with ?1 org, ?2 contact id and, when extra >= 0, ?3 extra.
+ * Returns the number of rows it changed, or the sq_fail code. */
+int sq_run_for_contact(sq_conn *c, sq_stmt_id id, const char *org_id, const char *contact_id, int extra);
 /* Brackets a read of several statements so that it sees one snapshot. */
 int sq_read_begin(sq_conn *c);
 void sq_read_end(sq_conn *c);
