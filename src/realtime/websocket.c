@@ -45,7 +45,7 @@ static ws_out *out_new(uint8_t opcode, const void *data, size_t len)
     o->opcode = opcode;
     o->len = len;
     o->off = 0;
-    if (len)
+    if (data && len)
         memcpy(o->data, data, len);
     return o;
 }
@@ -225,20 +225,18 @@ static bool close_code_valid(uint16_t code)
 static void control_done(ws *w)
 {
     if (w->frame_opcode == WSLAY_PING) {
-        ws_out *pong = out_new(WSLAY_PONG, w->control, w->control_len);
-        if (!pong) {
-            fail(w, 1011);
-            return;
+        /* A queued frame has not started (the one being written is w->sending), so a pong still
+         * queued takes the newest ping's payload: only the latest ping needs an answer. */
+        ws_out *pong = w->control_tail;
+        if (!pong || pong->opcode != WSLAY_PONG) {
+            if (!(pong = out_new(WSLAY_PONG, NULL, WS_CONTROL_MAX))) {
+                fail(w, 1011);
+                return;
+            }
+            out_append(&w->control_head, &w->control_tail, pong);
         }
-        if (w->control_tail && w->control_tail->opcode == WSLAY_PONG && w->control_tail != w->control_head) {
-            ws_out *prev = w->control_head;   /* replace a pong nobody has started on */
-            while (prev->next != w->control_tail)
-                prev = prev->next;
-            free(w->control_tail);
-            prev->next = NULL;
-            w->control_tail = prev;
-        }
-        out_append(&w->control_head, &w->control_tail, pong);
+        memcpy(pong->data, w->control, w->control_len);
+        pong->len = w->control_len;
     } else if (w->frame_opcode == WSLAY_CONNECTION_CLOSE) {
         uint16_t code = 1000;
         if (w->control_len == 1) {

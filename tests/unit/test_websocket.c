@@ -167,6 +167,16 @@ static void test_messages(void)
     ok(len == 13 && memcmp(out, "are you there", 13) == 0, "with the ping's payload");
     is_int(ws_queued_msgs(&p.w), 0, "control frames are not counted as queued messages");
 
+    /* two pings before the server writes: one pong, for the latest */
+    n = frame(buf, 1, 0, WSLAY_PING, 1, "first", 5);
+    n += frame(buf + n, 1, 0, WSLAY_PING, 1, "second!", 7);
+    send_all(p.client, buf, n);
+    is_int(ws_read(&p.w), 0, "two pings are read");
+    is_int(ws_flush(&p.w), 0, "flushed");
+    ok(read_frame(p.client, out, sizeof out, &len) == WSLAY_PONG && len == 7 && memcmp(out, "second!", 7) == 0,
+       "one pong, with the latest ping's payload");
+    is_int(read_frame(p.client, out, sizeof out, &len), 0, "and no other");
+
     n = frame(buf, 1, 0, WSLAY_BINARY_FRAME, 1, "\x01\x02\x00\x03", 4);
     n += frame(buf + n, 1, 0, WSLAY_PONG, 1, "", 0);   /* unsolicited pongs are ignored */
     send_all(p.client, buf, n);
