@@ -37,19 +37,25 @@ struct sq_writer {
     atomic_uint_fast64_t accounts_version;
 };
 
+/* What the units of a transaction note on the connection, cleared before it starts. */
+static void clear_notes(sq_conn *c)
+{
+    c->appended = false;
+    c->accounts_touched = false;
+    c->search_queued = false;
+}
+
 /* After a COMMIT: bumps the accounts version when the transaction wrote a user or an
- * organization, and tells the hook
- * when some unit of it appended events. A unit that did either and was then rolled back makes
- * at most one needless bump or call. */
+ * organization, and tells the hook when some unit of it appended events. A unit that did
+ * either and was then rolled back makes at most one needless bump or call. */
 static void committed(sq_writer *w)
 {
-    if (w->conn->accounts_touched) {
-        w->conn->accounts_touched = false;
+    if (w->conn->accounts_touched)
         atomic_fetch_add(&w->accounts_version, 1);
-    }
-    if (!w->conn->appended)
+    bool appended = w->conn->appended;
+    clear_notes(w->conn);
+    if (!appended)
         return;
-    w->conn->appended = false;
     pthread_mutex_lock(&w->hook_mu);
     if (w->hook)
         w->hook(w->hook_ctx);
@@ -112,15 +118,13 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
     while (i < n) {
         size_t first = i;
         bool poisoned = false;
-        c->appended = false;
+        clear_notes(c);
         if (sq_exec(c, SQ_BEGIN)) {
             for (size_t j = i; j < n; j++)
                 units[j]->rc = -CRM_E_UNAVAILABLE;
             return;
         }
         c->search_deferred = true;
-        c->search_queued = false;
-        c->accounts_touched = false;
         for (; i < n && !poisoned; i++)
             units[i]->rc = run_unit(w, units[i], &poisoned);
         c->search_deferred = false;
@@ -142,14 +146,13 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
             committed(w);
         }
     }
-    c->appended = false;
+    clear_notes(c);
 }
 
 static void run_alone(sq_writer *w, sq_unit *u)
 {
     sq_conn *c = w->conn;
-    c->appended = false;
-    c->accounts_touched = false;
+    clear_notes(c);
     u->rc = u->fn(&c->base, u->arg);
     if (!sqlite3_get_autocommit(c->db)) {
         log_error("store: a unit of work left a transaction open; rolled back");
@@ -159,7 +162,7 @@ static void run_alone(sq_writer *w, sq_unit *u)
     }
     if (u->rc == 0)
         committed(w);   /* it managed its own transactions */
-    c->appended = false;
+    clear_notes(c);
 }
 
 static void *writer_main(void *arg)
