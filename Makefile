@@ -15,7 +15,7 @@ SAN     :=
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_CXX  := $(wildcard src/lib/*.cc)
-APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c src/realtime/*.c)
+APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c src/store/*/*.c src/model/*.c src/realtime/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -30,11 +30,11 @@ deps:
 $(BUILD)/crmd: $(BUILD)/src/main.o $(APP_OBJ) $(LIB_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c $(wildcard src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
-$(BUILD)/%.o: %.cc $(wildcard src/*/*.h)
+$(BUILD)/%.o: %.cc $(wildcard src/*/*.h src/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(SAN) -c -o $@ $<
 

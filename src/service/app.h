@@ -8,7 +8,7 @@
 #include "lib/errors.h"
 #include "lib/histogram.h"
 #include "lib/jwt.h"
-#include "service/model.h"
+#include "model/model.h"
 #include "store/store.h"
 
 typedef struct crm_app {

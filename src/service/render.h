@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 #include "lib/arena.h"
-#include "service/model.h"
+#include "model/model.h"
 
 json_t *render_org(const crm_org *o);
 json_t *render_user(const crm_user *u);

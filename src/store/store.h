@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/arena.h"
-#include "service/model.h"
+#include "model/model.h"
 
 #define STORE_OPS_VERSION 5
 

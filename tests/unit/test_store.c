@@ -17,7 +17,7 @@
 #include "lib/errors.h"
 #include "lib/log.h"
 #include "lib/objectid.h"
-#include "store/sqlite.h"
+#include "store/sqlite/sqlite.h"
 #include "store/store.h"
 #include "store_units.h"
 #include "tap.h"

@@ -2,7 +2,7 @@
  * (org, user, key). Expiry is the caller's since_ms; an expired record stays until its key is
  * used again, when put replaces it, or until the janitor purges it. */
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 int sq_idempotency_get(store_conn *sc, const char *org_id, const char *user_id, const char *key,
                        int64_t since_ms, arena *a, char **request_hash, int *status, char **body)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 static const char *const state_names[] = {
     [DELIVERY_PENDING] = "pending", [DELIVERY_SUCCEEDED] = "succeeded", [DELIVERY_FAILED] = "failed",

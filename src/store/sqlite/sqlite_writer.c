@@ -10,7 +10,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 typedef struct sq_unit {
     store_work_fn fn;

@@ -4,7 +4,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 /* Reads a row of SQ_USER_COLS. Returns 0, or UNAVAILABLE for a role this crmd does not know. */
 static int read_user(sqlite3_stmt *st, arena *a, crm_user *u)

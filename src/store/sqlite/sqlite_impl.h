@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/arena.h"
-#include "store/sqlite_sql.h"
+#include "store/sqlite/sqlite_sql.h"
 #include "store/store.h"
 
 #define SQ_BUSY_TIMEOUT_MS 5000

@@ -3,7 +3,7 @@
 
 #include "lib/errors.h"
 #include "lib/timefmt.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 int sq_event_log_insert(store_conn *sc, const crm_event_log *e)
 {

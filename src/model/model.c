@@ -1,6 +1,6 @@
 /* Names of the access roles as the API spells them. */
 #include <string.h>
-#include "service/model.h"
+#include "model/model.h"
 
 static const char *const role_names[] = {
     [ROLE_SUPERADMIN] = "SUPERADMIN",

@@ -9,7 +9,7 @@
 
 #include "lib/errors.h"
 #include "lib/utf8.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 /* The criteria a query sets, as the bits of its variant key. */
 enum {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 static int delete_children(sq_conn *c, const char *org_id, const char *contact_id)
 {

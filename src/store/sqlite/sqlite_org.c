@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 int sq_meta_get(store_conn *sc, const char *key, arena *a, char **value)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 static int insert_phones(sq_conn *c, const crm_contact *ct, const crm_phone *phones, size_t n,
                          bool secondary)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 int sq_event_list_after(store_conn *sc, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
                         crm_event **out, size_t *n)

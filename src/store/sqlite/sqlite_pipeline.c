@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 int sq_pipeline_insert(store_conn *sc, const crm_pipeline *p)
 {

@@ -6,7 +6,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 static const char *const migrations[] = {
     /* 1: the initial schema. Every record of an organization carries organization_id and has it

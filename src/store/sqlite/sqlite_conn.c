@@ -8,7 +8,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 static const struct { const char *name, *sql; } catalogue[SQ__COUNT] = {
 #define SQ_STMT_ENTRY(id, text) [SQ_##id] = {#id, text},

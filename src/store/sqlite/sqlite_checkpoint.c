@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "lib/log.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 #define SQ_CHECKPOINT_PAGES 1000        /* SQLite's default auto-checkpoint size */
 #define SQ_CHECKPOINT_BACKSTOP_PAGES 20000

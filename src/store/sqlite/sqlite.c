@@ -7,8 +7,8 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
-#include "store/sqlite.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite.h"
+#include "store/sqlite/sqlite_impl.h"
 
 typedef struct sq_store {
     store base;                  /* first: a sq_store is a store */

@@ -4,7 +4,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
-#include "store/sqlite_impl.h"
+#include "store/sqlite/sqlite_impl.h"
 
 int sq_pipeline_write_stages(sq_conn *c, const crm_pipeline *p)
 {
