@@ -2,7 +2,7 @@
 CC      ?= cc
 CXX     ?= c++
 BUILD   ?= build
-PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
 # libcurl's headers only: the library is loaded when a webhook is first sent (src/lib/libcurl.h).
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -56,7 +56,7 @@ run: deps $(BUILD)/crmd
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/crmd $(UNIT_BIN)
-	@BUILD=$(BUILD) scripts/run-tests
+	@BUILD=$(BUILD) scripts/with-postgres scripts/run-tests
 
 test-unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests unit
@@ -68,7 +68,8 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  build-asan/crmd $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-tests
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  scripts/with-postgres scripts/run-tests
 
 bench: $(BUILD)/crmd
 	@bench/run

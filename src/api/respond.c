@@ -42,6 +42,9 @@ void api_send_error(http_req *r, const crm_err *err)
                   err->message[0] ? ": " : "", err->message);
     if (code == CRM_E_UNAUTHORIZED)
         http_reply_header(r, "WWW-Authenticate", "Bearer");
+    /* Storage is away (restarting, failing over): the server reconnects on its own. */
+    if (code == CRM_E_UNAVAILABLE)
+        http_reply_header(r, "Retry-After", "1");
     api_send_json(r, status, body);
 }
 

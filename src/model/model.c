@@ -1,4 +1,4 @@
-/* Names of the access roles as the API spells them. */
+/* Names of the access roles as the API spells them, and of delivery states as stored. */
 #include <string.h>
 #include "model/model.h"
 
@@ -23,4 +23,21 @@ bool crm_role_parse(const char *s, crm_role *out)
         }
     }
     return false;
+}
+
+static const char *const state_names[] = {
+    [DELIVERY_PENDING] = "pending", [DELIVERY_SUCCEEDED] = "succeeded", [DELIVERY_FAILED] = "failed",
+};
+
+const char *crm_delivery_state_name(crm_delivery_state s)
+{
+    return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : NULL;
+}
+
+crm_delivery_state crm_delivery_state_parse(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof state_names / sizeof state_names[0]; i++)
+        if (strcmp(s, state_names[i]) == 0)
+            return (crm_delivery_state)i;
+    return DELIVERY_FAILED;   /* the stores' CHECK constraints keep anything else out */
 }

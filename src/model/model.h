@@ -113,6 +113,9 @@ typedef struct crm_webhook {
 
 typedef enum crm_delivery_state { DELIVERY_PENDING, DELIVERY_SUCCEEDED, DELIVERY_FAILED } crm_delivery_state;
 
+const char *crm_delivery_state_name(crm_delivery_state s);   /* NULL when out of range */
+crm_delivery_state crm_delivery_state_parse(const char *s);   /* unknown: DELIVERY_FAILED */
+
 typedef struct crm_delivery {
     objectid id, org_id, webhook_id;
     int64_t event_seq;

@@ -167,7 +167,7 @@ static int apply_profile(store_conn *c, void *arg)
     const profile_input *in = w->in;
     crm_user *u = w->out;
     crm_org org = { .default_country = "US" };
-    int rc = c->ops->user_get(c, w->target_id, w->a, u);
+    int rc = c->ops->user_get_for_update(c, w->target_id, w->a, u);
 
     if (rc == -CRM_E_NOT_FOUND || (rc == 0 && strcmp(u->org_id, w->me->org_id) != 0))
         return crm_fail(w->err, CRM_E_NOT_FOUND, "id", "No such user in your organization");

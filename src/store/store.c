@@ -1,23 +1,25 @@
 /* store_open: picks the backend from the scheme of the database URL. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "store/pg/pg.h"
 #include "store/sqlite/sqlite.h"
 #include "store/store.h"
 
 typedef store *(*backend_open)(const char *rest, char *err, size_t errlen);
 
-/* Each backend is a scheme prefix and an open function that gets what follows the prefix.
- * A backend not built in has open == NULL. PostgreSQL goes here as store_pg_open(url) (libpq
- * takes the whole "postgres://" URL, so its entry should pass the URL, not the rest). */
+/* Each backend is a scheme prefix and an open function that gets what follows the prefix, or the
+ * whole URL (libpq reads "postgres://" URLs itself). */
 static const struct {
     const char *prefix;
     backend_open open;
     const char *name;
+    bool whole;
 } backends[] = {
-    {"sqlite:", store_sqlite_open, "SQLite"},
-    {"postgres://", NULL, "PostgreSQL"},
-    {"postgresql://", NULL, "PostgreSQL"},
+    {"sqlite:", store_sqlite_open, "SQLite", false},
+    {"postgres://", store_pg_open, "PostgreSQL", true},
+    {"postgresql://", store_pg_open, "PostgreSQL", true},
 };
 
 store *store_open(const char *url, char *err, size_t errlen)
@@ -35,13 +37,13 @@ store *store_open(const char *url, char *err, size_t errlen)
                      backends[i].name, (int)n, url);
             return NULL;
         }
-        return backends[i].open(url + n, err, errlen);
+        return backends[i].open(backends[i].whole ? url : url + n, err, errlen);
     }
     /* Name the scheme but not the rest, which may hold a password. */
     const char *colon = strchr(url, ':');
     int shown = colon ? (int)(colon - url) : (int)strlen(url);
     if (shown > 32)
         shown = 32;
-    snprintf(err, errlen, "unknown database URL scheme '%.*s' (supported: sqlite:PATH)", shown, url);
+    snprintf(err, errlen, "unknown database URL scheme '%.*s' (supported: sqlite:PATH, postgres://...)", shown, url);
     return NULL;
 }

@@ -14,7 +14,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 5
+#define STORE_OPS_VERSION 6
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -108,6 +108,8 @@ struct store_ops {
     int (*event_log_insert)(store_conn *c, const crm_event_log *e);
     int (*event_log_list)(store_conn *c, const char *org_id, const event_log_filter *f, arena *a,
                           crm_event_log **out, size_t *n, int64_t *total);
+    /* *seq is the event's number, or 0 where the backend numbers events in commit order after
+     * the commit (PostgreSQL: pg_events.c); readers only ever see numbered events. */
     int (*event_append)(store_conn *c, const char *org_id, const char *name, const char *payload_json,
                         int64_t *seq);
 
@@ -187,9 +189,15 @@ struct store_ops {
      * users or organizations compares it. A backend that cannot tell (several servers on one
      * database) returns a new number at every call, which turns such caches off. */
     uint64_t (*accounts_version)(store *s);
+
+    /* --- version 6 --- */
+
+    /* user_get for a unit of work that will write the user: no other unit may change the user
+     * until this one ends (SQLite's single writer gives that; PostgreSQL locks the row). */
+    int (*user_get_for_update)(store_conn *c, const char *user_id, arena *a, crm_user *out);
 };
 
-/* Opens the database named by url ("sqlite:PATH"). On failure returns NULL and writes one
+/* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one
  * human line into err. */
 store *store_open(const char *url, char *err, size_t errlen);
 

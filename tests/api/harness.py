@@ -45,6 +45,34 @@ class HarnessError(Exception):
     """The environment is not usable (no binary, server will not start). Reported briefly."""
 
 
+# The storage backend the servers run on: "sqlite" (a file in the server's temp dir), or
+# "postgres" (a fresh database per server in the throwaway cluster of scripts/with-postgres,
+# whose socket directory is CRMD_TEST_PG_DIR).
+BACKEND = os.environ.get("CRMD_TEST_BACKEND", "sqlite")
+PG_DIR = os.environ.get("CRMD_TEST_PG_DIR")
+
+
+def pg_new_database(prefix="crmd_api"):
+    """Creates an empty database in the test cluster; returns its postgres:// URL."""
+    if not PG_DIR:
+        raise HarnessError("CRMD_TEST_BACKEND=postgres needs the cluster of scripts/with-postgres")
+    name = "%s_%s" % (prefix, os.urandom(6).hex())
+    r = subprocess.run(["psql", "-h", PG_DIR, "-U", "postgres", "-d", "postgres", "-qAt", "-c",
+                        "CREATE DATABASE %s" % name], capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise HarnessError("cannot create database %s: %s" % (name, r.stderr.strip()))
+    return "postgresql://postgres@/%s?host=%s" % (name, PG_DIR)
+
+
+def pg_query(url, sql):
+    """Runs sql in the database of url with psql; returns its rows as lists of strings."""
+    r = subprocess.run(["psql", url, "-qAt", "-F", "\t", "-c", sql], capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        raise HarnessError("psql failed: %s" % r.stderr.strip())
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
+
+
 # --------------------------------------------------------------------------------------------
 # The server process
 
@@ -95,6 +123,8 @@ class Server:
         self.env = dict(env or {})      # extra environment of `crmd serve` (e.g. CRMD_WEBHOOK_BACKOFF_MS)
         self.dir = workdir or tempfile.mkdtemp(prefix="crmd-test-")
         self.db_path = db_path or os.path.join(self.dir, "crmd.db")
+        # A server of the postgres backend gets its own database, unless the test names a file.
+        self.pg_url = pg_new_database() if BACKEND == "postgres" and db_path is None else None
         self.secret = secret
         self.proc = None
         self.port = None
@@ -104,7 +134,7 @@ class Server:
 
     @property
     def db_url(self):
-        return "sqlite:" + self.db_path
+        return self.pg_url or "sqlite:" + self.db_path
 
     def init(self, email=SA_EMAIL, password=SA_PASSWORD):
         r = run_cli(["init", "--db", self.db_url, "--email", email, "--password", password])

@@ -95,6 +95,10 @@ class Runner:
         except Exception:
             self.report(modname + " (import)", False, traceback.format_exc(), server_log=False)
             return
+        backends = getattr(mod, "BACKENDS", ("sqlite", "postgres"))
+        if self.h.BACKEND not in backends:
+            print("# %s: not for the %s backend (its BACKENDS: %s)" % (modname, self.h.BACKEND, ", ".join(backends)))
+            return
         tests = [t for t in iter_tests(unittest.defaultTestLoader.loadTestsFromModule(mod))
                  if (not pattern or pattern in t.id()) and not any(x in t.id() for x in exclude)]
         if not tests:
@@ -214,6 +218,7 @@ def main():
     ap.add_argument("-x", dest="exclude", action="append", default=[],
                     help="skip tests whose id contains this (repeatable)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+    ap.add_argument("--label", default="api", help="the name on the summary line (api)")
     ap.add_argument("modules", nargs="*")
     a = ap.parse_args()
     if a.crmd:
@@ -232,14 +237,14 @@ def main():
             r.run_module(m, a.pattern, a.exclude)
     except KeyboardInterrupt:
         print("# interrupted")
-        print("api: %d passed, %d failed" % (r.passed, r.failed + 1))
+        print("%s: %d passed, %d failed" % (a.label, r.passed, r.failed + 1))
         sys.exit(130)
     if r.failures:
         print("# failed tests:")
         for f in r.failures:
             print("#   " + f)
     print("# %.1fs" % (time.time() - t0))
-    print("api: %d passed, %d failed" % (r.passed, r.failed))
+    print("%s: %d passed, %d failed" % (a.label, r.passed, r.failed))
     sys.exit(0 if r.failed == 0 and r.passed > 0 else 1)
 
 

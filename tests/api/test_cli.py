@@ -11,6 +11,10 @@ import tempfile
 import harness as h
 from harness import ApiTest
 
+# These drive `crmd init` and `serve` on SQLite files of their own; test_cli_pg.py is the
+# PostgreSQL side.
+BACKENDS = ("sqlite",)
+
 
 class CliTest(ApiTest):
     def setUp(self):

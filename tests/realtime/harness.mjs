@@ -20,11 +20,22 @@ function freePort() {
   });
 }
 
+// A fresh database in the throwaway cluster of scripts/with-postgres (CRMD_TEST_PG_DIR).
+function pgNewDatabase() {
+  const dir = process.env.CRMD_TEST_PG_DIR;
+  if (!dir) throw new Error("CRMD_TEST_BACKEND=postgres needs the cluster of scripts/with-postgres");
+  const name = "crmd_rt_" + Math.random().toString(16).slice(2, 14);
+  const r = spawnSync("psql", ["-h", dir, "-U", "postgres", "-d", "postgres", "-qAt", "-c", `CREATE DATABASE ${name}`],
+    { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`cannot create database ${name}: ${r.stderr}`);
+  return `postgresql://postgres@/${name}?host=${dir}`;
+}
+
 export class Crmd {
   constructor(env = {}) {
     this.bin = resolve(process.env.CRMD || join(process.env.BUILD || "build", "crmd"));
     this.dir = mkdtempSync(join(tmpdir(), "crmd-rt-"));
-    this.db = "sqlite:" + join(this.dir, "crmd.db");
+    this.db = process.env.CRMD_TEST_BACKEND === "postgres" ? pgNewDatabase() : "sqlite:" + join(this.dir, "crmd.db");
     this.env = { ...process.env, CRMD_JWT_SECRET: "realtime-test-secret", ...env };
   }
 

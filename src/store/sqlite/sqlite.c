@@ -310,4 +310,6 @@ static const store_ops sqlite_ops = {
     .delivery_due = sq_delivery_due,
     .idempotency_purge = sq_idempotency_purge,
     .accounts_version = sqlite_accounts_version,
+    /* version 6: the writer thread serializes every unit, so a plain read is enough */
+    .user_get_for_update = sq_user_get,
 };

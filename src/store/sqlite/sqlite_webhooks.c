@@ -5,23 +5,6 @@
 #include "lib/errors.h"
 #include "store/sqlite/sqlite_impl.h"
 
-static const char *const state_names[] = {
-    [DELIVERY_PENDING] = "pending", [DELIVERY_SUCCEEDED] = "succeeded", [DELIVERY_FAILED] = "failed",
-};
-
-static const char *state_name(crm_delivery_state s)
-{
-    return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : NULL;
-}
-
-static crm_delivery_state state_parse(const unsigned char *s)
-{
-    for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
-        if (s && strcmp((const char *)s, state_names[i]) == 0)
-            return (crm_delivery_state)i;
-    return DELIVERY_FAILED;   /* the CHECK constraint keeps anything else out */
-}
-
 /* Runs a statement whose parameters are ?1 org and ?2 id, returning no rows. */
 static int exec_pair(sq_conn *c, sq_stmt_id id, const char *org_id, const char *key)
 {
@@ -166,7 +149,7 @@ int sq_webhook_delete(store_conn *sc, const char *org_id, const char *webhook_id
  * DELIVERY_INSERT (see bind_delivery). */
 static int bind_state(sqlite3_stmt *st, int at, const crm_delivery *d)
 {
-    const char *state = state_name(d->state);
+    const char *state = crm_delivery_state_name(d->state);
     if (!state)
         return -CRM_E_UNAVAILABLE;
     sq_bind_text(st, at, state);
@@ -226,7 +209,7 @@ static void read_delivery(sqlite3_stmt *st, arena *a, crm_delivery *out)
     out->event_seq = sqlite3_column_int64(st, 3);
     out->event_name = sq_col_str(a, st, 4);
     out->payload_json = sq_col_str(a, st, 5);
-    out->state = state_parse(sqlite3_column_text(st, 6));
+    out->state = crm_delivery_state_parse((const char *)sqlite3_column_text(st, 6));
     out->attempts = sqlite3_column_int(st, 7);
     out->last_status = sqlite3_column_int(st, 8);
     out->last_error = sq_col_str(a, st, 9);

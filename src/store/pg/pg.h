@@ -1,0 +1,19 @@
+/* The PostgreSQL store (libpq): the same store_ops as SQLite, for installations that share one
+ * database between several crmd processes. */
+#ifndef CRM_STORE_PG_H
+#define CRM_STORE_PG_H
+
+#include <stddef.h>
+#include "store/store.h"
+
+/* Opens the database of a postgres:// or postgresql:// URL (libpq's URI form, passed whole).
+ * Checks that the server answers; on failure returns NULL with one line in err that never
+ * repeats the password. */
+store *store_pg_open(const char *url, char *err, size_t errlen);
+
+/* Test and bench hook: EXPLAIN of the statement contact_list would run for q (count: the
+ * total's statement), one plan line per line, into out. */
+int store_pg_list_plan(store *st, const char *org_id, const contact_query *q, int count, char *out,
+                       size_t outlen);
+
+#endif

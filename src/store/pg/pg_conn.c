@@ -1,0 +1,363 @@
+/* PostgreSQL store: one libpq connection, its prepared statements, parameters and results, and
+ * how a failure maps to a store code. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/errors.h"
+#include "lib/log.h"
+#include "lib/timefmt.h"
+#include "store/pg/pg_impl.h"
+
+#define PG_RECONNECT_MS 250
+
+static const char *const stmt_sql[PG__COUNT] = {
+#define PG_STMT_TEXT(id, sql) [PG_##id] = sql,
+    PG_STATEMENTS(PG_STMT_TEXT)
+#undef PG_STMT_TEXT
+};
+
+static const char *const stmt_name[PG__COUNT] = {
+#define PG_STMT_NAME(id, sql) [PG_##id] = #id,
+    PG_STATEMENTS(PG_STMT_NAME)
+#undef PG_STMT_NAME
+};
+
+/* libpq's notices (NOTICE: relation already exists...) are not crmd's to print. */
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+PGconn *pg_connect(const char *url, char *err, size_t errlen)
+{
+    /* Defaults first: with expand_dbname, the URL's own settings override them. */
+    const char *keys[] = {"connect_timeout", "keepalives_idle", "application_name", "dbname", NULL};
+    const char *vals[] = {"5", "30", "crmd", url, NULL};
+    PGconn *db = PQconnectdbParams(keys, vals, 1);
+    if (!db)
+        abort();
+    if (PQstatus(db) != CONNECTION_OK) {
+        const char *why = PQerrorMessage(db);
+        size_t n = strcspn(why, "\n");
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s", (int)n, why);
+        PQfinish(db);
+        return NULL;
+    }
+    PQsetNoticeProcessor(db, quiet_notices, NULL);
+    /* Outside a unit of work a connection only reads (as SQLite's readers): units begin READ
+     * WRITE. */
+    PGresult *r = PQexec(db, "SET default_transaction_read_only = on");
+    bool set = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!set) {
+        snprintf(err, errlen, "cannot configure the PostgreSQL session: %.*s",
+                 (int)strcspn(PQerrorMessage(db), "\n"), PQerrorMessage(db));
+        PQfinish(db);
+        return NULL;
+    }
+    return db;
+}
+
+pg_conn *pg_conn_new(pg_store *owner, PGconn *db, const store_ops *ops)
+{
+    pg_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->base.ops = ops;
+    c->owner = owner;
+    c->db = db;
+    return c;
+}
+
+void pg_conn_close(pg_conn *c)
+{
+    if (!c)
+        return;
+    PQfinish(c->db);
+    free(c);
+}
+
+int pg_conn_ready(pg_conn *c, const char *url)
+{
+    if (!c->broken && PQstatus(c->db) == CONNECTION_OK)
+        return 0;
+    int64_t now = time_now_ms();
+    if (now < c->retry_connect_at)
+        return -CRM_E_UNAVAILABLE;
+    char err[256];
+    PGconn *db = pg_connect(url, err, sizeof err);
+    if (!db) {
+        if (!c->broken)
+            log_error("store: %s", err);
+        c->broken = true;
+        c->retry_connect_at = now + PG_RECONNECT_MS;
+        return -CRM_E_UNAVAILABLE;
+    }
+    PQfinish(c->db);
+    c->db = db;
+    c->broken = false;
+    memset(c->prepared, 0, sizeof c->prepared);
+    c->nvariants = 0;
+    log_info("store: reconnected to PostgreSQL");
+    return 0;
+}
+
+static bool is_connection_error(const char *state)
+{
+    /* Class 08 (connection exception) and the shutdown states of class 57. */
+    return !state || strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+           strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
+int pg_fail(pg_conn *c, PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state && strcmp(state, "23505") == 0) {
+        const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+        if (cons && (strcmp(cons, "contact_phones_pkey") == 0 || strcmp(cons, "org_phone_numbers_pkey") == 0))
+            return -CRM_E_PHONE_TAKEN;
+        if (cons && strcmp(cons, "users_email_key") == 0)
+            return -CRM_E_EMAIL_TAKEN;
+        if (cons && strcmp(cons, "pipelines_name_key") == 0)
+            return -CRM_E_NAME_TAKEN;
+    }
+    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
+        c->retry = true;   /* pg.c's write runs the unit again */
+        return -CRM_E_UNAVAILABLE;
+    }
+    if (PQstatus(c->db) != CONNECTION_OK || (is_connection_error(state) && !res) ||
+        (state && is_connection_error(state))) {
+        if (!c->broken)
+            log_error("store: lost the PostgreSQL connection (%s): %s", what,
+                      PQerrorMessage(c->db)[0] ? PQerrorMessage(c->db) : "no answer");
+        c->broken = true;
+        return -CRM_E_UNAVAILABLE;
+    }
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->db);
+    log_error("store: %s failed: %.*s", what, (int)strcspn(msg, "\n"), msg);
+    return -CRM_E_UNAVAILABLE;
+}
+
+/* Takes a result: 0 and *out (or cleared) when it succeeded, else the fail code. */
+static int finish(pg_conn *c, PGresult *r, const char *what, PGresult **out)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (out)
+            *out = r;
+        else
+            PQclear(r);
+        return 0;
+    }
+    int rc = pg_fail(c, r, what);
+    PQclear(r);
+    return rc;
+}
+
+static int prepare(pg_conn *c, const char *name, const char *sql, int ntypes, const Oid *types,
+                   const char *what)
+{
+    PGresult *r = PQprepare(c->db, name, sql, ntypes, types);
+    return finish(c, r, what, NULL);
+}
+
+static const char *const *values(const pg_params *p)
+{
+    return p ? p->v : NULL;
+}
+
+int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res)
+{
+    int rc;
+    if (res)
+        *res = NULL;
+    if (c->broken)
+        return -CRM_E_UNAVAILABLE;
+    if (!c->prepared[id]) {
+        if ((rc = prepare(c, stmt_name[id], stmt_sql[id], 0, NULL, stmt_name[id])))
+            return rc;
+        c->prepared[id] = true;
+    }
+    PGresult *r = PQexecPrepared(c->db, stmt_name[id], p ? p->n : 0, values(p), NULL, NULL, 0);
+    return finish(c, r, stmt_name[id], res);
+}
+
+int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build, const pg_params *p,
+                  const Oid *types, PGresult **res)
+{
+    char stmt[16];
+    int rc;
+    if (res)
+        *res = NULL;
+    if (c->broken)
+        return -CRM_E_UNAVAILABLE;
+    snprintf(stmt, sizeof stmt, "v%08" PRIx32, key);
+    bool known = false;
+    for (unsigned i = 0; i < c->nvariants && !known; i++)
+        known = c->variants[i] == key;
+    if (!known) {
+        char *sql = malloc(16384);
+        if (!sql)
+            abort();
+        sql[0] = '\0';
+        build(key, sql, 16384);
+        if (c->nvariants == PG_VARIANTS) {
+            /* Full: forget them all (DEALLOCATE ALL) rather than track which is oldest. */
+            if ((rc = pg_exec_simple(c, "DEALLOCATE ALL", "forgetting statements"))) {
+                free(sql);
+                return rc;
+            }
+            memset(c->prepared, 0, sizeof c->prepared);
+            c->nvariants = 0;
+        }
+        rc = prepare(c, stmt, sql, p->n, types, name);
+        free(sql);
+        if (rc)
+            return rc;
+        c->variants[c->nvariants++] = key;
+    }
+    PGresult *r = PQexecPrepared(c->db, stmt, p ? p->n : 0, values(p), NULL, NULL, 0);
+    return finish(c, r, name, res);
+}
+
+int pg_exec_simple(pg_conn *c, const char *sql, const char *what)
+{
+    if (c->broken)
+        return -CRM_E_UNAVAILABLE;
+    return finish(c, PQexec(c->db, sql), what, NULL);
+}
+
+int64_t pg_changed(PGresult *res)
+{
+    const char *n = PQcmdTuples(res);
+    return n && *n ? strtoll(n, NULL, 10) : 0;
+}
+
+int64_t pg_run2(pg_conn *c, pg_stmt_id id, const char *org_id, const char *id2)
+{
+    pg_params p = {0};
+    PGresult *r;
+    pg_p_text(&p, org_id);
+    pg_p_text(&p, id2);
+    int rc = pg_exec(c, id, &p, &r);
+    if (rc)
+        return rc;
+    int64_t n = pg_changed(r);
+    PQclear(r);
+    return n;
+}
+
+/* --- parameters --- */
+
+static void add(pg_params *p, const char *v)
+{
+    if (p->n >= PG_MAX_PARAMS)
+        abort();   /* the statements are fixed: cannot happen */
+    p->v[p->n++] = v;
+}
+
+void pg_p_text(pg_params *p, const char *s)
+{
+    add(p, s);
+}
+
+void pg_p_id(pg_params *p, const char *id)
+{
+    add(p, id && *id ? id : NULL);
+}
+
+void pg_p_int(pg_params *p, int64_t v)
+{
+    if (p->n >= PG_MAX_PARAMS)
+        abort();
+    snprintf(p->num[p->n], sizeof p->num[p->n], "%" PRId64, v);
+    add(p, p->num[p->n]);
+}
+
+void pg_p_bool(pg_params *p, bool v)
+{
+    add(p, v ? "t" : "f");
+}
+
+void pg_p_array(pg_params *p, arena *a, const void *arr, size_t n, pg_elem_fn get)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += 2 * (get(arr, i) ? strlen(get(arr, i)) : 4) + 3;
+    char *s = arena_alloc(a, len), *o = s;
+    *o++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        if (!get(arr, i)) {
+            memcpy(o, "NULL", 4);
+            o += 4;
+            continue;
+        }
+        *o++ = '"';
+        for (const char *e = get(arr, i); *e; e++) {
+            if (*e == '"' || *e == '\\')
+                *o++ = '\\';
+            *o++ = *e;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = '\0';
+    add(p, s);
+}
+
+static void numbers(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get, bool flags)
+{
+    char *s = arena_alloc(a, 3 + n * 22), *o = s;
+    *o++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        if (flags)
+            *o++ = get(arr, i) ? 't' : 'f';
+        else
+            o += sprintf(o, "%" PRId64, get(arr, i));
+    }
+    *o++ = '}';
+    *o = '\0';
+    add(p, s);
+}
+
+void pg_p_bools(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get)
+{
+    numbers(p, a, arr, n, get, true);
+}
+
+void pg_p_ints(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get)
+{
+    numbers(p, a, arr, n, get, false);
+}
+
+/* --- results --- */
+
+char *pg_col_str(arena *a, const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    return arena_strdup(a, PQgetvalue(r, row, col));
+}
+
+void pg_col_copy(const PGresult *r, int row, int col, char *out, size_t outlen)
+{
+    const char *v = PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+    snprintf(out, outlen, "%s", v);
+}
+
+int64_t pg_col_int(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+bool pg_col_bool(const PGresult *r, int row, int col)
+{
+    return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
+}

@@ -1,0 +1,164 @@
+/* PostgreSQL store: the event log (API.md §6) and the durable event stream (§7).
+ *
+ * The stream must never show a reader event n+1 before event n: SSE resume and the webhook
+ * dispatcher keep only the last number they saw. A sequence cannot give that here, since
+ * transactions commit in another order than they draw numbers. So a write appends its events
+ * without a number (seq NULL), and numbers are given after the commit, in one short transaction
+ * at a time (an advisory lock) that numbers every committed, unnumbered event above the highest
+ * number so far. A reader sees a numbering transaction whole or not at all, and each one only
+ * adds numbers above all earlier ones: what a reader has seen is never followed by a smaller
+ * number. Whoever reads the stream first numbers what is waiting (pg_events_sequence), so a
+ * committed event is readable at once, by any process, whatever happened to its writer. */
+#include <string.h>
+
+#include "lib/errors.h"
+#include "lib/timefmt.h"
+#include "store/pg/pg_impl.h"
+
+#define SEQUENCE_BATCH 5000
+
+int pg_event_log_insert(store_conn *sc, const crm_event_log *e)
+{
+    pg_params p = {0};
+    pg_p_text(&p, e->id);
+    pg_p_text(&p, e->org_id);
+    pg_p_id(&p, e->user_id);
+    pg_p_id(&p, e->contact_id);
+    pg_p_text(&p, e->type);
+    pg_p_text(&p, e->source);
+    pg_p_text(&p, e->changes_json);
+    pg_p_int(&p, e->created_at);
+    return pg_exec(pg_of(sc), PG_EVENT_LOG_INSERT, &p, NULL);
+}
+
+static void filter_params(pg_params *p, const char *org_id, const event_log_filter *f)
+{
+    pg_p_text(p, org_id);
+    pg_p_id(p, f->user_id);
+    pg_p_id(p, f->contact_id);
+    pg_p_int(p, f->since_ms > 0 ? f->since_ms : INT64_MIN);
+}
+
+int pg_event_log_list(store_conn *sc, const char *org_id, const event_log_filter *f, arena *a,
+                      crm_event_log **out, size_t *n, int64_t *total)
+{
+    pg_conn *c = pg_of(sc);
+    pg_params p = {0}, q = {0};
+    PGresult *r;
+    *out = NULL;
+    *n = 0;
+    filter_params(&p, org_id, f);
+    pg_p_int(&p, f->limit);
+    pg_p_int(&p, f->offset > 0 ? f->offset : 0);
+    int rc = pg_exec(c, PG_EVENT_LOG_LIST, &p, &r);
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
+    *out = arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof **out);
+    for (int i = 0; i < rows; i++) {
+        crm_event_log *e = &(*out)[i];
+        pg_col_id(r, i, 0, e->id);
+        pg_col_id(r, i, 1, e->org_id);
+        pg_col_id(r, i, 2, e->user_id);
+        pg_col_id(r, i, 3, e->contact_id);
+        e->type = pg_col_str(a, r, i, 4);
+        e->source = pg_col_str(a, r, i, 5);
+        e->changes_json = pg_col_str(a, r, i, 6);
+        e->created_at = pg_col_int(r, i, 7);
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    if (!total)
+        return 0;
+    filter_params(&q, org_id, f);
+    if ((rc = pg_exec(c, PG_EVENT_LOG_COUNT, &q, &r)))
+        return rc;
+    *total = pg_col_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+int pg_event_append(store_conn *sc, const char *org_id, const char *name, const char *payload_json, int64_t *seq)
+{
+    pg_conn *c = pg_of(sc);
+    pg_params p = {0};
+    pg_p_text(&p, org_id);
+    pg_p_text(&p, name);
+    pg_p_text(&p, payload_json);
+    pg_p_int(&p, time_now_ms());
+    int rc = pg_exec(c, PG_EVENT_APPEND, &p, NULL);
+    if (rc == 0)
+        c->appended = true;
+    if (seq)
+        *seq = 0;   /* numbered after the commit */
+    return rc;
+}
+
+int pg_events_sequence(pg_conn *c)
+{
+    PGresult *r;
+    int rc = pg_exec(c, PG_EVENT_PENDING, NULL, &r);
+    if (rc)
+        return rc;
+    bool pending = pg_col_bool(r, 0, 0);
+    PQclear(r);
+    while (pending) {
+        pg_params p = {0};
+        pg_p_int(&p, SEQUENCE_BATCH);
+        if ((rc = pg_exec_simple(c, "BEGIN READ WRITE", "BEGIN")) || (rc = pg_exec(c, PG_EVENT_SEQUENCE_LOCK, NULL, NULL)) ||
+            (rc = pg_exec(c, PG_EVENT_SEQUENCE, &p, &r))) {
+            if (!c->broken)
+                pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
+            return rc;
+        }
+        pending = pg_col_int(r, 0, 0) == SEQUENCE_BATCH;
+        PQclear(r);
+        if ((rc = pg_exec_simple(c, "COMMIT", "COMMIT")))
+            return rc;
+    }
+    return 0;
+}
+
+int pg_event_list_after(store_conn *sc, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
+                        crm_event **out, size_t *n)
+{
+    pg_conn *c = pg_of(sc);
+    pg_params p = {0};
+    PGresult *r;
+    *out = NULL;
+    *n = 0;
+    int rc = pg_events_sequence(c);
+    if (rc)
+        return rc;
+    pg_p_int(&p, after_seq);
+    pg_p_int(&p, limit);
+    if (org_id)
+        pg_p_text(&p, org_id);
+    if ((rc = pg_exec(c, org_id ? PG_EVENT_LIST_AFTER_ORG : PG_EVENT_LIST_AFTER, &p, &r)))
+        return rc;
+    int rows = PQntuples(r);
+    *out = arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof **out);
+    for (int i = 0; i < rows; i++) {
+        crm_event *e = &(*out)[i];
+        e->seq = pg_col_int(r, i, 0);
+        pg_col_id(r, i, 1, e->org_id);
+        e->name = pg_col_str(a, r, i, 2);
+        e->payload_json = pg_col_str(a, r, i, 3);
+        e->created_at = pg_col_int(r, i, 4);
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return 0;
+}
+
+int pg_event_last_seq(store_conn *sc, int64_t *seq)
+{
+    pg_conn *c = pg_of(sc);
+    PGresult *r;
+    int rc = pg_events_sequence(c);
+    if (rc || (rc = pg_exec(c, PG_EVENT_LAST_SEQ, NULL, &r)))
+        return rc;
+    *seq = pg_col_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}

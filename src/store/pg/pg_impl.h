@@ -1,0 +1,179 @@
+/* Internals shared by the files of the PostgreSQL backend (the files of store/pg/); nothing else includes
+ * this. A pg_conn is one libpq connection with the statements prepared on it; it is a
+ * store_conn. Each thread that touches the store has its own (pg.c). */
+#ifndef CRM_STORE_PG_IMPL_H
+#define CRM_STORE_PG_IMPL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/arena.h"
+#include "store/pg/pg_sql.h"
+#include "store/store.h"
+
+#define PG_MAX_PARAMS 24
+#define PG_VARIANTS 48           /* run-time assembled statements prepared per connection */
+
+typedef struct pg_store pg_store;
+
+typedef struct pg_conn {
+    store_conn base;             /* first: a pg_conn is a store_conn */
+    PGconn *db;
+    pg_store *owner;
+    struct pg_conn *next;        /* in the store's list of connections */
+    bool prepared[PG__COUNT];
+    uint32_t variants[PG_VARIANTS];   /* keys of the variants prepared as "v<key>" */
+    unsigned nvariants;
+    bool in_unit;                /* inside store_ops.write: reads lock what they decide on */
+    bool retry;                  /* this unit hit a deadlock or serialization failure */
+    bool appended;               /* this unit appended events */
+    bool accounts;               /* this unit wrote a user or an organization */
+    bool broken;                 /* the server went away: reconnect before the next use */
+    int64_t retry_connect_at;    /* ms: no reconnect attempt before (a down server fails fast) */
+} pg_conn;
+
+static inline pg_conn *pg_of(store_conn *c) { return (pg_conn *)c; }
+
+/* Parameters of one statement, as text (libpq's text format); NULL is SQL NULL. */
+typedef struct pg_params {
+    int n;
+    const char *v[PG_MAX_PARAMS];
+    char num[PG_MAX_PARAMS][24];
+} pg_params;
+
+void pg_p_text(pg_params *p, const char *s);      /* NULL binds NULL */
+void pg_p_id(pg_params *p, const char *id);       /* NULL or "" binds NULL */
+void pg_p_int(pg_params *p, int64_t v);
+void pg_p_bool(pg_params *p, bool v);
+/* An array literal of n strings (each quoted and escaped; NULL is NULL) for a $n::text[]
+ * parameter; get(i) gives element i. Allocated in a. */
+typedef const char *(*pg_elem_fn)(const void *arr, size_t i);
+void pg_p_array(pg_params *p, arena *a, const void *arr, size_t n, pg_elem_fn get);
+/* An array literal of n flags (t/f) or ints for $n::bool[] / $n::int[]. */
+typedef int64_t (*pg_int_fn)(const void *arr, size_t i);
+void pg_p_bools(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get);
+void pg_p_ints(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get);
+
+/* pg_conn.c — connections and statements. */
+
+/* Connects with crmd's defaults (connect_timeout 5 s, keepalives) under the URL's own settings. On
+ * failure returns NULL with a line in err (libpq's reason, without the URL). */
+PGconn *pg_connect(const char *url, char *err, size_t errlen);
+pg_conn *pg_conn_new(pg_store *owner, PGconn *db, const store_ops *ops);
+void pg_conn_close(pg_conn *c);                  /* NULL is fine */
+/* Makes the connection usable: reconnects a broken one (at most every PG_RECONNECT_MS).
+ * 0 or UNAVAILABLE. */
+int pg_conn_ready(pg_conn *c, const char *url);
+/* Runs the prepared statement id (prepared on first use) with p (NULL: none). On success returns
+ * 0 and, when res is not NULL, the result (the caller PQclears it). On failure the pg_fail code. */
+int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res);
+/* The same for a statement assembled at run time: key must determine the text, which build
+ * writes into buf (len bytes) when the variant is not yet prepared on this connection. */
+typedef void (*pg_build_fn)(uint32_t key, char *buf, size_t len);
+/* types: the type of each of p's parameters, so that a variant need not use them all. */
+int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build, const pg_params *p,
+                  const Oid *types, PGresult **res);
+/* A statement without parameters through the simple protocol (BEGIN, COMMIT, DDL). */
+int pg_exec_simple(pg_conn *c, const char *sql, const char *what);
+/* Maps a failed result to a store code: a unique violation of the phone, email or pipeline name
+ * indexes gives PHONE_TAKEN / EMAIL_TAKEN / NAME_TAKEN; a deadlock or serialization failure
+ * marks the unit for a retry; a lost connection marks it broken; everything else is logged with
+ * `what`; all of those give UNAVAILABLE. */
+int pg_fail(pg_conn *c, PGresult *res, const char *what);
+/* The number of rows a command changed (its command tag). */
+int64_t pg_changed(PGresult *res);
+
+/* Result readers: NULL column → NULL / "" / 0. */
+char *pg_col_str(arena *a, const PGresult *r, int row, int col);
+void pg_col_copy(const PGresult *r, int row, int col, char *out, size_t outlen);
+#define pg_col_id(r, row, col, out) pg_col_copy((r), (row), (col), (out), sizeof(objectid))
+int64_t pg_col_int(const PGresult *r, int row, int col);
+bool pg_col_bool(const PGresult *r, int row, int col);
+
+/* Runs a statement of ($1 org, $2 id) parameters; its number of changed rows, or the fail code. */
+int64_t pg_run2(pg_conn *c, pg_stmt_id id, const char *org_id, const char *id2);
+
+/* pg_schema.c — migrations, each in its own transaction under an advisory lock. */
+int pg_schema_latest(void);
+int pg_schema_version(pg_conn *c, int *version);   /* 0 for an empty database */
+int pg_schema_migrate(pg_conn *c);
+
+/* pg.c — the unit of work in progress on c (in_unit), the locks of pg.c's rules. */
+int pg_lock(pg_conn *c, pg_stmt_id lock, const char *k1, const char *k2, const char *k3);
+/* Numbers the committed events that have no seq yet (pg_events.c); 0 or a fail code. */
+int pg_events_sequence(pg_conn *c);
+
+/* The record operations; see store.h for their contracts. */
+int pg_meta_get(store_conn *c, const char *key, arena *a, char **value);
+int pg_meta_set(store_conn *c, const char *key, const char *value);
+int pg_org_insert(store_conn *c, const crm_org *o);
+int pg_org_get(store_conn *c, const char *org_id, arena *a, crm_org *out);
+int pg_org_update(store_conn *c, const crm_org *o);
+int pg_org_phone_list(store_conn *c, const char *org_id, arena *a, crm_org_phone **out, size_t *n);
+int pg_org_phone_insert(store_conn *c, const char *org_id, const crm_org_phone *p);
+int pg_org_phone_delete(store_conn *c, const char *org_id, const char *e164);
+int pg_org_phone_reserved(store_conn *c, const char *org_id, const char *e164);
+
+int pg_user_insert(store_conn *c, const crm_user *u);
+int pg_user_get(store_conn *c, const char *user_id, arena *a, crm_user *out);
+int pg_user_get_for_update(store_conn *c, const char *user_id, arena *a, crm_user *out);
+int pg_user_get_by_email(store_conn *c, const char *email, arena *a, crm_user *out);
+int pg_user_get_by_apikey(store_conn *c, const char *apikey_hash, arena *a, crm_user *out);
+int pg_user_list(store_conn *c, const char *org_id, arena *a, crm_user **out, size_t *n);
+int pg_user_update(store_conn *c, const crm_user *u);
+int pg_user_set_apikey(store_conn *c, const char *user_id, const char *apikey_hash);
+int pg_user_count_role(store_conn *c, crm_role role, int64_t *n);
+
+int pg_pipeline_insert(store_conn *c, const crm_pipeline *p);
+int pg_pipeline_get(store_conn *c, const char *org_id, const char *pipeline_id, arena *a, crm_pipeline *out);
+int pg_pipeline_get_default(store_conn *c, const char *org_id, const char *type, arena *a, crm_pipeline *out);
+int pg_pipeline_get_by_stage(store_conn *c, const char *org_id, const char *stage_id, arena *a, crm_pipeline *out);
+int pg_pipeline_list(store_conn *c, const char *org_id, const char *type, arena *a, crm_pipeline **out, size_t *n);
+int pg_pipeline_clear_default(store_conn *c, const char *org_id, const char *type);
+int pg_pipeline_update(store_conn *c, const crm_pipeline *p);
+int pg_pipeline_delete(store_conn *c, const char *org_id, const char *pipeline_id);
+
+int pg_contact_insert(store_conn *c, const crm_contact *ct);
+int pg_contact_get(store_conn *c, const char *org_id, const char *contact_id, arena *a, crm_contact *out);
+int pg_phone_owner(store_conn *c, const char *org_id, const char *e164, objectid owner);
+int pg_contact_update(store_conn *c, const crm_contact *ct, int64_t expected_version);
+int pg_contact_delete(store_conn *c, const char *org_id, const char *contact_id);
+int pg_contact_ids_in(store_conn *c, const char *org_id, const char *pipeline_id, const char *stage_id,
+                      arena *a, objectid **ids, size_t *n);
+int pg_contact_list(store_conn *c, const char *org_id, const contact_query *q, arena *a,
+                    crm_contact **out, size_t *n, int64_t *total);
+/* A row of PG_CONTACT_SELECT_OF at column col0 into out. */
+void pg_contact_read(const PGresult *r, int row, int col0, arena *a, crm_contact *out);
+int pg_contact_list_plan(pg_conn *c, const char *org_id, const contact_query *q, bool count, char *out,
+                         size_t outlen);
+
+int pg_idempotency_get(store_conn *c, const char *org_id, const char *user_id, const char *key,
+                       int64_t since_ms, arena *a, char **request_hash, int *status, char **body);
+int pg_idempotency_put(store_conn *c, const char *org_id, const char *user_id, const char *key,
+                       const char *request_hash, int status, const char *body, int64_t created_at);
+int pg_idempotency_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+
+int pg_event_log_insert(store_conn *c, const crm_event_log *e);
+int pg_event_log_list(store_conn *c, const char *org_id, const event_log_filter *f, arena *a,
+                      crm_event_log **out, size_t *n, int64_t *total);
+int pg_event_append(store_conn *c, const char *org_id, const char *name, const char *payload_json,
+                    int64_t *seq);
+int pg_event_list_after(store_conn *c, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
+                        crm_event **out, size_t *n);
+int pg_event_last_seq(store_conn *c, int64_t *seq);
+
+int pg_webhook_insert(store_conn *c, const crm_webhook *w);
+int pg_webhook_list(store_conn *c, const char *org_id, arena *a, crm_webhook **out, size_t *n);
+int pg_webhook_get(store_conn *c, const char *org_id, const char *webhook_id, arena *a, crm_webhook *out);
+int pg_webhook_delete(store_conn *c, const char *org_id, const char *webhook_id);
+int pg_webhook_subscribers(store_conn *c, const char *org_id, const char *event_name, arena *a,
+                           crm_webhook **out, size_t *n);
+int pg_delivery_insert(store_conn *c, const crm_delivery *d);
+int pg_delivery_update(store_conn *c, const crm_delivery *d);
+int pg_delivery_get(store_conn *c, const char *org_id, const char *delivery_id, arena *a, crm_delivery *out);
+int pg_delivery_list(store_conn *c, const char *org_id, const char *webhook_id, int64_t offset, int64_t limit,
+                     arena *a, crm_delivery **out, size_t *n, int64_t *total);
+int pg_delivery_due(store_conn *c, int64_t now, int64_t limit, arena *a, crm_delivery **out, size_t *n);
+
+#endif

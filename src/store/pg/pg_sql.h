@@ -1,0 +1,262 @@
+/* Every fixed SQL statement the PostgreSQL backend prepares, in one place: an X-macro list of
+ * (id, text) that generates the statement enum and the text table. Only bound parameters, and
+ * every statement on an organization's records filters on organization_id (users by id, email or
+ * key hash are the installation-wide lookups that authentication needs). The contact list is
+ * assembled from fragments in pg_contact_list.c. */
+#ifndef CRM_STORE_PG_SQL_H
+#define CRM_STORE_PG_SQL_H
+
+#define PG_ORG_COLS "id, name, phone_number, address, timezone, default_country, created_at, updated_at"
+#define PG_USER_COLS                                                                              \
+    "id, organization_id, email, full_name, password_hash, phone_number, designation, "           \
+    "sinch_phone_number, role, login_disabled, token_version, created_at, updated_at"
+#define PG_PIPELINE_COLS_OF(t)                                                                    \
+    t "id, " t "organization_id, " t "name, " t "description, " t "type, " t "is_default, "        \
+    t "is_active, " t "created_by, " t "updated_by, " t "created_at, " t "updated_at"
+/* A pipeline row joined with each of its stages (one row per stage, none: NULL stage columns),
+ * in position order: a pipeline is one statement. */
+#define PG_PIPELINE_WITH_STAGES(where)                                                            \
+    "SELECT " PG_PIPELINE_COLS_OF("p.") ", s.id, s.name, s.color, s.position, s.is_active "       \
+    "FROM pipelines p LEFT JOIN pipeline_stages s ON s.organization_id = p.organization_id "      \
+    "AND s.pipeline_id = p.id WHERE " where " ORDER BY s.position, s.id"
+
+/* A contact row and its lists in one statement (one snapshot, one round trip): phones as
+ * "<secondary><primary><e164>" and emails as "<primary><value>", space-separated in order
+ * (neither an E.164 number nor a validated address holds a space), assignees space-separated. */
+#define PG_CONTACT_COLS_OF(t)                                                                     \
+    t "id, " t "organization_id, " t "user_id, " t "created_by, " t "first_name, " t "last_name, " \
+    t "status, " t "process, " t "source, " t "pipeline_id, " t "stage_id, " t "created_at, "     \
+    t "updated_at, " t "version"
+#define PG_CONTACT_LISTS_OF(t)                                                                    \
+    "(SELECT string_agg(p.is_secondary::int::text || p.is_primary::int::text || p.e164, ' ' "     \
+    "ORDER BY p.is_secondary, p.position) FROM contact_phones p "                                 \
+    "WHERE p.organization_id = " t "organization_id AND p.contact_id = " t "id), "                \
+    "(SELECT string_agg(e.is_primary::int::text || e.value, ' ' ORDER BY e.position) "            \
+    "FROM contact_emails e WHERE e.organization_id = " t "organization_id AND e.contact_id = " t "id), " \
+    "(SELECT string_agg(a.user_id, ' ' ORDER BY a.position) FROM contact_assignees a "            \
+    "WHERE a.organization_id = " t "organization_id AND a.contact_id = " t "id)"
+#define PG_CONTACT_SELECT_OF(t) "SELECT " PG_CONTACT_COLS_OF(t) ", " PG_CONTACT_LISTS_OF(t)
+#define PG_CONTACT_NCOLS 17
+
+/* The search document of a contact, from the values being written: words are "first last" (or
+ * the one that is set) and every email, one per line, lower-cased; digits are the digits of
+ * every number, space-separated. A LIKE pattern never spans a newline or a space unless the
+ * query holds one. */
+#define PG_SEARCH_WORDS(first, last, emails)                                                      \
+    "lower(coalesce(" first "::text || ' ' || " last "::text, " first "::text, " last "::text, '') || " \
+    "coalesce(E'\\n' || nullif(array_to_string(" emails "::text[], E'\\n'), ''), ''))"
+#define PG_SEARCH_DIGITS(phones)                                                                  \
+    "array_to_string(ARRAY(SELECT replace(x, '+', '') FROM unnest(" phones "::text[]) AS x), ' ')"
+
+/* The children of a contact from arrays ($1 org, $2 contact id): unnest keeps them in order. */
+#define PG_CONTACT_CHILDREN                                                                       \
+    "p AS (INSERT INTO contact_phones (organization_id, e164, contact_id, is_secondary, "         \
+    "is_primary, position) SELECT $1, x.e164, $2, x.sec, x.pri, x.pos - 1 FROM unnest("           \
+    "$3::text[], $4::bool[], $5::bool[]) WITH ORDINALITY AS x(e164, sec, pri, pos) "              \
+    "ON CONFLICT DO NOTHING RETURNING 1), "                                                       \
+    "e AS (INSERT INTO contact_emails (organization_id, contact_id, position, value, is_primary) " \
+    "SELECT $1, $2, x.pos - 1, x.value, x.pri FROM unnest($6::text[], $7::bool[]) "              \
+    "WITH ORDINALITY AS x(value, pri, pos) RETURNING 1), "                                        \
+    "a AS (INSERT INTO contact_assignees (organization_id, contact_id, position, user_id) "       \
+    "SELECT $1, $2, x.pos - 1, x.user_id FROM unnest($8::text[]) WITH ORDINALITY AS x(user_id, pos) " \
+    "RETURNING 1) "
+
+#define PG_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
+#define PG_EVENT_COLS "seq, organization_id, name, payload, created_at"
+#define PG_WEBHOOK_COLS_OF(t)                                                                     \
+    t "id, " t "organization_id, " t "url, " t "secret, " t "created_by, " t "created_at, "       \
+    "(SELECT string_agg(e.event, ' ' ORDER BY e.position) FROM webhook_events e "                 \
+    "WHERE e.organization_id = " t "organization_id AND e.webhook_id = " t "id)"
+#define PG_DELIVERY_COLS                                                                          \
+    "id, organization_id, webhook_id, event_seq, event_name, payload, state, attempts, "          \
+    "last_status, last_error, next_attempt_at, created_at, updated_at"
+
+/* The event-log filters: $1 org, $2 user, $3 contact, $4 since; the list adds $5 limit, $6 offset. */
+#define PG_EVENT_LOG_WHERE                                                                        \
+    " FROM event_logs WHERE organization_id = $1 AND ($2::text IS NULL OR user_id = $2) "         \
+    "AND ($3::text IS NULL OR contact_id = $3) AND created_at >= $4"
+
+/* Advisory lock classes (the first key of the two-key form): "crm" and a number. */
+#define PG_CLASS_NUMBER 1668443393     /* one phone number of one organization */
+#define PG_CLASS_PIPELINES 1668443394  /* the pipelines of one organization */
+#define PG_CLASS_KEY 1668443395        /* one Idempotency-Key */
+#define PG_CLASS_SEQUENCER 1668443396  /* numbering the event stream */
+#define PG_CLASS_SCHEMA 1668443397     /* migrations */
+#define PG_STR(x) PG_STR_(x)
+#define PG_STR_(x) #x
+
+#define PG_STATEMENTS(X)                                                                          \
+    X(PING, "SELECT 1")                                                                           \
+    /* the locks a unit of work takes before it reads what it decides on (pg.c explains) */       \
+    X(LOCK_NUMBER, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_NUMBER) ", hashtext($1::text || $2::text))") \
+    X(LOCK_PIPELINES_SHARED, "SELECT pg_advisory_xact_lock_shared(" PG_STR(PG_CLASS_PIPELINES)    \
+                             ", hashtext($1::text))")                                                   \
+    X(LOCK_PIPELINES, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_PIPELINES) ", hashtext($1::text))") \
+    X(LOCK_KEY, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_KEY) ", hashtext($1::text || $2::text || $3::text))") \
+    /* installation settings */                                                                   \
+    X(META_GET, "SELECT value FROM meta WHERE key = $1")                                          \
+    X(META_SET, "INSERT INTO meta (key, value) VALUES ($1, $2) "                                  \
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value")                         \
+    /* organizations */                                                                           \
+    X(ORG_INSERT, "INSERT INTO organizations (" PG_ORG_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)") \
+    X(ORG_GET, "SELECT " PG_ORG_COLS " FROM organizations WHERE id = $1")                        \
+    X(ORG_UPDATE, "UPDATE organizations SET name = $2, phone_number = $3, address = $4, "         \
+                  "timezone = $5, default_country = $6, updated_at = $7 WHERE id = $1")           \
+    X(ORG_PHONE_LIST, "SELECT e164, provider, target_user_id, is_default, is_inbound_enabled, "   \
+                      "created_at FROM org_phone_numbers WHERE organization_id = $1 "             \
+                      "ORDER BY created_at, e164")                                                \
+    X(ORG_PHONE_INSERT, "INSERT INTO org_phone_numbers (organization_id, e164, provider, "        \
+                        "target_user_id, is_default, is_inbound_enabled, created_at) "            \
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7)")             \
+    X(ORG_PHONE_DELETE, "DELETE FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2") \
+    X(ORG_PHONE_RESERVED,                                                                         \
+      "SELECT EXISTS (SELECT 1 FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2) "  \
+      "OR EXISTS (SELECT 1 FROM users WHERE organization_id = $1 AND sinch_phone_number = $2)")   \
+    /* users */                                                                                   \
+    X(USER_INSERT, "INSERT INTO users (" PG_USER_COLS ") "                                        \
+                   "VALUES ($1, $2, lower($3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")                                              \
+    X(USER_GET, "SELECT " PG_USER_COLS " FROM users WHERE id = $1")                              \
+    X(USER_GET_FOR_UPDATE, "SELECT " PG_USER_COLS " FROM users WHERE id = $1 FOR UPDATE")        \
+    X(USER_GET_BY_EMAIL, "SELECT " PG_USER_COLS " FROM users WHERE email = lower($1)")           \
+    X(USER_GET_BY_APIKEY, "SELECT " PG_USER_COLS " FROM users WHERE api_key_hash = $1")          \
+    X(USER_LIST, "SELECT " PG_USER_COLS " FROM users WHERE organization_id = $1 "                \
+                 "ORDER BY created_at, id")                                                       \
+    X(USER_UPDATE, "UPDATE users SET email = lower($2), full_name = $3, password_hash = $4, "     \
+                   "phone_number = $5, designation = $6, sinch_phone_number = $7, role = $8, "    \
+                   "login_disabled = $9, token_version = $10, updated_at = $11 "                  \
+                   "WHERE id = $1 AND organization_id IS NOT DISTINCT FROM $12")                  \
+    X(USER_SET_APIKEY, "UPDATE users SET api_key_hash = $2 WHERE id = $1")                        \
+    X(USER_COUNT_ROLE, "SELECT count(*) FROM users WHERE role = $1")                              \
+    /* pipelines and their stages */                                                              \
+    X(PIPELINE_INSERT, "INSERT INTO pipelines (" PG_PIPELINE_COLS_OF("") ") "                     \
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")                    \
+    X(PIPELINE_GET, PG_PIPELINE_WITH_STAGES("p.organization_id = $1 AND p.id = $2"))             \
+    X(PIPELINE_GET_DEFAULT, PG_PIPELINE_WITH_STAGES("p.organization_id = $1 AND p.type = $2 "    \
+                                                    "AND p.is_default"))                          \
+    X(PIPELINE_GET_BY_STAGE, PG_PIPELINE_WITH_STAGES("p.organization_id = $1 AND p.id = (SELECT " \
+                                                     "pipeline_id FROM pipeline_stages WHERE "     \
+                                                     "organization_id = $1 AND id = $2)"))         \
+    X(PIPELINE_LIST, "SELECT " PG_PIPELINE_COLS_OF("p.") ", s.id, s.name, s.color, s.position, "  \
+                     "s.is_active FROM pipelines p LEFT JOIN pipeline_stages s "                  \
+                     "ON s.organization_id = p.organization_id AND s.pipeline_id = p.id "         \
+                     "WHERE p.organization_id = $1 AND ($2::text IS NULL OR p.type = $2) "        \
+                     "ORDER BY p.is_default DESC, p.created_at, p.id, s.position, s.id")          \
+    X(PIPELINE_CLEAR_DEFAULT, "UPDATE pipelines SET is_default = false "                          \
+                              "WHERE organization_id = $1 AND type = $2 AND is_default")          \
+    X(PIPELINE_UPDATE, "UPDATE pipelines SET name = $3, description = $4, is_default = $5, "      \
+                       "is_active = $6, updated_by = $7, updated_at = $8 "                        \
+                       "WHERE organization_id = $1 AND id = $2")                                  \
+    X(STAGE_UPSERT, "INSERT INTO pipeline_stages (organization_id, id, pipeline_id, name, color, " \
+                    "position, is_active) SELECT $1, x.id, $2, x.name, x.color, x.position, "     \
+                    "x.active FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], "        \
+                    "$7::bool[]) AS x(id, name, color, position, active) "                        \
+                    "ON CONFLICT (organization_id, id) DO UPDATE SET name = excluded.name, "      \
+                    "color = excluded.color, position = excluded.position, "                      \
+                    "is_active = excluded.is_active "                                             \
+                    "WHERE pipeline_stages.pipeline_id = excluded.pipeline_id")                   \
+    X(PIPELINE_DELETE, "WITH s AS (DELETE FROM pipeline_stages WHERE organization_id = $1 "       \
+                       "AND pipeline_id = $2) DELETE FROM pipelines WHERE organization_id = $1 "  \
+                       "AND id = $2")                                                             \
+    /* contacts */                                                                                \
+    /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns */                 \
+    X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ", search_words, " \
+                      "search_digits) VALUES ($2, $1, $9, $10, $11, $12, $13, $14, $15, $16, $17, " \
+                      "$18, $19, $20, " PG_SEARCH_WORDS("$11", "$12", "$6") ", "                  \
+                      PG_SEARCH_DIGITS("$3") ") RETURNING 1), " PG_CONTACT_CHILDREN               \
+                      "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c)")                \
+    X(CONTACT_GET, PG_CONTACT_SELECT_OF("c.") " FROM contacts c "                                 \
+                   "WHERE c.organization_id = $1 AND c.id = $2")                                  \
+    X(CONTACT_GET_FOR_UPDATE, PG_CONTACT_SELECT_OF("c.") " FROM contacts c "                      \
+                              "WHERE c.organization_id = $1 AND c.id = $2 FOR UPDATE OF c")       \
+    X(PHONE_OWNER, "SELECT contact_id FROM contact_phones WHERE organization_id = $1 AND e164 = $2") \
+    /* the whole row and every child is rewritten; created_at never changes */                    \
+    /* $1 org, $2 id, $3 numbers, $4 emails, $5.. the columns, $16 the expected version */       \
+    X(CONTACT_UPDATE, "UPDATE contacts SET user_id = $5, created_by = $6, first_name = $7, "      \
+                      "last_name = $8, status = $9, process = $10, source = $11, pipeline_id = $12, " \
+                      "stage_id = $13, updated_at = $14, version = $15, search_words = "          \
+                      PG_SEARCH_WORDS("$7", "$8", "$4") ", search_digits = " PG_SEARCH_DIGITS("$3") \
+                      " WHERE organization_id = $1 AND id = $2 AND version = $16")                \
+    X(CONTACT_CHILDREN_DELETE, "WITH p AS (DELETE FROM contact_phones WHERE organization_id = $1 " \
+                               "AND contact_id = $2), e AS (DELETE FROM contact_emails "          \
+                               "WHERE organization_id = $1 AND contact_id = $2) "                 \
+                               "DELETE FROM contact_assignees WHERE organization_id = $1 "        \
+                               "AND contact_id = $2")                                             \
+    X(CONTACT_CHILDREN_INSERT, "WITH " PG_CONTACT_CHILDREN "SELECT (SELECT count(*) FROM p)")     \
+    X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = $1 AND id = $2")    \
+    X(CONTACT_DELETE, "DELETE FROM contacts WHERE organization_id = $1 AND id = $2")             \
+    X(CONTACT_IDS_IN_STAGE, "SELECT id FROM contacts WHERE organization_id = $1 AND stage_id = $2 " \
+                            "ORDER BY created_at, id")                                            \
+    X(CONTACT_IDS_IN_PIPELINE, "SELECT id FROM contacts WHERE organization_id = $1 "              \
+                               "AND pipeline_id = $2 ORDER BY created_at, id")                    \
+    /* Idempotency-Key records */                                                                 \
+    X(IDEMPOTENCY_GET, "SELECT request_hash, status, body FROM idempotency_keys "                 \
+                       "WHERE organization_id = $1 AND user_id = $2 AND key = $3 AND created_at >= $4") \
+    X(IDEMPOTENCY_PUT, "INSERT INTO idempotency_keys (organization_id, user_id, key, request_hash, " \
+                       "status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "           \
+                       "ON CONFLICT (organization_id, user_id, key) DO UPDATE SET "               \
+                       "request_hash = excluded.request_hash, status = excluded.status, "         \
+                       "body = excluded.body, created_at = excluded.created_at")                  \
+    X(IDEMPOTENCY_PURGE, "WITH d AS (DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY("       \
+                         "SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)) "    \
+                         "RETURNING 1) SELECT count(*) FROM d")                                   \
+    /* the event log and the durable event stream */                                              \
+    X(EVENT_LOG_INSERT, "INSERT INTO event_logs (" PG_EVENT_LOG_COLS ") "                         \
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")                                \
+    X(EVENT_LOG_LIST, "SELECT " PG_EVENT_LOG_COLS PG_EVENT_LOG_WHERE                              \
+                      " ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6")                    \
+    X(EVENT_LOG_COUNT, "SELECT count(*)" PG_EVENT_LOG_WHERE)                                      \
+    X(EVENT_APPEND, "INSERT INTO events (organization_id, name, payload, created_at) "            \
+                    "VALUES ($1, $2, $3, $4)")                                                    \
+    X(EVENT_PENDING, "SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)")                    \
+    X(EVENT_SEQUENCE_LOCK, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_SEQUENCER) ", 0)")      \
+    X(EVENT_SEQUENCE, "WITH todo AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "       \
+                      "(SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) AS t), "    \
+                      "base AS (SELECT coalesce(max(seq), 0) AS m FROM events), "                 \
+                      "done AS (UPDATE events e SET seq = base.m + todo.n FROM todo, base "       \
+                      "WHERE e.id = todo.id RETURNING 1) SELECT count(*) FROM done")              \
+    X(EVENT_LIST_AFTER, "SELECT " PG_EVENT_COLS " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2") \
+    X(EVENT_LIST_AFTER_ORG, "SELECT " PG_EVENT_COLS " FROM events "                               \
+                            "WHERE organization_id = $3 AND seq > $1 ORDER BY seq LIMIT $2")      \
+    X(EVENT_LAST_SEQ, "SELECT coalesce(max(seq), 0) FROM events")                                 \
+    /* webhooks and their deliveries */                                                           \
+    X(WEBHOOK_INSERT, "WITH w AS (INSERT INTO webhooks (id, organization_id, url, secret, "       \
+                      "created_by, created_at) VALUES ($2, $1, $3, $4, $5, $6)) "                 \
+                      "INSERT INTO webhook_events (organization_id, webhook_id, position, event) " \
+                      "SELECT $1, $2, x.pos - 1, x.event FROM unnest($7::text[]) "                \
+                      "WITH ORDINALITY AS x(event, pos)")                                         \
+    X(WEBHOOK_LIST, "SELECT " PG_WEBHOOK_COLS_OF("w.") " FROM webhooks w "                        \
+                    "WHERE w.organization_id = $1 ORDER BY w.created_at, w.id")                   \
+    X(WEBHOOK_GET, "SELECT " PG_WEBHOOK_COLS_OF("w.") " FROM webhooks w "                         \
+                   "WHERE w.organization_id = $1 AND w.id = $2")                                  \
+    X(WEBHOOK_SUBSCRIBERS, "SELECT " PG_WEBHOOK_COLS_OF("w.") " FROM webhooks w "                 \
+                           "WHERE w.organization_id = $1 AND EXISTS (SELECT 1 FROM webhook_events e " \
+                           "WHERE e.organization_id = $1 AND e.webhook_id = w.id AND e.event = $2) " \
+                           "ORDER BY w.created_at, w.id")                                         \
+    X(WEBHOOK_DELETE, "WITH d AS (DELETE FROM webhook_deliveries WHERE organization_id = $1 "     \
+                      "AND webhook_id = $2), e AS (DELETE FROM webhook_events "                   \
+                      "WHERE organization_id = $1 AND webhook_id = $2) "                          \
+                      "DELETE FROM webhooks WHERE organization_id = $1 AND id = $2")             \
+    X(DELIVERY_INSERT, "INSERT INTO webhook_deliveries (" PG_DELIVERY_COLS ") "                   \
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")         \
+    X(DELIVERY_UPDATE, "UPDATE webhook_deliveries SET state = $3, attempts = $4, last_status = $5, " \
+                       "last_error = $6, next_attempt_at = $7, updated_at = $8 "                  \
+                       "WHERE organization_id = $1 AND id = $2")                                  \
+    X(DELIVERY_GET, "SELECT " PG_DELIVERY_COLS " FROM webhook_deliveries "                        \
+                    "WHERE organization_id = $1 AND id = $2")                                     \
+    X(DELIVERY_LIST, "SELECT " PG_DELIVERY_COLS " FROM webhook_deliveries "                       \
+                     "WHERE organization_id = $1 AND webhook_id = $2 "                            \
+                     "ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4")                      \
+    X(DELIVERY_COUNT, "SELECT count(*) FROM webhook_deliveries "                                  \
+                      "WHERE organization_id = $1 AND webhook_id = $2")                           \
+    X(DELIVERY_DUE, "SELECT " PG_DELIVERY_COLS " FROM webhook_deliveries "                        \
+                    "WHERE state = 'pending' AND next_attempt_at <= $1 "                          \
+                    "ORDER BY next_attempt_at, id LIMIT $2")
+
+typedef enum pg_stmt_id {
+#define PG_STMT_ENUM(id, sql) PG_##id,
+    PG_STATEMENTS(PG_STMT_ENUM)
+#undef PG_STMT_ENUM
+    PG__COUNT
+} pg_stmt_id;
+
+#endif
