@@ -64,6 +64,36 @@ def pg_new_database(prefix="crmd_api"):
     return "postgresql://postgres@/%s?host=%s" % (name, PG_DIR)
 
 
+def pg_ctl(action):
+    """Stops (immediately, as a crash would), kills -9, or starts the test cluster's server."""
+    data = os.path.join(PG_DIR, "data")
+    as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    pg_bin = os.environ.get("CRMD_TEST_PG_BIN", "")
+    if action == "kill9":
+        # The postmaster and every backend at once, as a machine crash leaves them.
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            pid = int(f.readline())
+        subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
+        os.kill(pid, signal.SIGKILL)
+        # pg_ctl start refuses while the old postmaster still lives (or its backends hold the
+        # shared memory): wait until the kill has taken.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                time.sleep(0.3)
+                return
+            time.sleep(0.05)
+        raise HarnessError("the killed PostgreSQL server did not go away")
+    args = {"stop": ["stop", "-m", "immediate"],
+            "start": ["start", "-w", "-t", "60", "-l", os.path.join(PG_DIR, "server.log")]}[action]
+    r = subprocess.run(as_owner + [os.path.join(pg_bin, "pg_ctl"), "-D", data] + args,
+                       capture_output=True, text=True, timeout=90)
+    if r.returncode != 0:
+        raise HarnessError("pg_ctl %s failed: %s%s" % (action, r.stdout, r.stderr))
+
+
 def pg_query(url, sql):
     """Runs sql in the database of url with psql; returns its rows as lists of strings."""
     r = subprocess.run(["psql", url, "-qAt", "-F", "\t", "-c", sql], capture_output=True, text=True,

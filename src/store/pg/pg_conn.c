@@ -1,6 +1,7 @@
 /* PostgreSQL store: one libpq connection, its prepared statements, parameters and results, and
  * how a failure maps to a store code. */
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,9 +81,21 @@ void pg_conn_close(pg_conn *c)
     free(c);
 }
 
+/* An idle connection whose server went away (a restart, a failover) has a readable socket: EOF
+ * or the server's goodbye. Noticing it here costs one poll and saves the request a 503. */
+static bool went_away(PGconn *db)
+{
+    struct pollfd p = {.fd = PQsocket(db), .events = POLLIN};
+    if (p.fd < 0)
+        return true;
+    if (poll(&p, 1, 0) <= 0)
+        return false;
+    return !PQconsumeInput(db) || PQstatus(db) != CONNECTION_OK;
+}
+
 int pg_conn_ready(pg_conn *c, const char *url)
 {
-    if (!c->broken && PQstatus(c->db) == CONNECTION_OK)
+    if (!c->broken && PQstatus(c->db) == CONNECTION_OK && !went_away(c->db))
         return 0;
     int64_t now = time_now_ms();
     if (now < c->retry_connect_at)
@@ -128,11 +141,12 @@ int pg_fail(pg_conn *c, PGresult *res, const char *what)
         c->retry = true;   /* pg.c's write runs the unit again */
         return -CRM_E_UNAVAILABLE;
     }
-    if (PQstatus(c->db) != CONNECTION_OK || (is_connection_error(state) && !res) ||
-        (state && is_connection_error(state))) {
+    /* No SQLSTATE at all: libpq's own failure, the connection is gone. */
+    if (PQstatus(c->db) != CONNECTION_OK || is_connection_error(state)) {
+        const char *why = PQerrorMessage(c->db);
         if (!c->broken)
-            log_error("store: lost the PostgreSQL connection (%s): %s", what,
-                      PQerrorMessage(c->db)[0] ? PQerrorMessage(c->db) : "no answer");
+            log_error("store: lost the PostgreSQL connection (%s): %.*s", what, (int)strcspn(why, "\n"),
+                      *why ? why : "no answer");
         c->broken = true;
         return -CRM_E_UNAVAILABLE;
     }

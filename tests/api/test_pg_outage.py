@@ -1,0 +1,131 @@
+"""PostgreSQL going away under a running server: requests get 503 unavailable with Retry-After and
+the error envelope (never a 2xx for a write that is not stored, never a crash), /readyz says 503,
+and the same process serves again on its own once the database is back; a kill -9 of the whole
+database server under concurrent writers loses no acknowledged contact."""
+
+import threading
+import time
+
+import harness as h
+from harness import ApiTest
+
+BACKENDS = ("postgres",)
+
+# How long the server may take to serve again after the database is back (the requirement is
+# 5 seconds; the margin is for a loaded test machine).
+RECOVERY_DEADLINE = 15.0
+
+
+class Outage(ApiTest):
+    def setUp(self):
+        self.srv = h.Server()
+        self.srv.init()
+        self.srv.start()
+        h.SERVER = self.srv
+        h._token_cache.clear()
+        self.db_down = False
+
+    def tearDown(self):
+        if self.db_down:
+            h.pg_ctl("start")
+        self.srv.cleanup()
+        h.SERVER = None
+        h._token_cache.clear()
+
+    def db_stop(self, how="stop"):
+        self.db_down = True
+        h.pg_ctl(how)
+
+    def db_start(self):
+        h.pg_ctl("start")
+        self.db_down = False
+
+    def wait_ready(self):
+        deadline = time.time() + RECOVERY_DEADLINE
+        while time.time() < deadline:
+            if h.get("/readyz").status == 200:
+                return
+            time.sleep(0.1)
+        self.fail("the server did not answer /readyz 200 within %.0fs of the database's return"
+                  % RECOVERY_DEADLINE)
+
+    def test_requests_get_503_then_the_server_recovers(self):
+        o = h.create_org()
+        c = h.create_contact(o.token, firstName="Before")
+        self.db_stop()
+
+        r = h.get("/readyz")
+        self.assertError(r, 503, "unavailable")
+        self.assertEqual(h.get("/healthz").status, 200, "the process itself is alive")
+        r = h.get("/api/contacts/" + c["_id"], token=o.token)
+        self.assertError(r, 503, "unavailable")
+        self.assertTrue(r.headers.get("Retry-After", "").isdigit(), "Retry-After: %r" % r)
+        self.assertTrue(r.headers.get("X-Request-Id"), "X-Request-Id on a 503")
+        for word in ("postgres", "sqlstate", "socket", "select "):
+            self.assertNotIn(word, r.body.decode("utf-8", "replace").lower(), "leaks internals")
+        phone = h.us_phone()
+        r = h.post("/api/contact", {"phoneNumber": phone, "firstName": "During"}, token=o.token)
+        self.assertError(r, 503, "unavailable")
+        r = h.patch("/api/contacts/" + c["_id"], {"firstName": "Changed"}, token=o.token)
+        self.assertError(r, 503, "unavailable")
+        self.assertTrue(self.srv.alive(), "crmd must not exit while its database is away")
+
+        self.db_start()
+        self.wait_ready()
+        g = h.get("/api/contacts/" + c["_id"], token=o.token)
+        self.assertStatus(g, 200)
+        self.assertEqual(g.json["data"]["contact"]["firstName"], "Before", "the refused PATCH wrote nothing")
+        lst = h.get("/api/contacts?ownerFilter=all", token=o.token)
+        self.assertEqual(lst.json["data"]["total"], 1, "the refused create wrote nothing")
+        r = h.post("/api/contact", {"phoneNumber": phone, "firstName": "After"}, token=o.token)
+        self.assertStatus(r, 201, "its number is still free")
+
+    def test_kill9_of_the_database_under_concurrent_writers(self):
+        o = h.create_org()
+        tok = o.token   # logged in once, before the crash
+        acked, lock, stop = [], threading.Lock(), threading.Event()
+        answers = {"201": 0, "503": 0, "other": []}
+
+        def writer(i):
+            n = 0
+            while not stop.is_set():
+                n += 1
+                try:
+                    r = h.post("/api/contact", {"phoneNumber": h.us_phone(), "firstName": "W%d-%d" % (i, n)},
+                               token=tok, timeout=30)
+                except Exception as ex:  # noqa: BLE001 - every failure is reported below
+                    with lock:
+                        answers["other"].append(repr(ex))
+                    continue
+                with lock:
+                    if r.status == 201:
+                        answers["201"] += 1
+                        acked.append(r.json["data"]["contact"])
+                    elif r.status == 503 and r.json.get("error") == "unavailable":
+                        answers["503"] += 1
+                    else:
+                        answers["other"].append(r.status)
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(1.0)
+            self.db_stop("kill9")
+            time.sleep(1.0)
+            self.db_start()
+            self.wait_ready()
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+
+        self.assertEqual(answers["other"], [], "every create was answered 201 or 503 unavailable")
+        self.assertGreater(answers["201"], 0, "creates succeeded around the crash")
+        self.assertGreater(answers["503"], 0, "creates were refused while the database was down")
+        self.assertTrue(self.srv.alive())
+        for c in acked:
+            g = h.get("/api/contacts/" + c["_id"], token=tok)
+            self.assertStatus(g, 200, "acknowledged contact %s lost in the crash" % c["_id"])
+            self.assertEqual(g.json["data"]["contact"], c)
