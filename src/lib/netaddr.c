@@ -203,3 +203,26 @@ void netaddr_text(const struct sockaddr *sa, char *out, size_t outlen)
     if (!a || !inet_ntop(sa->sa_family, a, out, (socklen_t)outlen))
         snprintf(out, outlen, "?");
 }
+
+void netaddr_client_key(const struct sockaddr *sa, char out[NETADDR_KEY_MAX])
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (sa && sa->sa_family == AF_INET6) {
+        const uint8_t *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+        struct in6_addr net;
+        if (memcmp(b, mapped, 12) == 0) {
+            struct in_addr a4;
+            memcpy(&a4, b + 12, 4);
+            if (inet_ntop(AF_INET, &a4, out, NETADDR_KEY_MAX))
+                return;
+        }
+        memset(&net, 0, sizeof net);
+        memcpy(net.s6_addr, b, 8);
+        char text[INET6_ADDRSTRLEN];
+        if (inet_ntop(AF_INET6, &net, text, sizeof text)) {
+            snprintf(out, NETADDR_KEY_MAX, "%s/64", text);
+            return;
+        }
+    }
+    netaddr_text(sa, out, NETADDR_KEY_MAX);
+}

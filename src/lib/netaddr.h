@@ -26,6 +26,11 @@ typedef enum netaddr_host {
     NETADDR_HOST_INVALID,     /* not a host at all */
 } netaddr_host;
 netaddr_host netaddr_host_classify(const char *host, size_t len);
+/* The key that counts a client for abuse limits: the IPv4 address ("198.51.100.7", also for
+ * an IPv4-mapped IPv6 peer), or the /64 an IPv6 address belongs to ("2001:db8:1:2::/64"),
+ * since one subscriber gets a whole /64 and picks addresses from it at will. */
+#define NETADDR_KEY_MAX 64
+void netaddr_client_key(const struct sockaddr *sa, char out[NETADDR_KEY_MAX]);
 /* Text of sa's address for messages ("203.0.113.9", "::1"); "?" when unknown. */
 void netaddr_text(const struct sockaddr *sa, char *out, size_t outlen);
 
