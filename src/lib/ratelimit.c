@@ -188,7 +188,10 @@ static entry *get(ratelimit *rl, const char *key, int64_t now_ms)
 unsigned ratelimit_level(ratelimit *rl, const char *key, int64_t now_ms)
 {
     entry *e = find(rl, key, NULL);
-    return e ? (unsigned)level_at(rl, e, now_ms) : rl->rule.burst;
+    if (!e)
+        return rl->rule.burst;
+    double l = level_at(rl, e, now_ms);
+    return l > 0 ? (unsigned)l : 0;   /* a bucket in debt has nothing */
 }
 
 int64_t ratelimit_wait_ms(ratelimit *rl, const char *key, int64_t now_ms)
@@ -225,13 +228,13 @@ bool ratelimit_take(ratelimit *rl, const char *key, int64_t now_ms)
     return true;
 }
 
-void ratelimit_give(ratelimit *rl, const char *key, int64_t now_ms)
+void ratelimit_charge(ratelimit *rl, const char *key, int64_t now_ms)
 {
-    entry *e = find(rl, key, NULL);
-    if (!e)
-        return;   /* absent is full */
-    double l = level_at(rl, e, now_ms) + 1;
-    e->level = l > rl->rule.burst ? rl->rule.burst : l;
+    if (rl->rule.burst == 0)
+        return;
+    entry *e = get(rl, key, now_ms);
+    double l = level_at(rl, e, now_ms) - 1;
+    e->level = l < -(double)rl->rule.burst ? -(double)rl->rule.burst : l;
     e->at = now_ms;
 }
 

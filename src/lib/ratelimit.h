@@ -36,8 +36,10 @@ int64_t ratelimit_wait_ms(ratelimit *rl, const char *key, int64_t now_ms);
 int64_t ratelimit_full_in_ms(ratelimit *rl, const char *key, int64_t now_ms);
 /* Takes one token if there is one: true. Otherwise false, and nothing changes. */
 bool ratelimit_take(ratelimit *rl, const char *key, int64_t now_ms);
-/* Gives one token back (a reservation that turned out not to count); never past burst. */
-void ratelimit_give(ratelimit *rl, const char *key, int64_t now_ms);
+/* Takes one token even when there is none: the bucket goes into debt (down to -burst), which
+ * it pays off before it allows anything again. For costs known only afterwards (a failed
+ * login), so that attempts that were let through together are all paid for. */
+void ratelimit_charge(ratelimit *rl, const char *key, int64_t now_ms);
 /* Empties key's bucket; it refills over the window from now. */
 void ratelimit_drain(ratelimit *rl, const char *key, int64_t now_ms);
 /* Forgets key: its bucket is full again. */

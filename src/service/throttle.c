@@ -109,25 +109,24 @@ static void pair_key(char *out, size_t outlen, const char *account, const char *
     snprintf(out, outlen, "%s" KEY_SEP "%s", account, address);
 }
 
+/* Whether the pair logged in within trust_days (its trust bucket is still refilling). */
+static bool known(throttle *t, const char *pk, int64_t now)
+{
+    return ratelimit_get_rule(t->trusted).burst && ratelimit_level(t->trusted, pk, now) == 0;
+}
+
 bool throttle_login_begin(throttle *t, const char *account, const char *address, unsigned *retry_after_s)
 {
     char pk[512];
     int64_t now = now_ms(), wait = 0, w;
     pair_key(pk, sizeof pk, account, address);
     pthread_mutex_lock(&t->login_lock);
-    bool known = ratelimit_get_rule(t->trusted).burst && ratelimit_level(t->trusted, pk, now) == 0;
     if ((w = ratelimit_wait_ms(t->pair, pk, now)) > wait)
         wait = w;
     if ((w = ratelimit_wait_ms(t->address, address, now)) > wait)
         wait = w;
-    if (!known && (w = ratelimit_wait_ms(t->account, account, now)) > wait)
+    if (!known(t, pk, now) && (w = ratelimit_wait_ms(t->account, account, now)) > wait)
         wait = w;
-    if (wait == 0) {
-        ratelimit_take(t->pair, pk, now);
-        ratelimit_take(t->address, address, now);
-        if (!known)
-            ratelimit_take(t->account, account, now);
-    }
     pthread_mutex_unlock(&t->login_lock);
     *retry_after_s = to_seconds(wait);
     return wait == 0;
@@ -137,22 +136,19 @@ void throttle_login_end(throttle *t, const char *account, const char *address, t
 {
     char pk[512];
     int64_t now = now_ms();
-    if (outcome == THROTTLE_FAILURE)
-        return;   /* the reservation stands */
+    if (outcome == THROTTLE_NEITHER)
+        return;
     pair_key(pk, sizeof pk, account, address);
     pthread_mutex_lock(&t->login_lock);
-    /* Whether begin charged the account bucket: the pair was not known then, and a success only
-     * marks it below, after this check. */
-    bool known = ratelimit_get_rule(t->trusted).burst && ratelimit_level(t->trusted, pk, now) == 0;
     if (outcome == THROTTLE_SUCCESS) {
         ratelimit_reset(t->pair, pk);
         ratelimit_drain(t->trusted, pk, now);
     } else {
-        ratelimit_give(t->pair, pk, now);
+        ratelimit_charge(t->pair, pk, now);
+        ratelimit_charge(t->address, address, now);
+        if (!known(t, pk, now))
+            ratelimit_charge(t->account, account, now);
     }
-    ratelimit_give(t->address, address, now);
-    if (!known)
-        ratelimit_give(t->account, account, now);
     pthread_mutex_unlock(&t->login_lock);
 }
 

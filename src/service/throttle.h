@@ -28,12 +28,12 @@ throttle *throttle_new(const throttle_config *cfg);   /* caller owns; throttle_f
 void throttle_free(throttle *t);
 
 /* A login attempt for account (the email as typed, normalized if it is one) from address (a
- * key of netaddr_client_key). begin reserves one failure in each bucket that applies before the
- * password is checked, so that concurrent guesses cannot all pass on the last token; it returns
- * false, reserving nothing, when one of them is empty, with the seconds to wait. end settles
- * the reservation: a success forgets the (account, address) failures, gives the others back and
- * marks the address as known to the account; a failure keeps them; an attempt that was neither
- * (storage unavailable) gives everything back. */
+ * key of netaddr_client_key). begin, before the password is checked, returns false with the
+ * seconds to wait when a bucket that applies is empty; it charges nothing, so that a user's
+ * concurrent correct logins never throttle each other. end charges a failure to every bucket
+ * that applies, into debt if concurrent guesses got through together (they are paid for by a
+ * longer wait); a success forgets the (account, address) failures and marks the address as
+ * known to the account; an attempt that was neither (storage unavailable) changes nothing. */
 typedef enum throttle_outcome { THROTTLE_SUCCESS, THROTTLE_FAILURE, THROTTLE_NEITHER } throttle_outcome;
 bool throttle_login_begin(throttle *t, const char *account, const char *address, unsigned *retry_after_s);
 void throttle_login_end(throttle *t, const char *account, const char *address, throttle_outcome outcome);

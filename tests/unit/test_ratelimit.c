@@ -33,15 +33,21 @@ static void test_bucket(void)
     ok(ratelimit_take(rl, "a", t + 10000), "one token after 10 s");
     ok(!ratelimit_take(rl, "a", t + 10000), "only one");
     is_int(ratelimit_level(rl, "a", t + 10000 + 60000), 3, "never more than the burst");
-    ratelimit_give(rl, "a", t + 10000);
-    is_int(ratelimit_level(rl, "a", t + 10000), 1, "a token given back");
+    ratelimit_charge(rl, "a", t + 10000);
+    ratelimit_charge(rl, "a", t + 10000);
+    is_int(ratelimit_level(rl, "a", t + 10000), 0, "charged into debt: nothing left");
+    is_int(ratelimit_wait_ms(rl, "a", t + 10000), 30001, "and three tokens' time to the next one");
+    for (int i = 0; i < 10; i++)
+        ratelimit_charge(rl, "a", t + 10000);
+    is_int(ratelimit_wait_ms(rl, "a", t + 10000), 40001, "debt stops at minus the burst");
+    ok(ratelimit_take(rl, "a", t + 50000) && !ratelimit_take(rl, "a", t + 50000), "paid off after 40 s");
     ratelimit_drain(rl, "b", t);
     is_int(ratelimit_level(rl, "b", t), 0, "drained");
     ratelimit_reset(rl, "b");
     is_int(ratelimit_level(rl, "b", t), 3, "reset is full");
-    ratelimit_give(rl, "c", t);
-    is_int(ratelimit_level(rl, "c", t), 3, "giving to a full bucket keeps it at the burst");
-    is_int(ratelimit_wait_ms(rl, "c", t), 0, "no wait for a full bucket");
+    ratelimit_charge(rl, "c", t);
+    is_int(ratelimit_level(rl, "c", t), 2, "a charge to a full bucket takes one");
+    is_int(ratelimit_wait_ms(rl, "c", t), 0, "no wait while tokens remain");
     ratelimit_drain(rl, "d", t + 20000);
     ok(!ratelimit_take(rl, "d", t + 10000), "a clock that goes back earns nothing");
     ratelimit_free(rl);

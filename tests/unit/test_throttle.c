@@ -57,12 +57,19 @@ int main(void)
     for (int i = 0; i < 10; i++)
         ok(attempt(t, "dee@x.io", "cafe", THROTTLE_NEITHER), "storage down %d: not counted", i + 1);
 
-    /* Concurrent attempts reserve: three in flight take the pair's three tokens. */
-    for (int i = 0; i < 3; i++)
-        ok(throttle_login_begin(t, "eve@x.io", "lab", &wait), "attempt %d in flight", i + 1);
-    ok(!throttle_login_begin(t, "eve@x.io", "lab", &wait), "a fourth concurrent attempt waits");
-    throttle_login_end(t, "eve@x.io", "lab", THROTTLE_SUCCESS);
-    ok(throttle_login_begin(t, "eve@x.io", "lab", &wait), "one success frees the pair");
+    /* Concurrent logins: a user's parallel correct logins never throttle each other ... */
+    for (int i = 0; i < 20; i++)
+        ok(throttle_login_begin(t, "eve@x.io", "lab", &wait), "login %d in flight", i + 1);
+    for (int i = 0; i < 20; i++)
+        throttle_login_end(t, "eve@x.io", "lab", THROTTLE_SUCCESS);
+    ok(throttle_login_begin(t, "eve@x.io", "lab", &wait), "and leave nothing behind");
+    /* ... while concurrent guesses that got through together are all paid for. */
+    for (int i = 0; i < 5; i++)
+        ok(throttle_login_begin(t, "fay@x.io", "lab2", &wait), "guess %d in flight", i + 1);
+    for (int i = 0; i < 5; i++)
+        throttle_login_end(t, "fay@x.io", "lab2", THROTTLE_FAILURE);
+    ok(!throttle_login_begin(t, "fay@x.io", "lab2", &wait), "then the pair waits");
+    ok(wait >= 3599 && wait <= 3601, "for the 2 guesses of debt and one more: 3 x 1200 s (%u s)", wait);
 
     /* The address bucket: many accounts from one address. */
     throttle_free(t);
