@@ -122,6 +122,34 @@ int main(void)
                hosts[i].host);
     is_int(netaddr_host_classify("127.0.0.1:80", 9), NETADDR_HOST_NONPUBLIC, "only len bytes are read");
 
+    /* Abuse-limit keys: an IPv4 address as is, an IPv6 one by its /64. */
+    static const struct { const char *addr, *key; } keys[] = {
+        {"198.51.100.7", "198.51.100.7"},
+        {"::ffff:198.51.100.7", "198.51.100.7"},   /* a v4 client on a dual-stack socket */
+        {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+        {"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+        {"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+        {"::1", "::/64"},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        struct sockaddr_storage ss;
+        char key[NETADDR_KEY_MAX], *kp = key;
+        memset(&ss, 0, sizeof ss);
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        if (inet_pton(AF_INET, keys[i].addr, &in->sin_addr) == 1)
+            in->sin_family = AF_INET;
+        else if (inet_pton(AF_INET6, keys[i].addr, &in6->sin6_addr) == 1)
+            in6->sin6_family = AF_INET6;
+        netaddr_client_key((struct sockaddr *)&ss, key);
+        is_str(kp, keys[i].key, "client key of %s", keys[i].addr);
+    }
+    {
+        char key[NETADDR_KEY_MAX], *kp = key;
+        netaddr_client_key(NULL, key);
+        is_str(kp, "?", "client key of an unknown peer");
+    }
+
     char buf[64], *text = buf;
     struct sockaddr_in a = {.sin_family = AF_INET};
     inet_pton(AF_INET, "192.0.2.1", &a.sin_addr);
