@@ -776,3 +776,54 @@ def loopback_name():
     except OSError:
         pass
     return socket.gethostname()
+
+
+class ProxyListener:
+    """A TCP port that counts the connections made to it (and closes them): a would-be proxy."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+class NoProxy(OwnServer):
+    """A proxy in crmd's environment is not used: through it, the connect-time address check
+    would judge the proxy instead of the receiver."""
+
+    def setUp(self):
+        self.proxy = ProxyListener()
+        url = "http://127.0.0.1:%d" % self.proxy.port
+        self.SERVER_ENV = dict(ENV, http_proxy=url, HTTP_PROXY=url, https_proxy=url, all_proxy=url, ALL_PROXY=url)
+        super().setUp()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:
+            self.proxy.close()
+
+    def test_environment_proxy_ignored(self):
+        url, sink = RECEIVER.sink()
+        o = h.create_org()
+        hook = create_hook(o.token, url)
+        h.create_contact(o.token)
+        self.assertEqual(sink.wait(1), 1, "the receiver got nothing")
+        d = wait_delivery(o.token, hook["_id"], lambda d: d["status"] != "pending")
+        self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("succeeded", 1, 200))
+        self.assertEqual(self.proxy.connections, 0, "the delivery went through the environment's proxy")
