@@ -236,6 +236,9 @@ class Registration(ApiTest):
             "http://exa mple.com/", "http://example.com/a b", "http://example.com/\u00e9",
             "http://example.com\\@evil.com/", "http://[::1/", "http://[]/", " http://example.com/",
             "http://example.com/" + "a" * 2030, "",
+            # a percent-encoded or zone-scoped host is no way around the address rules
+            "http://%31%32%37.0.0.1/", "http://127.0.0.%31/", "http://[fe80::1%25eth0]/", "http://[::1%25lo]:80/",
+            "http://1.2.3.4.5/", "http://256.0.0.1/", "http://example.123/",
         ]
         for u in bad:
             r = h.post("/api/webhooks", {"url": u, "events": ["contact_created"]}, token=self.org.token)
