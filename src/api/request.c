@@ -2,11 +2,11 @@
  * documented error and the name of the field at fault. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "api/api.h"
-#include <stdio.h>
 #include "service/auth.h"
 #include "service/throttle.h"
 #include "lib/utf8.h"
