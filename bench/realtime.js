@@ -26,7 +26,7 @@ function freePort() {
 async function startServer() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "crmd-bench-rt-"));
   const db = "sqlite:" + path.join(dir, "db");
-  const env = { ...process.env, CRMD_JWT_SECRET: "bench", CRMD_SOCKETIO_PER_USER: "1000000" };  // one token serves every client
+  const env = { ...process.env, CRMD_JWT_SECRET: "bench", CRMD_SOCKETIO_PER_USER: "1000000", CRMD_RATE_LIMIT: "0" };  // one token serves every client
   const init = spawnSync(BIN, ["init", "--db", db, "--email", "sa@bench.io", "--password", "bench-pass-1"], { env });
   if (init.status !== 0) throw new Error("init failed: " + init.stderr);
   const port = await freePort();

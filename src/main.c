@@ -19,6 +19,7 @@
 #include "service/event_hub.h"
 #include "service/janitor.h"
 #include "service/orgs.h"
+#include "service/throttle.h"
 #include "service/users.h"
 #include "service/webhook_worker.h"
 
@@ -43,7 +44,11 @@ static const char usage_text[] =
     "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SOCKETIO_PER_USER (sockets\n"
     "one user may have connected; 20), CRMD_SSE_KEEPALIVE_MS (15000),\n"
     "CRMD_JANITOR_INTERVAL_MS (600000: how often expired Idempotency-Key records are purged),\n"
-    "CRMD_WEBHOOK_ALLOW_PRIVATE=1 (webhooks may reach loopback, private and link-local addresses).\n";
+    "CRMD_WEBHOOK_ALLOW_PRIVATE=1 (webhooks may reach loopback, private and link-local addresses).\n"
+    "Abuse limits (N/SECONDS: N at once, all back after SECONDS; 0: off): CRMD_RATE_LIMIT (requests\n"
+    "per user token or API key; 1200/60), CRMD_LOGIN_LIMIT (failed logins per account and address;\n"
+    "10/600), CRMD_LOGIN_LIMIT_ADDRESS (50/600), CRMD_LOGIN_LIMIT_ACCOUNT (from addresses the account\n"
+    "never logged in from; 100/3600), CRMD_LOGIN_TRUST_DAYS (30), CRMD_RATE_LIMIT_KEYS (100000).\n";
 
 struct options {
     const char *db, *listen, *email, *password;
@@ -251,6 +256,7 @@ struct running {
     realtime *rt;
     sse *sse;
     janitor *janitor;
+    throttle *throttle;
     http_server *http;
 };
 
@@ -261,6 +267,8 @@ static void stop_running(struct running *run)
     sse_stop(run->sse);
     api_set_sse(NULL);
     http_server_stop(run->http);
+    api_set_throttle(NULL);
+    throttle_free(run->throttle);
     api_set_realtime(NULL);
     realtime_free(run->rt);
     janitor_stop(run->janitor);
@@ -276,6 +284,11 @@ static int start_running(crm_app *app, const struct options *o, const char *host
                             .per_user = (unsigned)atoi(env_or("CRMD_SOCKETIO_PER_USER", "0")) };
     http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
                         .access_log = !o->quiet };
+    throttle_config limits;
+
+    if (throttle_config_from_env(&limits, err, errlen) != 0)
+        return -1;
+    api_set_throttle(run->throttle = throttle_new(&limits));
 
     /* Committed events → the hub → Socket.IO, SSE and webhooks. */
     if (!(run->hub = event_hub_start(app, err, errlen)) ||

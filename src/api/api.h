@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include "http/http.h"
+#include "lib/netaddr.h"
 #include "service/app.h"
 
 /* The route table and the error hook for http_config; api_init must run first. */
@@ -16,6 +17,10 @@ typedef struct realtime realtime;
 void api_set_realtime(realtime *rt);
 typedef struct sse sse;
 void api_set_sse(sse *s);                        /* GET /api/events serves through s; NULL: 503 */
+/* The abuse limits that login and api_authenticate apply (service/throttle.h); NULL: none. */
+typedef struct throttle throttle;
+void api_set_throttle(throttle *t);
+throttle *api_throttle(void);
 
 /* Replies. Each takes ownership of the json_t it is given. */
 void api_send_json(http_req *r, int status, json_t *body);
@@ -26,7 +31,11 @@ void api_send_code(http_req *r, int code, const char *field, const char *message
 
 /* Request helpers; each fills err and returns -code on failure. */
 int api_body_object(http_req *r, json_t **body, crm_err *err);   /* 415 / invalid_json; caller decrefs */
-int api_authenticate(http_req *r, crm_user **me, crm_err *err);  /* Bearer JWT or API key */
+/* Bearer JWT or API key; then the credential's request rate limit, whose RateLimit-* headers
+ * (and Retry-After, when it refuses with RATE_LIMITED) go on the reply. */
+int api_authenticate(http_req *r, crm_user **me, crm_err *err);
+/* The key that counts r's client address for abuse limits (lib/netaddr.h). */
+void api_client_key(http_req *r, char out[NETADDR_KEY_MAX]);
 int api_path_id(http_req *r, const char *param, const char **id, crm_err *err);  /* ObjectId check */
 
 /* Typed field readers over a JSON object. A missing key or JSON null leaves *out NULL / the

@@ -2,11 +2,13 @@
  * documented error and the name of the field at fault. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "api/api.h"
 #include "service/auth.h"
+#include "service/throttle.h"
 #include "lib/utf8.h"
 
 /* A body must be JSON: a missing Content-Type is read as JSON, any other type is refused. */
@@ -47,6 +49,42 @@ int api_body_object(http_req *r, json_t **body, crm_err *err)
     return 0;
 }
 
+void api_client_key(http_req *r, char out[NETADDR_KEY_MAX])
+{
+    netaddr_client_key(http_req_peer(r), out);
+}
+
+static void header_uint(http_req *r, const char *name, unsigned v)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%u", v);
+    http_reply_header(r, name, text);
+}
+
+/* Counts the request against its credential: a user's JWTs share one bucket, its API key (an
+ * integration, which may burst) has another. Headers of draft-ietf-httpapi-ratelimit-headers. */
+static int limit_request(http_req *r, const crm_user *u, crm_err *err)
+{
+    throttle_status st;
+    char key[64], policy[32];
+    if (!api_throttle())
+        return 0;
+    snprintf(key, sizeof key, "%s:%s", u->id, auth_is_apikey(http_req_header(r, "Authorization")) ? "key" : "jwt");
+    bool ok = throttle_request(api_throttle(), key, &st);
+    if (st.limit == 0)
+        return 0;   /* off */
+    header_uint(r, "RateLimit-Limit", st.limit);
+    header_uint(r, "RateLimit-Remaining", st.remaining);
+    header_uint(r, "RateLimit-Reset", st.reset_s);
+    snprintf(policy, sizeof policy, "%u;w=%u", st.limit, st.window_s);
+    http_reply_header(r, "RateLimit-Policy", policy);
+    if (ok)
+        return 0;
+    header_uint(r, "Retry-After", st.retry_after_s);
+    return crm_fail(err, CRM_E_RATE_LIMITED, NULL, "Too many requests with this credential: %u per %u s; retry in %u s",
+                    st.limit, st.window_s, st.retry_after_s);
+}
+
 int api_authenticate(http_req *r, crm_user **me, crm_err *err)
 {
     *me = http_req_user(r);
@@ -54,7 +92,7 @@ int api_authenticate(http_req *r, crm_user **me, crm_err *err)
         return 0;
     crm_user *u = arena_alloc(http_req_arena(r), sizeof *u);
     int rc = auth_authenticate(api_app(), http_req_header(r, "Authorization"), http_req_arena(r), u, err);
-    if (rc)
+    if (rc || (rc = limit_request(r, u, err)))
         return rc;
     http_req_set_user(r, u);
     *me = u;

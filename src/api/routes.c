@@ -7,6 +7,7 @@
 static http_route table[API_MAX_ROUTES];
 static size_t ntable;
 static crm_app *the_app;
+static throttle *the_throttle;
 
 static void add(const http_route *routes, size_t n)
 {
@@ -34,6 +35,16 @@ void api_init(crm_app *app)
 crm_app *api_app(void)
 {
     return the_app;
+}
+
+void api_set_throttle(throttle *t)
+{
+    the_throttle = t;
+}
+
+throttle *api_throttle(void)
+{
+    return the_throttle;
 }
 
 const http_route *api_route_table(size_t *n)

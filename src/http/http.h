@@ -34,6 +34,10 @@ void http_req_set_user(http_req *r, void *user);                    /* caller-de
 void *http_req_user(const http_req *r);
 const char *http_req_route(const http_req *r);   /* pattern of the matched route (for metrics);
                                                     NULL for 404/405/413 */
+struct sockaddr;
+/* The client's address as the socket sees it (a proxy's, behind one); NULL if unknown. Valid
+ * while the handler runs. */
+const struct sockaddr *http_req_peer(const http_req *r);
 
 /* Replies. Exactly one reply per request, from the handler (or error hook) before it returns,
  * on its thread; the body is copied. Headers added before the reply are sent with it. Every

@@ -48,6 +48,12 @@ void http_req_set_user(http_req *r, void *user) { r->user = user; }
 void *http_req_user(const http_req *r) { return r->user; }
 const char *http_req_route(const http_req *r) { return r->route ? r->route->pattern : NULL; }
 
+const struct sockaddr *http_req_peer(const http_req *r)
+{
+    const union MHD_ConnectionInfo *ci = r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    return ci ? ci->client_addr : NULL;
+}
+
 const char *http_req_header(const http_req *r, const char *name)
 {
     if (!r->conn || !name)

@@ -80,6 +80,17 @@ int auth_authenticate(crm_app *app, const char *authorization, arena *a, crm_use
     return 0;
 }
 
+bool auth_is_apikey(const char *authorization)
+{
+    static const char bearer[] = "Bearer ";
+    if (!authorization || strncasecmp(authorization, bearer, sizeof bearer - 1) != 0)
+        return false;
+    const char *tok = authorization + sizeof bearer - 1;
+    while (*tok == ' ')
+        tok++;
+    return strncmp(tok, APIKEY_PREFIX, sizeof APIKEY_PREFIX - 1) == 0;
+}
+
 struct apikey_work {
     const char *user_id;
     const char *hash;

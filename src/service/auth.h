@@ -13,6 +13,9 @@ int auth_login(crm_app *app, const char *email, const char *password, arena *a,
  * Checks signature, expiry, the user's existence, loginDisabled and token version. */
 int auth_authenticate(crm_app *app, const char *authorization, arena *a, crm_user *me, crm_err *err);
 
+/* Whether an Authorization header value carries an API key rather than a JWT. */
+bool auth_is_apikey(const char *authorization);
+
 /* Issues a fresh API key for the caller, replacing the old one; *key in the arena. */
 int auth_regenerate_apikey(crm_app *app, const crm_user *me, arena *a, char **key, crm_err *err);
 

@@ -1,27 +1,14 @@
 /* Organizations and their provisioned numbers. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "service/orgs.h"
 #include "service/pipelines.h"
 #include "lib/timefmt.h"
-
-#define ZONEINFO_DIR "/usr/share/zoneinfo/"
+#include "lib/tzdb.h"
 
 bool timezone_valid(const char *tz)
 {
-    char path[256];
-    struct stat st;
-    if (!tz || !*tz || strlen(tz) > 64 || tz[0] == '/' || strstr(tz, ".."))
-        return false;
-    if (strcmp(tz, "UTC") == 0)
-        return true;
-    for (const char *p = tz; *p; p++)
-        if (!(('A' <= *p && *p <= 'Z') || ('a' <= *p && *p <= 'z') || ('0' <= *p && *p <= '9') ||
-              *p == '/' || *p == '_' || *p == '-' || *p == '+'))
-            return false;
-    snprintf(path, sizeof path, ZONEINFO_DIR "%s", tz);
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return tzdb_zone_valid(tz);
 }
 
 struct org_work {

@@ -30,6 +30,6 @@ int org_phone_add(crm_app *app, const crm_user *me, const char *org_id, const or
 int org_phone_remove(crm_app *app, const crm_user *me, const char *org_id, const char *phone_number,
                      char e164[PHONE_E164_MAX], crm_err *err);
 
-bool timezone_valid(const char *tz);   /* an IANA zone name known to this machine's tz database */
+bool timezone_valid(const char *tz);   /* an IANA zone name: see lib/tzdb.h */
 
 #endif

@@ -30,7 +30,7 @@ struct inflight {
     char *body;
     char *url;
     char errbuf[CURL_ERROR_SIZE];
-    char refused[160];   /* why the sender would not connect (an address that is not public) */
+    char refused[64];    /* the non-public address the sender would not connect to, or "" */
 };
 
 struct webhook_worker {
@@ -414,21 +414,30 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
     (void)purpose;
     f->refused[0] = '\0';   /* the reason is about the last address tried */
     if (!webhook_private_allowed() && !netaddr_is_public(&addr->addr)) {
-        char text[64];
-        netaddr_text(&addr->addr, text, sizeof text);
-        snprintf(f->refused, sizeof f->refused,
-                 "refused to connect to %s: not a public address (CRMD_WEBHOOK_ALLOW_PRIVATE=1 allows it)", text);
+        netaddr_text(&addr->addr, f->refused, sizeof f->refused);
         return CURL_SOCKET_BAD;
     }
     return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-/* What went wrong with a POST that got no HTTP reply. */
+/* What went wrong with a POST that got no HTTP reply, as the tenant sees it (lastError): never
+ * an address the name resolved to, nor curl's detailed text, which can carry one ("Failed to
+ * connect to ... port"): which internal addresses a name maps to is the operator's to know. */
 static const char *failure_text(const struct inflight *f, CURLcode result)
 {
     if (f->refused[0])
-        return f->refused;
-    return f->errbuf[0] ? f->errbuf : cu->easy_strerror(result);
+        return "refused to connect: the host resolves to an address that is not public "
+               "(the operator's CRMD_WEBHOOK_ALLOW_PRIVATE=1 allows it)";
+    return cu->easy_strerror(result);
+}
+
+/* The same for the operator's log: the address and curl's own words. */
+static void failure_detail(const struct inflight *f, CURLcode result, char *out, size_t outlen)
+{
+    if (f->refused[0])
+        snprintf(out, outlen, "refused to connect to %s: not a public address", f->refused);
+    else
+        snprintf(out, outlen, "%s", f->errbuf[0] ? f->errbuf : cu->easy_strerror(result));
 }
 
 static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, arena *a)
@@ -477,7 +486,12 @@ static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, 
     cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));
     cu->easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
     cu->easy_setopt(h, CURLOPT_USERAGENT, "crmd");
+    /* A redirect is the receiver's answer, recorded as its status: following it would let a
+     * public receiver point the sender anywhere. */
     cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    /* No proxy from http_proxy/https_proxy in the environment: through a proxy, the address
+     * check below would judge the proxy instead of the receiver. */
+    cu->easy_setopt(h, CURLOPT_PROXY, "");
     cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)WEBHOOK_CONNECT_TIMEOUT_MS);
     cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TOTAL_TIMEOUT_MS);
     cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -621,12 +635,16 @@ static void record(webhook_worker *w, struct inflight *f, CURLcode result, long 
         log_info("webhook delivery %s: HTTP %ld (attempt %d), succeeded", f->id, status, rw.attempts);
     } else if (rw.state == DELIVERY_FAILED) {
         /* Not the URL: receivers often carry a token in it. The delivery id leads to the webhook. */
+        char why[CURL_ERROR_SIZE + 64];
+        failure_detail(f, result, why, sizeof why);
         log_warn("webhook delivery %s failed for good after %d attempts: %s", f->id, rw.attempts,
-                 result != CURLE_OK ? failure_text(f, result) : "non-2xx reply");
+                 result != CURLE_OK ? why : "non-2xx reply");
     } else {
-        log_info("webhook delivery %s: %s%ld (attempt %d), retry in %" PRId64 " ms", f->id,
+        char why[CURL_ERROR_SIZE + 64];
+        failure_detail(f, result, why, sizeof why);
+        log_info("webhook delivery %s: %s%ld (attempt %d), retry in %" PRId64 " ms%s%s", f->id,
                  result != CURLE_OK ? "no reply, status " : "HTTP ", status, rw.attempts,
-                 rw.next_attempt_at - time_now_ms());
+                 rw.next_attempt_at - time_now_ms(), result != CURLE_OK ? ": " : "", result != CURLE_OK ? why : "");
         if (rw.next_attempt_at < w->next_retry)
             w->next_retry = rw.next_attempt_at;
         if (rw.next_attempt_at < w->next_poll)

@@ -106,12 +106,18 @@ static int check_authority(const char *p, size_t n, crm_err *err)
         if (i == 0 || p[0] == '.' || p[0] == '-')
             return url_fail(err, "must name a host");
     }
-    bool literal;
-    const char *host = p[0] == '[' ? p + 1 : p;
-    size_t host_len = p[0] == '[' ? i - 2 : i;
-    if (!netaddr_host_is_public(host, host_len, &literal) && literal && !webhook_private_allowed())
-        return url_fail(err, "points at a loopback, private or link-local address: webhooks reach public "
-                             "addresses only unless the operator sets CRMD_WEBHOOK_ALLOW_PRIVATE=1");
+    switch (netaddr_host_classify(p, i)) {
+    case NETADDR_HOST_INVALID:
+        return url_fail(err, "has an invalid host");
+    case NETADDR_HOST_NONPUBLIC:
+        if (!webhook_private_allowed())
+            return url_fail(err, "points at a loopback, private or link-local address: webhooks reach public "
+                                 "addresses only unless the operator sets CRMD_WEBHOOK_ALLOW_PRIVATE=1");
+        break;
+    case NETADDR_HOST_NAME:
+    case NETADDR_HOST_PUBLIC:
+        break;
+    }
     if (i < n) {
         if (p[i] != ':' || i + 1 == n || n - i - 1 > 5)
             return url_fail(err, "has an invalid host or port");

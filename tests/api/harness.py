@@ -359,12 +359,15 @@ class Response:
 
 
 def request(method, path, body=None, token=None, headers=None, raw=None, server=None,
-            content_type="application/json", timeout=None):
-    """One request on a fresh connection. `body` is JSON-encoded; `raw` (bytes) is sent as is."""
+            content_type="application/json", timeout=None, source=None):
+    """One request on a fresh connection. `body` is JSON-encoded; `raw` (bytes) is sent as is.
+    `source` is the client address to connect from (any of 127.0.0.0/8 reaches the server), so
+    that a test can be several clients."""
     srv = server or SERVER
     if srv is None or srv.port is None:
         raise HarnessError("no crmd server is running")
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout or HTTP_TIMEOUT)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout or HTTP_TIMEOUT,
+                                      source_address=(source, 0) if source else None)
     hdrs = {}
     payload = None
     if raw is not None:

@@ -12,6 +12,12 @@ def tearDownModule():
     h.stop_module_server()
 
 
+# docs/api-decisions.md "Time zones": the Zone and Link names of the tz database, nothing else.
+NOT_ZONES = ["leapseconds", "localtime", "posixrules", "zone.tab", "zone1970.tab", "iso3166.tab", "tzdata.zi",
+             "leap-seconds.list", "Factory", "posix/Europe/London", "right/Europe/London", "posix", "Europe",
+             "/usr/share/zoneinfo/UTC", "../zoneinfo/UTC", "Europe/../UTC", "./UTC", "utc", "europe/london",
+             "Etc/GMT+15"]
+ZONES = ["Europe/Paris", "US/Eastern", "Asia/Calcutta", "Etc/GMT+5", "America/Argentina/Buenos_Aires", "UTC"]
 ORG_KEYS = {"_id", "name", "phoneNumber", "address", "timezone", "defaultCountry", "createdAt", "updatedAt"}
 USER_KEYS = {"_id", "email", "fullName", "organizationId", "accessRole", "phoneNumber", "designation",
              "sinchPhoneNumber", "loginDisabled", "createdAt", "updatedAt"}
@@ -75,6 +81,18 @@ class CreateOrg(ApiTest):
     def test_unknown_timezone(self):
         r, _ = h.create_org_raw(timezone="Mars/Olympus")
         self.assertError(r, 400, "validation_failed", field="timezone")
+
+    def test_zoneinfo_files_that_are_no_zone(self):
+        # Files and paths of /usr/share/zoneinfo that are not IANA zone names (they were accepted
+        # when any regular file there passed).
+        for tz in NOT_ZONES:
+            r, _ = h.create_org_raw(timezone=tz)
+            self.assertError(r, 400, "validation_failed", field="timezone", msg="timezone %r" % tz)
+
+    def test_zone_and_link_names(self):
+        for tz in ZONES:
+            r, _ = h.create_org_raw(timezone=tz)
+            self.assertEqual(self.assertOk(r, 201)["organization"]["timezone"], tz)
 
     def test_unknown_country(self):
         r, _ = h.create_org_raw(defaultCountry="XX")
@@ -170,6 +188,17 @@ class Timezone(ApiTest):
         o = org("tz2")
         r = h.put("/api/organizations/%s/timezone" % o.id, {"timezone": "Asia/Tokyo"}, token=h.sa_token())
         self.assertEqual(self.assertOk(r)["organization"]["timezone"], "Asia/Tokyo")
+
+    def test_zoneinfo_files_that_are_no_zone(self):
+        o = org("tzfiles")
+        for tz in NOT_ZONES:
+            r = h.put("/api/organizations/%s/timezone" % o.id, {"timezone": tz}, token=o.token)
+            self.assertError(r, 400, "validation_failed", field="timezone", msg="timezone %r" % tz)
+        g = h.get("/api/organizations/" + o.id, token=o.token)
+        self.assertEqual(g.json["data"]["organization"]["timezone"], "UTC", "a refused zone was stored")
+        for tz in ZONES:
+            r = h.put("/api/organizations/%s/timezone" % o.id, {"timezone": tz}, token=o.token)
+            self.assertEqual(self.assertOk(r)["organization"]["timezone"], tz)
 
     def test_unknown_timezone(self):
         o = org("tz")

@@ -4,8 +4,10 @@ survive a crash of crmd. A local HTTP receiver on 127.0.0.1 plays the subscriber
 
 import hashlib
 import hmac
+import ipaddress
 import http.server
 import json
+import socket
 import threading
 import time
 
@@ -234,6 +236,9 @@ class Registration(ApiTest):
             "http://exa mple.com/", "http://example.com/a b", "http://example.com/\u00e9",
             "http://example.com\\@evil.com/", "http://[::1/", "http://[]/", " http://example.com/",
             "http://example.com/" + "a" * 2030, "",
+            # a percent-encoded or zone-scoped host is no way around the address rules
+            "http://%31%32%37.0.0.1/", "http://127.0.0.%31/", "http://[fe80::1%25eth0]/", "http://[::1%25lo]:80/",
+            "http://1.2.3.4.5/", "http://256.0.0.1/", "http://example.123/",
         ]
         for u in bad:
             r = h.post("/api/webhooks", {"url": u, "events": ["contact_created"]}, token=self.org.token)
@@ -523,14 +528,22 @@ class Delivery(ApiTest):
         self.assertEqual((d["status"], d["attempts"]), ("failed", 4))
 
     def test_no_redirects_followed(self):
-        target, moved_to = RECEIVER.sink()
-        url, sink = RECEIVER.sink(default=307, location=target)
-        hook = create_hook(self.tok, url)
-        h.create_contact(self.tok)
-        d = wait_delivery(self.tok, hook["_id"], lambda d: d["status"] != "pending")
-        self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("failed", 4, 307))   # 3xx is no success
-        self.assertEqual(sink.count(), 4)
-        self.assertEqual(moved_to.count(), 0, "a redirect was followed")
+        # Every redirect status, so that no "follow 303 as GET" path slips through: a redirect
+        # would let a public receiver send the sender to any address behind the first check.
+        for code in (301, 302, 303, 307, 308):
+            target, moved_to = RECEIVER.sink()
+            url, sink = RECEIVER.sink(statuses=[code], default=200, location=target)
+            hook = create_hook(self.tok, url)
+            h.create_contact(self.tok)
+            d = wait_delivery(self.tok, hook["_id"], lambda d: d["attempts"] >= 1)
+            self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("pending", 1, code),
+                             "a %d is no success" % code)
+            self.assertEqual(d["lastError"], "HTTP %d" % code)
+            d = wait_delivery(self.tok, hook["_id"], lambda d: d["status"] != "pending")
+            self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("succeeded", 2, 200))
+            self.assertEqual(sink.count(), 2)
+            self.assertEqual(moved_to.count(), 0, "a %d redirect was followed" % code)
+            self.assertStatus(h.delete("/api/webhooks/" + hook["_id"], token=self.tok), 200)
 
     def test_delivery_log_pages(self):
         url, sink = RECEIVER.sink()
@@ -696,21 +709,124 @@ class PublicOnly(OwnServer):
     def test_private_literals_refused_at_registration(self):
         o = h.create_org()
         for url in ["http://127.0.0.1:9/x", "http://[::1]/x", "http://10.0.0.8/x", "http://192.168.1.1/x",
-                    "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x", "http://0.0.0.0/x"]:
+                    "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x", "http://0.0.0.0/x",
+                    # every spelling the resolver (inet_aton) or libcurl reads as such an address
+                    "http://0177.0.0.1/x", "http://2130706433/x", "http://0x7f000001/x", "http://0x7f.0.0.1/x",
+                    "http://127.1/x", "http://127.0.1:8080/x", "http://0/x", "http://0x/x", "http://127.0.0.1./x",
+                    "http://0X7F.1/x", "http://017700000001/x", "http://10.1/x", "http://192.168.257/x",
+                    "http://2852039166/latest/meta-data/", "http://0xa9fea9fe/", "http://0251.0376.0251.0376/",
+                    "http://0xa9.0xfe.0xa9.0xfe/", "http://169.16689662/", "http://169.254.169.254./",
+                    "http://[::ffff:127.0.0.1]/x", "http://[::ffff:7f00:1]/x", "http://[0:0:0:0:0:0:0:1]/x",
+                    "http://[::]/x", "http://[::127.0.0.1]/x", "http://[::ffff:169.254.169.254]/x",
+                    "http://[64:ff9b::a9fe:a9fe]/x", "http://[2002:7f00:1::]/x", "http://[fd00::1]:8080/x",
+                    "http://localhost:9/x", "http://LOCALHOST./x", "http://api.localhost/x"]:
             r = h.post("/api/webhooks", {"url": url, "events": ["contact_created"]}, token=o.token)
             self.assertError(r, 400, "validation_failed", field="url")
             self.assertIn("CRMD_WEBHOOK_ALLOW_PRIVATE", r.json["message"], url)
         r = h.get("/api/webhooks", token=o.token)
         self.assertEqual(self.assertOk(r)["webhooks"], [], "a refused webhook was kept")
 
+    def test_numeric_hosts_that_are_no_address_refused(self):
+        # A last label that is a number makes the host an address or nothing: no DNS guessing.
+        o = h.create_org()
+        for url in ["http://1.2.3.4.5/x", "http://256.1.1.1/x", "http://4294967296/x", "http://08.0.0.1/x",
+                    "http://example.123/x", "http://1..1/x", "http://127.0.0.1../x"]:
+            r = h.post("/api/webhooks", {"url": url, "events": ["contact_created"]}, token=o.token)
+            self.assertError(r, 400, "validation_failed", field="url")
+            self.assertIn("invalid host", r.json["message"], url)
+        self.assertEqual(self.assertOk(h.get("/api/webhooks", token=o.token))["webhooks"], [])
+
+    def test_public_spellings_accepted(self):
+        o = h.create_org()
+        for url in ["http://0x5db8d822/x", "http://134744072/x", "http://93.184.216.34./x",
+                    "http://[::ffff:8.8.8.8]/x", "http://example.com./x", "http://0x7f.example/x"]:
+            r = h.post("/api/webhooks", {"url": url, "events": ["contact_created"]}, token=o.token)
+            self.assertEqual(self.assertOk(r, 201)["webhook"]["url"], url)
+
     def test_name_resolving_to_loopback_refused_at_connect(self):
+        # A name other than localhost (refused at registration) that the resolver maps to
+        # loopback: the machine's own name in /etc/hosts.
+        name = loopback_name()
+        self.assertFalse(ipaddress.ip_address(socket.gethostbyname(name)).is_global, name)
         url, sink = RECEIVER.sink()
-        named = url.replace("127.0.0.1", "localhost")
+        named = url.replace("127.0.0.1", name)
         o = h.create_org()
         r = h.post("/api/webhooks", {"url": named, "events": ["contact_created"]}, token=o.token)
         hook = self.assertOk(r, 201)["webhook"]
         h.create_contact(o.token)
         d = wait_delivery(o.token, hook["_id"], lambda d: d["status"] == "failed")
         self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("failed", 2, None))
-        self.assertIn("not a public address", d["lastError"])
+        self.assertIn("not public", d["lastError"])
+        # The tenant learns that the name is refused, not which internal address it maps to.
+        for addr in ("127.", "::1", socket.gethostbyname(name)):
+            self.assertNotIn(addr, d["lastError"])
         self.assertEqual(sink.count(), 0, "the receiver on loopback was reached")
+        self.assertIn("refused to connect to %s" % socket.gethostbyname(name), self.srv.log_tail(200),
+                      "the operator's log names the address")
+
+
+def loopback_name():
+    """A name other than localhost that resolves to a non-public address: one from /etc/hosts,
+    else this machine's name (127.0.1.1 on Debian, a private address in a container)."""
+    try:
+        with open("/etc/hosts") as f:
+            for line in f:
+                fields = line.split("#")[0].split()
+                if len(fields) >= 2 and fields[0].startswith("127."):
+                    for name in fields[1:]:
+                        if name.lower() != "localhost" and not name.lower().endswith(".localhost"):
+                            return name
+    except OSError:
+        pass
+    return socket.gethostname()
+
+
+class ProxyListener:
+    """A TCP port that counts the connections made to it (and closes them): a would-be proxy."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+class NoProxy(OwnServer):
+    """A proxy in crmd's environment is not used: through it, the connect-time address check
+    would judge the proxy instead of the receiver."""
+
+    def setUp(self):
+        self.proxy = ProxyListener()
+        url = "http://127.0.0.1:%d" % self.proxy.port
+        self.SERVER_ENV = dict(ENV, http_proxy=url, HTTP_PROXY=url, https_proxy=url, all_proxy=url, ALL_PROXY=url)
+        super().setUp()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:
+            self.proxy.close()
+
+    def test_environment_proxy_ignored(self):
+        url, sink = RECEIVER.sink()
+        o = h.create_org()
+        hook = create_hook(o.token, url)
+        h.create_contact(o.token)
+        self.assertEqual(sink.wait(1), 1, "the receiver got nothing")
+        d = wait_delivery(o.token, hook["_id"], lambda d: d["status"] != "pending")
+        self.assertEqual((d["status"], d["attempts"], d["lastStatusCode"]), ("succeeded", 1, 200))
+        self.assertEqual(self.proxy.connections, 0, "the delivery went through the environment's proxy")

@@ -2,6 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "lib/arena.h"
 #include "tap.h"
@@ -74,8 +76,21 @@ static void test_reset(void)
         arena_reset(a);
     }
     arena_destroy(a);
-    arena_destroy(NULL);
-    ok(1, "arena_destroy(NULL) is a no-op");
+}
+
+/* arena_destroy(NULL) must return normally: run it in a child so that a crash fails the test
+ * instead of ending the program before its plan. */
+static void test_destroy_null(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        arena_destroy(NULL);
+        _exit(7);
+    }
+    int status = 0;
+    ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7,
+       "arena_destroy(NULL) returns normally");
 }
 
 static void test_strings(void)
@@ -108,6 +123,7 @@ int main(void)
     test_alloc();
     test_many();
     test_reset();
+    test_destroy_null();
     test_strings();
     return tap_done();
 }

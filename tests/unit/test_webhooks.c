@@ -13,7 +13,7 @@ static const char *const good_urls[] = {
     "HTTPS://Example.COM/Path?q=1&r=%20#",   /* replaced below: fragments are refused */
     "http://[2001:db8::1]/",
     "http://203.0.113.7:8080/hook",
-    "http://localhost:8080/x",   /* a name: checked when the sender connects */
+    "http://db.internal:8080/x",   /* a name: checked when the sender connects */
     "https://a-b.example.co.uk:443/p/a/t/h?x=y",
     "http://host_name.internal/hook",
     "http://example.com:65535",
@@ -38,6 +38,10 @@ static const char *const private_urls[] = {
     "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:80/",
     "http://100.64.0.1/", "http://[fc00::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/",
     "http://224.0.0.1/", "http://255.255.255.255/",
+    /* the same addresses as the resolver and libcurl also read them */
+    "http://localhost:8080/x", "http://api.localhost/", "http://2130706433/", "http://0x7f000001/",
+    "http://0177.0.0.1/", "http://0x7f.0.0.1/", "http://127.1/", "http://0/", "http://127.0.0.1./",
+    "http://2852039166/", "http://[::ffff:7f00:1]/", "http://[2002:a9fe:a9fe::]/",
 };
 
 static void test_urls(void)
