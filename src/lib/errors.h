@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #define CRM_ERROR_LIST(X)                                                                        \
+    X(BAD_REQUEST, 400, "bad_request", "The request is not valid HTTP/1.1")                     \
     X(INVALID_JSON, 400, "invalid_json", "The request body is not a JSON object")                \
     X(VALIDATION_FAILED, 400, "validation_failed", "A field is missing or invalid")              \
     X(STAGE_NOT_FOUND, 400, "stage_not_found", "No active stage of the pipeline matches")        \
