@@ -27,6 +27,10 @@
 #error "strict.c relies on how libmicrohttpd 0.9.75 lays out the parsed head; recheck it"
 #endif
 
+/* What a head that fails the layout checks held; the layout alone cannot tell which. */
+#define LAYOUT_PROBLEM \
+    "The request head is malformed (a NUL byte, a header folded over lines, or an empty header name)"
+
 /* RFC 9110 5.6.2: tchar */
 static bool is_tchar(unsigned char c)
 {
@@ -119,7 +123,7 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
             if (*(const char *)p != ' ' && *(const char *)p != '\t')
                 sc->layout_ok = false;
     if (!sc->layout_ok) {
-        sc->problem = "The request head is malformed (a NUL byte, or a header folded over lines)";
+        sc->problem = LAYOUT_PROBLEM;
         return MHD_NO;
     }
     sc->expect = v + value_len;
@@ -162,7 +166,7 @@ const char *http_strict_head(const http_strict *st, struct MHD_Connection *conn,
     if (sc.problem)
         return sc.problem;
     if (!ends_head(sc.expect, (uintptr_t)method + size->header_size))
-        return "The request head is malformed (a header line with an empty name)";
+        return LAYOUT_PROBLEM;
     if (http11 && sc.n_host == 0)
         return "An HTTP/1.1 request needs a Host header";
     if (sc.n_host > 1)
