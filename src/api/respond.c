@@ -62,6 +62,7 @@ void api_on_http_error(http_req *r, int status)
     case 404: api_send_code(r, CRM_E_NOT_FOUND, NULL, "No such endpoint"); break;
     case 405: api_send_code(r, CRM_E_METHOD_NOT_ALLOWED, NULL, NULL); break;
     case 413: api_send_code(r, CRM_E_PAYLOAD_TOO_LARGE, NULL, NULL); break;
+    case 431: api_send_code(r, CRM_E_HEADERS_TOO_LARGE, NULL, NULL); break;
     case 429: api_send_code(r, CRM_E_RATE_LIMITED, NULL, http_req_problem(r)); break;
     default: api_send_code(r, CRM_E_INTERNAL, NULL, NULL); break;
     }

@@ -94,7 +94,8 @@ typedef struct http_server http_server;
 /* Writes the error reply for a status the HTTP layer decided: 400 (not valid HTTP/1.1, see
  * http_req_problem; the connection closes after it), 404, 405 (Allow already added), 413 (the
  * body was not read: http_req_body is empty), 429 (too many streams or upgraded connections
- * from the client's address), 500 (a handler that did not reply).
+ * from the client's address), 431 (a head too large to answer in the connection's memory; the
+ * connection closes after it), 500 (a handler that did not reply).
  * It must call http_reply; if it does not, an empty-bodied reply with that status goes out. */
 typedef void (*http_error_hook)(http_req *r, int status);
 

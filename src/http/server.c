@@ -36,6 +36,13 @@
  * after crossing the limit is cut off without an answer (nginx's lingering_time, 30 s, is the
  * same idea). */
 #define DISCARD_MS 10000.0
+/* Besides the head itself, MHD keeps in that pool a record per header, cookie and query
+ * argument (struct MHD_HTTP_Header: 56 bytes in 0.9.75) and builds the reply's head there. A head
+ * that leaves too little of it passes MHD's parser and then gets no reply at all (MHD logs
+ * "failed to create response header" and closes), so such a head is refused with a 431 while
+ * one still fits. */
+#define POOL_RECORD 64
+#define REPLY_HEAD_ROOM ((size_t)3 * 1024)
 #define LOG_PATH_MAX 256
 /* How long http_server_stop waits for requests in progress to be answered. */
 #define STOP_GRACE_MS 10000
@@ -325,6 +332,15 @@ static void dispatch(http_req *r)
     }
 }
 
+/* Whether the reply to this head will still fit in the connection's memory (see POOL_RECORD). */
+static bool head_fits(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *size = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int n = MHD_get_connection_values_n(conn, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND,
+                                        NULL, NULL);
+    return size && n >= 0 && size->header_size + (size_t)n * POOL_RECORD + REPLY_HEAD_ROOM <= CONN_MEMORY;
+}
+
 /* MHD calls this once when the headers are in, once per chunk of body, and once more when the
  * body is complete (or right after the first call when there is none). */
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -346,6 +362,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
              * follows this head cannot be trusted to be its body or a next request. */
             r->close_after = true;
             http_impl_reply_error(r, 400);
+        } else if (!head_fits(conn)) {
+            r->problem = "The request head is too large";
+            r->close_after = true;
+            http_impl_reply_error(r, 431);
         } else if (r->too_large) {
             /* Answer before reading the body: MHD then skips the upload (no 100 Continue)
              * and closes the connection after the response. */

@@ -22,6 +22,7 @@
     X(NAME_TAKEN, 409, "name_taken", "This name is already in use")                              \
     X(PRECONDITION_FAILED, 412, "precondition_failed", "The record changed since you read it")   \
     X(PAYLOAD_TOO_LARGE, 413, "payload_too_large", "The request body is larger than 1 MiB")      \
+    X(HEADERS_TOO_LARGE, 431, "headers_too_large", "The request head is too large")              \
     X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type", "The request body must be JSON")    \
     X(IDEMPOTENCY_KEY_REUSED, 422, "idempotency_key_reused", "This Idempotency-Key was used with another body") \
     X(RATE_LIMITED, 429, "rate_limited", "Too many requests")                                   \

@@ -230,6 +230,23 @@ class Strict(ApiTest):
         self.assertEqual([r.status for r in rs], [201], rs)
         self.assertEqual(rs[0].json["data"]["contact"]["email"], email)
 
+    # -- sizes --
+
+    def test_head_too_large_to_answer_gets_431(self):
+        # MHD would parse this head, then have no room left in the connection's 16 KiB to build
+        # any reply and close in silence: crmd answers 431 while one still fits
+        hdrs = b"".join(b"X-H%03d: %s\r\n" % (i, b"v" * 1300) for i in range(10))
+        rs, closed = exchange(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + hdrs + b"\r\n")
+        self.assertEqual(len(rs), 1, rs)
+        self.assertError(rs[0], 431, "headers_too_large")
+        self.assertIn("x-request-id", rs[0].raw_headers)
+        self.assertTrue(closed)
+
+    def test_head_of_8_kb_is_served(self):
+        hdrs = b"".join(b"X-H%03d: %s\r\n" % (i, b"v" * 790) for i in range(10))
+        rs, closed = exchange(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + hdrs + b"\r\n")
+        self.assertEqual([r.status for r in rs], [200])
+
     # -- bodies --
 
     def test_chunked_body_of_10_mib_gets_413(self):
