@@ -20,7 +20,8 @@ sys.path.insert(0, HERE)
 MODULES = ["test_errors", "test_auth", "test_orgs", "test_users", "test_pipelines",
            "test_pipelines_write", "test_contacts_create", "test_contacts_read", "test_contacts_list",
            "test_contacts_update", "test_contacts_delete", "test_event_logs", "test_isolation",
-           "test_webhooks", "test_events", "test_metrics", "test_race", "test_durability", "test_cli", "test_http_strict", "test_http_limits"]
+           "test_webhooks", "test_events", "test_metrics", "test_race", "test_durability", "test_cli", "test_http_strict", "test_http_limits",
+           "test_http_haproxy"]
 
 
 def iter_tests(suite):
