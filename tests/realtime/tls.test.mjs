@@ -5,18 +5,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { openSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { io } from "socket.io-client";
-import { SA_EMAIL, SA_PASSWORD, sleep, usPhone } from "./harness.mjs";
+import { Crmd, SA_EMAIL, SA_PASSWORD, sleep, usPhone } from "./harness.mjs";
 
-const bin = resolve(process.env.CRMD || join(process.env.BUILD || "build", "crmd"));
-const dir = mkdtempSync(join(tmpdir(), "crmd-tls-"));
-const db = "sqlite:" + join(dir, "crmd.db");
-const env = { ...process.env, CRMD_JWT_SECRET: "tls-test-secret" };
+// The harness's binary, temporary directory and database (SQLite or PostgreSQL, as the tier
+// runs); started here with the TLS flags, which its start() does not know.
+const { bin, dir, db, env } = new Crmd();
 let proc, exited, port, ca;
 
 function freePort() {
