@@ -8,6 +8,7 @@
 #include "http/guard.h"
 #include "lib/log.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -61,6 +62,17 @@ static bool passed(const struct timespec *now, const struct timespec *t)
     return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
 }
 
+/* Whether the socket holds something the server has not read yet: bytes, or the client's
+ * close. Then the server is behind (its threads busy with handlers), not the client, and the
+ * head may well be complete: the connection is looked at again on a later sweep. A slow
+ * client's few bytes are read at once, so it is seen with nothing pending. */
+static bool pending(int fd)
+{
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 static void *watchdog(void *arg)
 {
     http_guard *g = arg;
@@ -70,7 +82,7 @@ static void *watchdog(void *arg)
         unsigned cut = 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (conn_rec *c = g->conns; c; c = c->next)
-            if (c->waiting && !c->cut && passed(&now, &c->deadline)) {
+            if (c->waiting && !c->cut && passed(&now, &c->deadline) && !pending(c->fd)) {
                 /* Both directions: MHD's next read sees the end, and nothing half-sent
                  * lingers. The descriptor stays MHD's to close. */
                 shutdown(c->fd, SHUT_RDWR);

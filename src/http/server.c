@@ -178,8 +178,9 @@ void http_reply(http_req *r, int status, const char *content_type, const char *b
     MHD_destroy_response(resp);   /* MHD keeps its own reference until the response is sent */
 }
 
-/* Errors the HTTP layer itself decides (404, 405, 413, 500) go through the hook so the body
- * has the API's error envelope; a hook that does not reply gets an empty body, not a hang. */
+/* Errors the HTTP layer itself decides (400, 404, 405, 413, 429, 431, 500) go through the hook
+ * so the body has the API's error envelope; a hook that does not reply gets an empty body, not
+ * a hang. */
 void http_impl_reply_error(http_req *r, int status)
 {
     if (r->srv->on_error)
