@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include "api/api.h"
 #include "http/http.h"
 #include "lib/log.h"
@@ -35,7 +36,8 @@ static const char usage_text[] =
     "  init  --db URL --email E --password P   create or migrate the database and its SUPERADMIN\n"
     "  demo  --db URL                          init plus a demo organization; prints logins and a token\n"
     "  serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
-    "                                          serve the HTTP API until SIGTERM or SIGINT\n"
+    "        [--tls-cert FILE --tls-key FILE]  serve the HTTP API until SIGTERM or SIGINT\n"
+    "                                          (HTTPS and WSS with a PEM certificate chain and key)\n"
     "  --help, --version\n"
     "\n"
     "URL is sqlite:PATH (default " DEFAULT_DB "); the listen address defaults to " DEFAULT_LISTEN ".\n"
@@ -48,10 +50,14 @@ static const char usage_text[] =
     "Abuse limits (N/SECONDS: N at once, all back after SECONDS; 0: off): CRMD_RATE_LIMIT (requests\n"
     "per user token or API key; 1200/60), CRMD_LOGIN_LIMIT (failed logins per account and address;\n"
     "10/600), CRMD_LOGIN_LIMIT_ADDRESS (50/600), CRMD_LOGIN_LIMIT_ACCOUNT (from addresses the account\n"
-    "never logged in from; 100/3600), CRMD_LOGIN_TRUST_DAYS (30), CRMD_RATE_LIMIT_KEYS (100000).\n";
+    "never logged in from; 100/3600), CRMD_LOGIN_TRUST_DAYS (30), CRMD_RATE_LIMIT_KEYS (100000).\n"
+    "Slow and greedy clients (0 turns a limit off; docs/security.md): CRMD_HEADER_TIMEOUT_MS\n"
+    "(10000: to send a whole request head, and to idle between keep-alive requests),\n"
+    "CRMD_CONNECTIONS_PER_IP (256), CRMD_SSE_PER_IP (32), CRMD_SOCKETIO_PER_IP (64).\n"
+    "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key.\n";
 
 struct options {
-    const char *db, *listen, *email, *password;
+    const char *db, *listen, *email, *password, *tls_cert, *tls_key;
     unsigned threads;
     bool quiet;
 };
@@ -76,11 +82,14 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "db", required_argument, NULL, 'd' },      { "listen", required_argument, NULL, 'l' },
         { "email", required_argument, NULL, 'e' },   { "password", required_argument, NULL, 'p' },
         { "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
         { NULL, 0, NULL, 0 },
     };
     o->db = env_or("CRMD_DB", DEFAULT_DB);
     o->listen = env_or("CRMD_LISTEN", DEFAULT_LISTEN);
     o->threads = (unsigned)atoi(env_or("CRMD_THREADS", "0"));
+    o->tls_cert = env_or("CRMD_TLS_CERT", NULL);
+    o->tls_key = env_or("CRMD_TLS_KEY", NULL);
     opterr = 0;
     optind = 2;
     for (int ch; (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
@@ -90,6 +99,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'e': o->email = optarg; break;
         case 'p': o->password = optarg; break;
         case 'q': o->quiet = true; break;
+        case 'c': o->tls_cert = optarg; break;
+        case 'k': o->tls_key = optarg; break;
         case 't': {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -103,6 +114,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!o->tls_cert != !o->tls_key)
+        return usage_error("%s", "--tls-cert and --tls-key go together");
     if (o->threads == 0 || o->threads > 1024)
         o->threads = DEFAULT_THREADS;
     return 0;
@@ -249,6 +262,65 @@ static int split_listen(const char *listen, char *host, size_t hostlen, unsigned
     return 0;
 }
 
+/* A limit from the environment: def when unset; a value that is not a whole number in
+ * [0, max] is an error rather than a silent default (a typo must not turn a defence off). */
+static int env_limit(const char *name, unsigned def, unsigned max, unsigned *out)
+{
+    const char *v = getenv(name);
+    char *end;
+    unsigned long n;
+    *out = def;
+    if (!v || !*v)
+        return 0;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (*end || errno || v[0] == '-' || n > max) {
+        fprintf(stderr, "crmd: %s takes a number from 0 to %u, not '%s'\n", name, max, v);
+        return -1;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* The whole of a PEM file, NUL-terminated (for libmicrohttpd's in-memory certificate). */
+static char *read_pem(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > 1024 * 1024) {
+                snprintf(err, errlen, "%s is larger than 1 MiB: not a PEM certificate or key", path);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb)
+                abort();
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, 4096, f);
+        len += n;
+        if (n < 4096)
+            break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    if (!strstr(buf, "-----BEGIN ")) {
+        snprintf(err, errlen, "%s is not PEM (no -----BEGIN line)", path);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 /* The running parts, started in this order and stopped in the reverse one. */
 struct running {
     event_hub *hub;
@@ -284,11 +356,24 @@ static int start_running(crm_app *app, const struct options *o, const char *host
                             .per_user = (unsigned)atoi(env_or("CRMD_SOCKETIO_PER_USER", "0")) };
     http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
                         .access_log = !o->quiet };
-    throttle_config limits;
+    char *cert = NULL, *key = NULL;
+    int rc = -1;
 
+    if (env_limit("CRMD_HEADER_TIMEOUT_MS", 10000, 3600 * 1000, &cfg.head_timeout_ms) ||
+        env_limit("CRMD_CONNECTIONS_PER_IP", 256, 1000000, &cfg.conns_per_ip) ||
+        env_limit("CRMD_SSE_PER_IP", 32, 1000000, &cfg.streams_per_ip) ||
+        env_limit("CRMD_SOCKETIO_PER_IP", 64, 1000000, &cfg.upgrades_per_ip)) {
+        snprintf(err, errlen, "bad setting (see crmd --help)");
+        return -1;
+    }
+    throttle_config limits;
     if (throttle_config_from_env(&limits, err, errlen) != 0)
         return -1;
     api_set_throttle(run->throttle = throttle_new(&limits));
+    if (o->tls_cert && (!(cert = read_pem(o->tls_cert, err, errlen)) || !(key = read_pem(o->tls_key, err, errlen))))
+        goto done;
+    cfg.tls_cert_pem = cert;
+    cfg.tls_key_pem = key;
 
     /* Committed events → the hub → Socket.IO, SSE and webhooks. */
     if (!(run->hub = event_hub_start(app, err, errlen)) ||
@@ -296,12 +381,19 @@ static int start_running(crm_app *app, const struct options *o, const char *host
         !(run->rt = realtime_start(app, run->hub, &rtc, err, errlen)) ||
         !(run->sse = sse_start(app, run->hub, (unsigned)atoi(env_or("CRMD_SSE_KEEPALIVE_MS", "0")), err, errlen)) ||
         !(run->janitor = janitor_start(app, atoll(env_or("CRMD_JANITOR_INTERVAL_MS", "0")), err, errlen)))
-        return -1;
+        goto done;
     api_set_realtime(run->rt);
     api_set_sse(run->sse);
     cfg.routes = api_route_table(&cfg.nroutes);
     run->http = http_server_start(&cfg, err, errlen);
-    return run->http ? 0 : -1;
+    rc = run->http ? 0 : -1;
+done:
+    /* MHD has its own copies once started; the key is wiped from ours */
+    if (key)
+        sodium_memzero(key, strlen(key));
+    free(key);
+    free(cert);
+    return rc;
 }
 
 static int serve_until_signal(crm_app *app, const struct options *o, const char *host, unsigned short port,
@@ -316,8 +408,8 @@ static int serve_until_signal(crm_app *app, const struct options *o, const char 
         stop_running(&run);
         return 1;
     }
-    log_info("crmd %s listening on http://%s:%u (database %s, %u threads)", CRMD_VERSION, host,
-             http_server_port(run.http), o->db, o->threads);
+    log_info("crmd %s listening on %s://%s:%u (database %s, %u threads)", CRMD_VERSION,
+             http_server_tls(run.http) ? "https" : "http", host, http_server_port(run.http), o->db, o->threads);
     sigwait(sigs, &sig);
     log_info("crmd stopping on %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
     stop_running(&run);

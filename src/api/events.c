@@ -45,7 +45,7 @@ static void events(http_req *r)
     if (rc == -2) {
         http_reply_header(r, "Retry-After", "15");
         api_send_code(r, CRM_E_RATE_LIMITED, NULL, "Too many open event streams for this user; close one first");
-    } else if (rc != 0) {
+    } else if (rc != 0 && !http_req_replied(r)) {   /* else the HTTP layer refused it (429) */
         api_send_code(r, CRM_E_UNAVAILABLE, NULL, NULL);
     }
 }

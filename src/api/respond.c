@@ -58,9 +58,12 @@ void api_send_code(http_req *r, int code, const char *field, const char *message
 void api_on_http_error(http_req *r, int status)
 {
     switch (status) {
+    case 400: api_send_code(r, CRM_E_BAD_REQUEST, NULL, http_req_problem(r)); break;
     case 404: api_send_code(r, CRM_E_NOT_FOUND, NULL, "No such endpoint"); break;
     case 405: api_send_code(r, CRM_E_METHOD_NOT_ALLOWED, NULL, NULL); break;
     case 413: api_send_code(r, CRM_E_PAYLOAD_TOO_LARGE, NULL, NULL); break;
+    case 431: api_send_code(r, CRM_E_HEADERS_TOO_LARGE, NULL, NULL); break;
+    case 429: api_send_code(r, CRM_E_RATE_LIMITED, NULL, http_req_problem(r)); break;
     default: api_send_code(r, CRM_E_INTERNAL, NULL, NULL); break;
     }
 }

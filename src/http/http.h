@@ -32,8 +32,11 @@ const char *http_req_id(const http_req *r);                         /* X-Request
 arena *http_req_arena(http_req *r);                                 /* freed when the request ends */
 void http_req_set_user(http_req *r, void *user);                    /* caller-defined slot */
 void *http_req_user(const http_req *r);
+bool http_req_replied(const http_req *r);                           /* a reply has been queued */
 const char *http_req_route(const http_req *r);   /* pattern of the matched route (for metrics);
-                                                    NULL for 404/405/413 */
+                                                    NULL for 400/404/405/413 */
+const char *http_req_problem(const http_req *r); /* for a 400 or 429 of the HTTP layer: why
+                                                    (not valid HTTP/1.1, too many streams); else NULL */
 struct sockaddr;
 /* The client's address as the socket sees it (a proxy's, behind one); NULL if unknown. Valid
  * while the handler runs. */
@@ -56,6 +59,8 @@ void http_reply(http_req *r, int status, const char *content_type, const char *b
  * upgraded connection to be closed first (close them, and refuse new ones, before stopping). */
 typedef struct http_upgraded http_upgraded;
 typedef void (*http_upgrade_fn)(void *ctx, http_upgraded *u);
+/* When the client's address already has http_config.upgrades_per_ip upgraded connections, the
+ * reply is a 429 through the error hook instead, and fn(ctx, NULL) runs. */
 void http_reply_upgrade(http_req *r, const char *const headers[][2], size_t nheaders,
                         http_upgrade_fn fn, void *ctx);
 int http_upgraded_fd(const http_upgraded *u);   /* non-blocking; never close() it yourself */
@@ -64,7 +69,9 @@ int http_upgraded_fd(const http_upgraded *u);   /* non-blocking; never close() i
 const char *http_upgraded_extra(const http_upgraded *u, size_t *len);
 void http_upgraded_close(http_upgraded *u);     /* closes the socket and frees u */
 
-/* Streaming replies (Server-Sent Events). http_reply_stream is the request's one reply: status
+/* Streaming replies (Server-Sent Events). http_reply_stream is the request's one reply (or, when
+ * the client's address already has http_config.streams_per_ip of them open, a 429 through the
+ * error hook, and NULL): status
  * and headers now, then a body of unknown length (chunked) that any thread feeds with
  * http_stream_write while the handler has long returned. At most max_buffered bytes wait to be
  * sent; a write that would exceed that, or comes after the end, fails: the client is too slow
@@ -88,8 +95,11 @@ void http_stream_close(http_stream *s);
  * with another method answers 405 with Allow, an unknown path 404 — both through the error
  * hook. The route table and its strings must outlive the server (a static table). */
 typedef struct http_server http_server;
-/* Writes the error reply for a status the HTTP layer decided: 404, 405 (Allow already added),
- * 413 (the body was not read: http_req_body is empty), 500 (a handler that did not reply).
+/* Writes the error reply for a status the HTTP layer decided: 400 (not valid HTTP/1.1, see
+ * http_req_problem; the connection closes after it), 404, 405 (Allow already added), 413 (the
+ * body was not read: http_req_body is empty), 429 (too many streams or upgraded connections
+ * from the client's address), 431 (a head too large to answer in the connection's memory; the
+ * connection closes after it), 500 (a handler that did not reply).
  * It must call http_reply; if it does not, an empty-bodied reply with that status goes out. */
 typedef void (*http_error_hook)(http_req *r, int status);
 
@@ -102,10 +112,23 @@ typedef struct http_config {
     size_t nroutes;
     http_error_hook on_error;
     bool access_log;           /* one line per request on stderr */
+    /* Slow and greedy clients (0: no limit). head_timeout_ms: from the accept, or the end of
+     * the previous request, to a complete request head (also the keep-alive idle time). Per
+     * client address (IPv4, or IPv6 /64 for the streams and upgrades): open connections (MHD
+     * closes any more at once), streaming replies and upgraded connections (429 beyond). */
+    unsigned head_timeout_ms;
+    unsigned conns_per_ip;
+    unsigned streams_per_ip;
+    unsigned upgrades_per_ip;
+    /* TLS (HTTPS and WSS) when both are set: PEM text of the certificate chain and of its
+     * private key. TLS 1.2 and 1.3 only; every reply then carries Strict-Transport-Security. */
+    const char *tls_cert_pem;
+    const char *tls_key_pem;
 } http_config;
 
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen);
 unsigned short http_server_port(const http_server *s);
+bool http_server_tls(const http_server *s);
 const http_server *http_req_server(const http_req *r);   /* the server the request came to */
 /* Prometheus text: requests by route and status, latency histogram, open connections. */
 void http_server_write_metrics(const http_server *s, FILE *f);

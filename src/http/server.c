@@ -32,8 +32,17 @@
 #define CONN_MEMORY ((size_t)16 * 1024)
 /* A chunked body that crosses HTTP_BODY_MAX cannot be answered mid-stream (MHD only takes a
  * response before or after the upload), so the rest is read and dropped to be able to send the
- * 413; past this much dropped data the client is cut off instead. */
-#define DISCARD_MAX ((size_t)4 * HTTP_BODY_MAX)
+ * 413 once it ends. Dropping costs bandwidth, not memory; a client still sending this long
+ * after crossing the limit is cut off without an answer (nginx's lingering_time, 30 s, is the
+ * same idea). */
+#define DISCARD_MS 10000.0
+/* Besides the head itself, MHD keeps in that pool a record per header, cookie and query
+ * argument (struct MHD_HTTP_Header: 56 bytes in 0.9.75) and builds the reply's head there. A head
+ * that leaves too little of it passes MHD's parser and then gets no reply at all (MHD logs
+ * "failed to create response header" and closes), so such a head is refused with a 431 while
+ * one still fits. */
+#define POOL_RECORD 64
+#define REPLY_HEAD_ROOM ((size_t)3 * 1024)
 #define LOG_PATH_MAX 256
 /* How long http_server_stop waits for requests in progress to be answered. */
 #define STOP_GRACE_MS 10000
@@ -46,7 +55,9 @@ const char *http_req_id(const http_req *r) { return r->id; }
 arena *http_req_arena(http_req *r) { return r->arena; }
 void http_req_set_user(http_req *r, void *user) { r->user = user; }
 void *http_req_user(const http_req *r) { return r->user; }
+bool http_req_replied(const http_req *r) { return r->replied; }
 const char *http_req_route(const http_req *r) { return r->route ? r->route->pattern : NULL; }
+const char *http_req_problem(const http_req *r) { return r->problem; }
 
 const struct sockaddr *http_req_peer(const http_req *r)
 {
@@ -129,6 +140,10 @@ bool http_impl_queue(http_req *r, int status, const char *content_type, struct M
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     if (content_type && MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES)
         log_error("request %s: bad Content-Type refused", r->id);
+    if (r->srv->tls)
+        /* A year, the usual value; no includeSubDomains: other hosts of the domain are not ours
+         * to commit to HTTPS. */
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     for (reply_header *h = r->hdr_head; h; h = h->next)
         if (MHD_add_response_header(resp, h->name, h->value) != MHD_YES)
             log_error("request %s: bad response header %s refused", r->id, h->name);
@@ -169,9 +184,10 @@ void http_reply(http_req *r, int status, const char *content_type, const char *b
     MHD_destroy_response(resp);   /* MHD keeps its own reference until the response is sent */
 }
 
-/* Errors the HTTP layer itself decides (404, 405, 413, 500) go through the hook so the body
- * has the API's error envelope; a hook that does not reply gets an empty body, not a hang. */
-static void reply_error(http_req *r, int status)
+/* Errors the HTTP layer itself decides (400, 404, 405, 413, 429, 431, 500) go through the hook
+ * so the body has the API's error envelope; a hook that does not reply gets an empty body, not
+ * a hang. */
+void http_impl_reply_error(http_req *r, int status)
 {
     if (r->srv->on_error)
         r->srv->on_error(r, status);
@@ -222,6 +238,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->arena = a;
     if (!uri)
         uri = "";
+    http_strict_target(&r->strict, uri);
     n = strcspn(uri, "?#");
     r->path = arena_strndup(a, uri, n);
     r->path_len = n;
@@ -234,6 +251,7 @@ static void start_request(http_req *r, const char *method)
     const char *rid = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
     const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
     r->started = true;
+    http_guard_head_done(r->srv->guard, r->conn);
     /* Counted from here, not from on_uri: MHD 0.9.75 can miss a client that hangs up in the
      * middle of its headers until the connection times out, and stop must not wait for it. */
     atomic_fetch_add_explicit(&r->srv->inflight, 1, memory_order_relaxed);
@@ -305,20 +323,29 @@ static void dispatch(http_req *r)
             log_error("request %s: %s %s: handler returned without a reply", r->id, r->method,
                       r->route->pattern);
             r->hdr_head = r->hdr_tail = NULL;   /* whatever it meant to send is moot */
-            reply_error(r, 500);
+            http_impl_reply_error(r, 500);
         }
         break;
     case ROUTER_METHOD_NOT_ALLOWED: {
         char allow[256];
         router_allow(s->routes, s->nroutes, r->path, r->path_len, allow, sizeof allow);
         http_reply_header(r, "Allow", allow);
-        reply_error(r, 405);
+        http_impl_reply_error(r, 405);
         break;
     }
     case ROUTER_NOT_FOUND:
-        reply_error(r, 404);
+        http_impl_reply_error(r, 404);
         break;
     }
+}
+
+/* Whether the reply to this head will still fit in the connection's memory (see POOL_RECORD). */
+static bool head_fits(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *size = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int n = MHD_get_connection_values_n(conn, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND,
+                                        NULL, NULL);
+    return size && n >= 0 && size->header_size + (size_t)n * POOL_RECORD + REPLY_HEAD_ROOM <= CONN_MEMORY;
 }
 
 /* MHD calls this once when the headers are in, once per chunk of body, and once more when the
@@ -329,7 +356,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                                  void **con_cls)
 {
     http_req *r = *con_cls;
-    (void)version;
     if (!r) {
         /* on_uri always runs first; this only guards against MHD changing that. */
         r = on_uri(cls, url, conn);
@@ -338,11 +364,20 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     r->conn = conn;
     if (!r->started) {
         start_request(r, method);
-        if (r->too_large) {
+        if ((r->problem = http_strict_head(&r->strict, conn, method, version))) {
+            /* Answered before the body is read, and the connection closes after: whatever
+             * follows this head cannot be trusted to be its body or a next request. */
+            r->close_after = true;
+            http_impl_reply_error(r, 400);
+        } else if (!head_fits(conn)) {
+            r->problem = "The request head is too large";
+            r->close_after = true;
+            http_impl_reply_error(r, 431);
+        } else if (r->too_large) {
             /* Answer before reading the body: MHD then skips the upload (no 100 Continue)
              * and closes the connection after the response. */
             r->close_after = true;
-            reply_error(r, 413);
+            http_impl_reply_error(r, 413);
         }
         return r->queue_failed ? MHD_NO : MHD_YES;
     }
@@ -350,12 +385,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (r->replied || r->too_large || !body_append(r, upload_data, n)) {
+            if (!r->discarded)
+                clock_gettime(CLOCK_MONOTONIC, &r->discard_t0);
             r->too_large = true;
             r->discarded += n;
-            if (r->discarded <= DISCARD_MAX)
+            if (elapsed_ms(&r->discard_t0) <= DISCARD_MS)
                 return MHD_YES;
-            log_warn("request %s: body still going past %zu bytes, connection closed", r->id,
-                     (size_t)HTTP_BODY_MAX + DISCARD_MAX);
+            log_warn("request %s: body still going %.0f s after passing %d bytes (%zu dropped), "
+                     "connection closed", r->id, DISCARD_MS / 1000, HTTP_BODY_MAX, r->discarded);
             return MHD_NO;
         }
         return MHD_YES;
@@ -363,7 +400,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!r->replied) {
         if (r->too_large) {
             r->close_after = true;
-            reply_error(r, 413);
+            http_impl_reply_error(r, 413);
         } else {
             dispatch(r);
         }
@@ -399,13 +436,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     http_req *r = *con_cls;
-    (void)cls;
-    (void)conn;
+    http_server *s = cls;
     if (!r)
         return;
     *con_cls = NULL;
-    if (r->arena)   /* else it was upgraded, and this is the close of that connection */
+    if (r->arena) {   /* else it was upgraded, and this is the close of that connection */
         http_impl_finish(r, (unsigned)toe < sizeof why / sizeof *why ? why[toe] : " aborted");
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            http_guard_head_next(s->guard, conn);   /* keep-alive: the next head is due */
+    }
     free(r);
 }
 
@@ -524,6 +563,15 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         flags |= MHD_USE_EPOLL;
     else if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
         flags |= MHD_USE_POLL;
+    if (cfg->tls_cert_pem && cfg->tls_key_pem) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(err, errlen, "this libmicrohttpd was built without TLS support");
+            return NULL;
+        }
+        /* MHD forwards an upgraded (WebSocket) connection through a socket pair then, so
+         * realtime/ still reads and writes plain bytes. */
+        flags |= MHD_USE_TLS;
+    }
     if (ipv6) {
         flags |= MHD_USE_IPv6;
         if (strcmp(cfg->host, "::") == 0 || strcmp(cfg->host, "[::]") == 0)
@@ -542,12 +590,25 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     s->metrics = http_metrics_new(s->nroutes);
     s->on_error = cfg->on_error;
     s->access_log = cfg->access_log;
+    s->tls = (flags & MHD_USE_TLS) != 0;
+    s->guard = http_guard_new(cfg->head_timeout_ms, cfg->streams_per_ip, cfg->upgrades_per_ip);
 
-    /* A pool of one is just the polling thread; MHD wants the option only above that. */
-    struct MHD_OptionItem pool[] = {
+    /* A pool of one is just the polling thread; MHD wants the option only above that. TLS:
+     * GnuTLS's defaults without SSL 3 and TLS 1.0/1.1 (RFC 8996). */
+    struct MHD_OptionItem extra[] = {
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)threads, NULL},
         {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
     };
+    size_t nextra = threads > 1 ? 1 : 0;
+    if (s->tls) {
+        extra[nextra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
+        extra[nextra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
+        extra[nextra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                   (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+    }
     s->daemon = MHD_start_daemon(
         flags, cfg->port, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
@@ -557,11 +618,19 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-        MHD_OPTION_ARRAY, pool,
+        MHD_OPTION_NOTIFY_CONNECTION, http_guard_on_connection, (void *)s->guard,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conns_per_ip,
+        MHD_OPTION_ARRAY, extra,
         MHD_OPTION_END);
     if (!s->daemon) {
-        snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
-                 cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        if (s->tls)
+            snprintf(err, errlen, "cannot start HTTPS on %s port %u (the port in use, or a certificate "
+                     "and key that GnuTLS refuses or that do not match?)",
+                     cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        else
+            snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
+                     cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        http_guard_free(s->guard);
         pthread_mutex_destroy(&s->streams_lock);
         http_metrics_free(s->metrics);
         free(s);
@@ -575,6 +644,11 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
 unsigned short http_server_port(const http_server *s)
 {
     return s->port;
+}
+
+bool http_server_tls(const http_server *s)
+{
+    return s->tls;
 }
 
 unsigned http_server_connections(const http_server *s)
@@ -612,6 +686,7 @@ void http_server_stop(http_server *s)
         log_error("http: %u upgraded connections still open at stop (a bug in their owner)",
                   atomic_load(&s->upgraded));
     MHD_stop_daemon(s->daemon);
+    http_guard_free(s->guard);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
     pthread_mutex_destroy(&s->streams_lock);

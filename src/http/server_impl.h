@@ -4,6 +4,8 @@
 #define CRM_HTTP_SERVER_IMPL_H
 
 #include "http/http.h"
+#include "http/guard.h"
+#include "http/strict.h"
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -34,6 +36,8 @@ struct http_server {
     pthread_mutex_t streams_lock;  /* guards streams and each stream's link in it */
     http_stream *streams;          /* open streaming replies, ended by http_server_stop */
     http_metrics *metrics;         /* requests by route and status, latency */
+    http_guard *guard;             /* head deadline, per-address slots */
+    bool tls;                      /* HTTPS: replies carry Strict-Transport-Security */
 };
 
 struct http_req {
@@ -43,7 +47,9 @@ struct http_req {
     const char *method;            /* NULL until the headers are in */
     const char *path;              /* raw request target up to '?', NUL-terminated */
     size_t path_len;
-    const http_route *route;       /* matched route, NULL for 404/405/413 */
+    const http_route *route;       /* matched route, NULL for 400/404/405/413 */
+    http_strict strict;            /* the raw request target, for the head checks */
+    const char *problem;           /* why the head was refused (400), or NULL */
     struct {
         const char *name;          /* into the route's pattern */
         size_t name_len;
@@ -55,6 +61,7 @@ struct http_req {
     reply_header *hdr_head, *hdr_tail;
     void *user;
     struct timespec t0;
+    struct timespec discard_t0;    /* when a too large body started being dropped */
     int status;                    /* 0 until replied */
     size_t bytes_out;
     bool started;                  /* the first access-handler call (headers) has been seen */
@@ -67,6 +74,7 @@ struct http_req {
      * never happens, from on_completed with NULL */
     http_upgrade_fn upgrade_fn;
     void *upgrade_ctx;
+    http_addr_key upgrade_slot;    /* the per-address slot taken for the upgrade */
     char id[REQ_ID_MAX + 1];
 };
 
@@ -76,6 +84,8 @@ bool http_impl_begin_reply(http_req *r, int status);
  * Connection: close when due, then queues resp with status; records the outcome in r. The
  * caller still destroys resp. Returns true when MHD took it. */
 bool http_impl_queue(http_req *r, int status, const char *content_type, struct MHD_Response *resp);
+/* server.c: the error reply of a status the HTTP layer decided, through the error hook. */
+void http_impl_reply_error(http_req *r, int status);
 /* server.c: takes r out of srv->inflight (once). */
 void http_impl_leave_inflight(http_req *r);
 

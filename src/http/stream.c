@@ -33,6 +33,7 @@ struct http_stream {
     atomic_int refs;
     http_stream *prev, *next;      /* in srv->streams, under srv->streams_lock */
     bool listed;
+    http_addr_key slot;            /* the client address's stream slot, given back at the end */
 };
 
 static void release(http_stream *s)
@@ -108,6 +109,7 @@ static void on_free(void *cls)
     s->gone = true;
     s->ending = true;
     s->suspended = false;
+    http_guard_give(s->srv->guard, &s->slot, HTTP_SLOT_STREAM);
     if (!s->owner_closed && s->on_closed) {
         s->notifying = true;
         s->notifier = pthread_self();
@@ -127,8 +129,15 @@ http_stream *http_reply_stream(http_req *r, int status, const char *content_type
     http_server *srv = r->srv;
     struct MHD_Response *resp;
     http_stream *s;
-    if (!http_impl_begin_reply(r, status))
+    http_addr_key slot;
+    if (!r->replied && !http_guard_take(srv->guard, r->conn, HTTP_SLOT_STREAM, &slot)) {
+        r->problem = "Too many event streams are open from your address";
+        http_reply_header(r, "Retry-After", "10");
+        http_impl_reply_error(r, 429);
         return NULL;
+    }
+    if (!http_impl_begin_reply(r, status))
+        return NULL;   /* a second reply: nothing was taken */
     if (status < 200 || status > 599) {
         log_error("request %s: invalid stream status %d replaced by 500", r->id, status);
         status = 500;
@@ -141,12 +150,14 @@ http_stream *http_reply_stream(http_req *r, int status, const char *content_type
     s->max = max_buffered ? max_buffered : 64 * 1024;
     s->on_closed = on_closed;
     s->ctx = ctx;
+    s->slot = slot;
     atomic_init(&s->refs, 2);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->notified, NULL);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, reader, s, on_free);
     if (!resp) {
         log_error("request %s: cannot create a streaming response", r->id);
+        http_guard_give(srv->guard, &slot, HTTP_SLOT_STREAM);
         r->queue_failed = true;
         pthread_cond_destroy(&s->notified);
         pthread_mutex_destroy(&s->lock);

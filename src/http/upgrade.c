@@ -12,6 +12,7 @@
 
 struct http_upgraded {
     http_server *srv;
+    http_addr_key slot;            /* the client address's upgrade slot */
     struct MHD_UpgradeResponseHandle *urh;
     int fd;
     size_t extra_len;
@@ -33,6 +34,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     if (!u)
         abort();
     u->srv = r->srv;
+    u->slot = r->upgrade_slot;
     u->urh = urh;
     u->fd = sock;
     u->extra_len = extra_in_size;
@@ -59,6 +61,7 @@ void http_impl_upgrade_abandoned(http_req *r)
 {
     http_upgrade_fn fn = r->upgrade_fn;
     r->upgrade_fn = NULL;
+    http_guard_give(r->srv->guard, &r->upgrade_slot, HTTP_SLOT_UPGRADE);
     fn(r->upgrade_ctx, NULL);
 }
 
@@ -66,13 +69,21 @@ void http_reply_upgrade(http_req *r, const char *const headers[][2], size_t nhea
                         http_upgrade_fn fn, void *ctx)
 {
     struct MHD_Response *resp;
-    if (!http_impl_begin_reply(r, 101)) {
+    if (!r->replied && !http_guard_take(r->srv->guard, r->conn, HTTP_SLOT_UPGRADE, &r->upgrade_slot)) {
+        r->problem = "Too many Socket.IO connections are open from your address";
+        http_reply_header(r, "Retry-After", "10");
+        http_impl_reply_error(r, 429);
         fn(ctx, NULL);
+        return;
+    }
+    if (!http_impl_begin_reply(r, 101)) {
+        fn(ctx, NULL);   /* a second reply: nothing was taken */
         return;
     }
     resp = MHD_create_response_for_upgrade(on_upgrade, NULL);
     if (!resp) {
         log_error("request %s: cannot create an upgrade response", r->id);
+        http_guard_give(r->srv->guard, &r->upgrade_slot, HTTP_SLOT_UPGRADE);
         r->queue_failed = true;
         fn(ctx, NULL);
         return;
@@ -84,6 +95,7 @@ void http_reply_upgrade(http_req *r, const char *const headers[][2], size_t nhea
     r->upgrade_ctx = ctx;
     if (!http_impl_queue(r, MHD_HTTP_SWITCHING_PROTOCOLS, NULL, resp)) {
         r->upgrade_fn = NULL;
+        http_guard_give(r->srv->guard, &r->upgrade_slot, HTTP_SLOT_UPGRADE);
         fn(ctx, NULL);
     }
     MHD_destroy_response(resp);
@@ -105,6 +117,7 @@ void http_upgraded_close(http_upgraded *u)
     http_server *s = u->srv;
     if (MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE) != MHD_YES)
         log_error("http: closing an upgraded connection failed");
+    http_guard_give(s->guard, &u->slot, HTTP_SLOT_UPGRADE);
     free(u);
     atomic_fetch_sub_explicit(&s->upgraded, 1, memory_order_release);
 }

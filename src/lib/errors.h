@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #define CRM_ERROR_LIST(X)                                                                        \
+    X(BAD_REQUEST, 400, "bad_request", "The request is not valid HTTP/1.1")                     \
     X(INVALID_JSON, 400, "invalid_json", "The request body is not a JSON object")                \
     X(VALIDATION_FAILED, 400, "validation_failed", "A field is missing or invalid")              \
     X(STAGE_NOT_FOUND, 400, "stage_not_found", "No active stage of the pipeline matches")        \
@@ -21,6 +22,7 @@
     X(NAME_TAKEN, 409, "name_taken", "This name is already in use")                              \
     X(PRECONDITION_FAILED, 412, "precondition_failed", "The record changed since you read it")   \
     X(PAYLOAD_TOO_LARGE, 413, "payload_too_large", "The request body is larger than 1 MiB")      \
+    X(HEADERS_TOO_LARGE, 431, "headers_too_large", "The request head is too large")              \
     X(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type", "The request body must be JSON")    \
     X(IDEMPOTENCY_KEY_REUSED, 422, "idempotency_key_reused", "This Idempotency-Key was used with another body") \
     X(RATE_LIMITED, 429, "rate_limited", "Too many requests")                                   \

@@ -9,6 +9,7 @@ static const struct {
     int code, status;
     const char *name;
 } table[] = {
+    {CRM_E_BAD_REQUEST, 400, "bad_request"},
     {CRM_E_INVALID_JSON, 400, "invalid_json"},
     {CRM_E_VALIDATION_FAILED, 400, "validation_failed"},
     {CRM_E_STAGE_NOT_FOUND, 400, "stage_not_found"},
@@ -24,6 +25,7 @@ static const struct {
     {CRM_E_NAME_TAKEN, 409, "name_taken"},
     {CRM_E_PRECONDITION_FAILED, 412, "precondition_failed"},
     {CRM_E_PAYLOAD_TOO_LARGE, 413, "payload_too_large"},
+    {CRM_E_HEADERS_TOO_LARGE, 431, "headers_too_large"},
     {CRM_E_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type"},
     {CRM_E_IDEMPOTENCY_KEY_REUSED, 422, "idempotency_key_reused"},
     {CRM_E_RATE_LIMITED, 429, "rate_limited"},
