@@ -141,7 +141,8 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
         if (!poisoned && sq_search_flush(c))
             poisoned = true;
         if (poisoned) {
-            /* Fail the units of this transaction so far; the rest start a new one. */
+            /* Fail the units of this transaction, and the rest of the group: the connection is
+             * replaced (refresh) before anything runs on it again. */
             log_error("store: a write transaction was lost; %zu unit(s) of work failed", i - first);
             if (!sqlite3_get_autocommit(c->db))
                 sq_exec(c, SQ_ROLLBACK);
