@@ -32,6 +32,16 @@ static unsigned short port;
 static char ids[6][32];   /* @O @U @R @P @S @C */
 static const char markers[6] = {'O', 'U', 'R', 'P', 'S', 'C'};
 static char superadmin_id[32];
+static char dir[] = "/dev/shm/crmd-fuzz-XXXXXX";
+
+/* libFuzzer ends a run with exit(): the temp database goes with it (a crash leaves it). */
+static void remove_dir(void)
+{
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fuzz_api: could not remove %s\n", dir);
+}
 
 typedef struct reply {
     int status;
@@ -132,10 +142,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char dir[] = "/dev/shm/crmd-fuzz-XXXXXX", url[128], err[256];
+    char url[128], err[256];
     crm_err cerr = {0};
     if (!mkdtemp(dir))
         abort();
+    atexit(remove_dir);
     log_set_quiet(1);
     snprintf(url, sizeof url, "sqlite:%s/fuzz.db", dir);
     if (app_open(&app, url, "fuzz-secret", err, sizeof err) != 0) {
