@@ -21,7 +21,7 @@ APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test test-unit test-api asan clean bench
+.PHONY: all deps run test test-unit test-api asan clean bench fuzz fuzz-build
 all: $(BUILD)/crmd
 
 deps:
@@ -56,7 +56,8 @@ run: deps $(BUILD)/crmd
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/crmd $(UNIT_BIN)
-	@BUILD=$(BUILD) scripts/with-postgres scripts/run-tests
+	@$(MAKE) --no-print-directory fuzz-build
+	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) scripts/with-postgres scripts/run-tests
 
 test-unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) scripts/run-tests unit
@@ -68,11 +69,34 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  build-asan/crmd $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@$(MAKE) --no-print-directory fuzz-build
+	@BUILD=build-asan FUZZ_BUILD=$(FUZZ_BUILD) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/with-postgres scripts/run-tests
 
 bench: $(BUILD)/crmd
 	@bench/run
 
+# Fuzzing (tests/fuzz, libFuzzer): every module built again by clang with the fuzzer's coverage
+# and ASan/UBSan into build-fuzz/, one binary per tests/fuzz/fuzz_*.c. `make fuzz` runs each for
+# FUZZ_SECONDS; `make test` runs each for a few seconds (scripts/run-fuzz). clang++ links, for
+# UBSan's C++ checks in the phone shim.
+FUZZ_BUILD   := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CXX=clang++ \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer" CXXFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_BUILD)/libcrmd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz -c -o $@.o $<
+	$(CXX) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $@.o $(FUZZ_BUILD)/libcrmd.a $(LDLIBS)
+
+fuzz: deps fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) scripts/run-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -4,45 +4,8 @@
 #include <string.h>
 #include <sodium.h>
 #include "service/account_cache.h"
+#include "service/contact_cursor.h"
 #include "service/contacts.h"
-
-/* Cursors are opaque to clients: base64url of "<created_at ms>.<id>" of the last row sent. */
-static char *cursor_encode(const crm_contact *last, arena *a)
-{
-    char raw[64];
-    int n = snprintf(raw, sizeof raw, "%lld.%s", (long long)last->created_at, last->id);
-    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = arena_alloc(a, cap);
-    sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
-
-static bool cursor_decode(const char *cursor, contact_query *q)
-{
-    unsigned char raw[64];
-    size_t n;
-    char text[65], *end;
-    if (strlen(cursor) > 80 ||
-        sodium_base642bin(raw, sizeof raw - 1, cursor, strlen(cursor), NULL, &n, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return false;
-    memcpy(text, raw, n);
-    text[n] = '\0';
-    char *dot = strchr(text, '.');
-    if (!dot || dot == text)
-        return false;
-    *dot = '\0';
-    for (const char *p = text; *p; p++)
-        if (*p < '0' || *p > '9')
-            return false;
-    long long ms = strtoll(text, &end, 10);
-    if (*end || !objectid_valid(dot + 1))
-        return false;
-    q->after = true;
-    q->after_created_at = ms;
-    memcpy(q->after_id, dot + 1, sizeof q->after_id);
-    return true;
-}
 
 /* A search made only of digits and phone punctuation, with at least 3 digits, is a number. */
 static const char *phone_digits(const char *search, arena *a)
@@ -91,7 +54,7 @@ int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in,
     if ((rc = require_org_member(me, err)) || (rc = owner_filter(me, in->owner_filter, &q, err)))
         return rc;
     if (in->after) {
-        if (!cursor_decode(in->after, &q))
+        if (!contact_cursor_decode(in->after, &q))
             return crm_fail(err, CRM_E_VALIDATION_FAILED, "after", "after must be a nextCursor value");
         q.offset = 0;
     }
@@ -106,7 +69,7 @@ int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in,
         return rc;
     if ((rc = c->ops->contact_list(c, me->org_id, &q, a, out, n, total)))
         return crm_fail(err, -rc, NULL, NULL);
-    *next_cursor = *n == (size_t)in->size && *n ? cursor_encode(&(*out)[*n - 1], a) : NULL;
+    *next_cursor = *n == (size_t)in->size && *n ? contact_cursor_encode(&(*out)[*n - 1], a) : NULL;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 """Listing contacts: GET /api/contacts — offset and keyset paging, filters, search, owner filter,
 date range, size bounds, and SALES_REP visibility across list, GET, PATCH and DELETE."""
 
+import base64
 import datetime
 import json
 import threading
@@ -133,7 +134,11 @@ class Paging(ListTest):
     def test_bad_cursor(self):
         tok = self.o.token
         good = self.list_ok(tok, ownerFilter="all", size=5)["nextCursor"]
-        for bad in ("garbage!", "AAAA", "bm90LWEtY3Vyc29y", good[:-3] + "***", "x" * 300):
+        # Found by fuzzing (tests/fuzz/fuzz_cursor): a time past int64 used to be clamped, and
+        # text behind a NUL ignored, so cursors the server never issued were taken.
+        forged = [base64.urlsafe_b64encode(raw).rstrip(b"=").decode() for raw in
+                  (b"97000017000000000000.5f1e3c2a9b8d7e6f5a4b3c2d", b"1767225600123.5f1e3c2a9b8d7e6f5a4b3c2d\0x")]
+        for bad in ["garbage!", "AAAA", "bm90LWEtY3Vyc29y", good[:-3] + "***", "x" * 300] + forged:
             self.assertError(h.get(list_path(ownerFilter="all", after=bad), token=tok), 400, "validation_failed",
                              field="after", msg=bad)
 

@@ -160,7 +160,7 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
         pthread_key_delete(s->reader_key);
         goto fail;
     }
-    if (!(s->writer = sq_writer_start(w, err, errlen))) {
+    if (!(s->writer = sq_writer_start(w, path, s->checkpointer, err, errlen))) {
         w = NULL;   /* the writer closed it */
         pthread_key_delete(s->reader_key);
         goto fail;

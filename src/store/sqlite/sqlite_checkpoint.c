@@ -73,6 +73,11 @@ static int wal_grew(void *ctx, sqlite3 *db, const char *schema, int pages)
     return SQLITE_OK;
 }
 
+void sq_checkpointer_attach(sq_checkpointer *k, sqlite3 *writer_db)
+{
+    sqlite3_wal_hook(writer_db, wal_grew, k);   /* replaces SQLite's auto-checkpoint */
+}
+
 sq_checkpointer *sq_checkpointer_start(const char *path, sqlite3 *writer_db, char *err, size_t errlen)
 {
     sq_checkpointer *k = calloc(1, sizeof *k);
@@ -97,7 +102,7 @@ sq_checkpointer *sq_checkpointer_start(const char *path, sqlite3 *writer_db, cha
         goto fail;
     }
     k->running = true;
-    sqlite3_wal_hook(writer_db, wal_grew, k);   /* replaces SQLite's auto-checkpoint */
+    sq_checkpointer_attach(k, writer_db);
     return k;
 fail:
     sqlite3_close(k->db);

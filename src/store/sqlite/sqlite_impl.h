@@ -90,10 +90,15 @@ typedef struct sq_checkpointer sq_checkpointer;
 sq_checkpointer *sq_checkpointer_start(const char *path, sqlite3 *writer_db, char *err, size_t errlen);
 void sq_checkpointer_stop(sq_checkpointer *k);
 void sq_checkpointer_free(sq_checkpointer *k);   /* NULL is fine */
+/* Installs the WAL hook on a writer connection (start does it for the first one). */
+void sq_checkpointer_attach(sq_checkpointer *k, sqlite3 *writer_db);
 
 /* sqlite_writer.c — the writer thread that owns the writer connection. */
 typedef struct sq_writer sq_writer;
-sq_writer *sq_writer_start(sq_conn *conn, char *err, size_t errlen);   /* takes conn */
+/* Takes conn, a writer connection to the database at path. After a write transaction is lost
+ * to a storage error the writer replaces conn by a fresh connection (attached to k) before it
+ * runs anything else; see sqlite_writer.c. */
+sq_writer *sq_writer_start(sq_conn *conn, const char *path, sq_checkpointer *k, char *err, size_t errlen);
 /* Runs fn in the next group commit (its own SAVEPOINT) and waits; fn's result, or UNAVAILABLE
  * when the group could not commit. */
 int sq_writer_run(sq_writer *w, store_work_fn fn, void *arg);

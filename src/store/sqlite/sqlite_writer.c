@@ -24,6 +24,9 @@ typedef struct sq_unit {
 
 struct sq_writer {
     sq_conn *conn;
+    char *path;              /* to open a fresh conn after a lost transaction */
+    sq_checkpointer *checkpointer;
+    bool stale;              /* a transaction was lost: replace conn before the next one */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t wake;     /* work arrived, or stop */
@@ -98,6 +101,12 @@ static int run_unit(sq_writer *w, sq_unit *u, bool *poisoned)
             return 0;
         rc = -CRM_E_UNAVAILABLE;
     }
+    if (rc == -CRM_E_UNAVAILABLE) {
+        /* A storage error, not a refusal: SQLite may have undone only the failed statement,
+         * and what it left in the connection (see refresh) a ROLLBACK TO does not undo. */
+        *poisoned = true;
+        return rc;
+    }
     if (sq_exec(c, SQ_ROLLBACK_TO) || sq_exec(c, SQ_RELEASE))
         *poisoned = true;
     return rc;
@@ -122,6 +131,7 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
         if (sq_exec(c, SQ_BEGIN)) {
             for (size_t j = i; j < n; j++)
                 units[j]->rc = -CRM_E_UNAVAILABLE;
+            w->stale = true;
             return;
         }
         c->search_deferred = true;
@@ -131,17 +141,25 @@ static void run_group(sq_writer *w, sq_unit **units, size_t n)
         if (!poisoned && sq_search_flush(c))
             poisoned = true;
         if (poisoned) {
-            /* Fail the units of this transaction so far; the rest start a new one. */
+            /* Fail the units of this transaction, and the rest of the group: the connection is
+             * replaced (refresh) before anything runs on it again. */
             log_error("store: a write transaction was lost; %zu unit(s) of work failed", i - first);
             if (!sqlite3_get_autocommit(c->db))
                 sq_exec(c, SQ_ROLLBACK);
             fail_units(units, first, i);
-            continue;
+            w->stale = true;
+            for (size_t j = i; j < n; j++)
+                units[j]->rc = -CRM_E_UNAVAILABLE;   /* not on this connection any more */
+            return;
         }
         if (sq_exec(c, SQ_COMMIT)) {
             if (!sqlite3_get_autocommit(c->db))
                 sq_exec(c, SQ_ROLLBACK);
             fail_units(units, first, i);
+            w->stale = true;
+            for (size_t j = i; j < n; j++)
+                units[j]->rc = -CRM_E_UNAVAILABLE;
+            return;
         } else {
             committed(w);
         }
@@ -160,9 +178,36 @@ static void run_alone(sq_writer *w, sq_unit *u)
         if (u->rc == 0)
             u->rc = -CRM_E_UNAVAILABLE;
     }
+    if (u->rc == -CRM_E_UNAVAILABLE)
+        w->stale = true;
     if (u->rc == 0)
         committed(w);   /* it managed its own transactions */
     clear_notes(c);
+}
+
+/* A write transaction lost to a storage error (SQLite rolled it back itself, or COMMIT failed)
+ * can leave state behind in the connection that no ROLLBACK undoes: FTS5 keeps the search
+ * index's pending terms and structure in memory, and the next COMMIT on that connection wrote
+ * them into the index, which was then corrupt ("database disk image is malformed"; found by
+ * tests/unit/test_storage_faults.c). So the connection goes, and a fresh one takes its place.
+ * Returns false when none can be opened (the storage is still failing): the caller fails its
+ * units and tries again with the next ones. */
+static bool refresh(sq_writer *w)
+{
+    char err[256];
+    if (!w->stale)
+        return true;
+    sq_conn *fresh = sq_conn_open(w->path, true, w->conn->base.ops, err, sizeof err);
+    if (!fresh) {
+        log_error("store: cannot reopen the writer connection: %s", err);
+        return false;
+    }
+    sq_conn_close(w->conn);
+    w->conn = fresh;
+    sq_checkpointer_attach(w->checkpointer, fresh->db);
+    w->stale = false;
+    log_warn("store: the writer connection was reopened after a lost transaction");
+    return true;
 }
 
 static void *writer_main(void *arg)
@@ -193,10 +238,14 @@ static void *writer_main(void *arg)
             w->tail = NULL;
         pthread_mutex_unlock(&w->mu);
 
-        if (group[0]->alone)
+        if (!refresh(w)) {
+            for (size_t i = 0; i < n; i++)
+                group[i]->rc = -CRM_E_UNAVAILABLE;
+        } else if (group[0]->alone) {
             run_alone(w, group[0]);
-        else
+        } else {
             run_group(w, group, n);
+        }
 
         /* A waiter may return (and free its unit) as soon as it sees done: touch nothing after. */
         pthread_mutex_lock(&w->mu);
@@ -245,12 +294,13 @@ int sq_writer_run_alone(sq_writer *w, store_work_fn fn, void *arg)
     return submit(w, fn, arg, true);
 }
 
-sq_writer *sq_writer_start(sq_conn *conn, char *err, size_t errlen)
+sq_writer *sq_writer_start(sq_conn *conn, const char *path, sq_checkpointer *k, char *err, size_t errlen)
 {
     sq_writer *w = calloc(1, sizeof *w);
-    if (!w)
+    if (!w || !(w->path = strdup(path)))
         abort();
     w->conn = conn;
+    w->checkpointer = k;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->hook_mu, NULL);
     pthread_cond_init(&w->wake, NULL);
@@ -261,6 +311,7 @@ sq_writer *sq_writer_start(sq_conn *conn, char *err, size_t errlen)
         pthread_mutex_destroy(&w->hook_mu);
         pthread_mutex_destroy(&w->mu);
         sq_conn_close(conn);
+        free(w->path);
         free(w);
         return NULL;
     }
@@ -284,5 +335,6 @@ void sq_writer_stop(sq_writer *w)
     pthread_cond_destroy(&w->wake);
     pthread_mutex_destroy(&w->hook_mu);
     pthread_mutex_destroy(&w->mu);
+    free(w->path);
     free(w);
 }
