@@ -39,6 +39,7 @@ struct pg_store {
     pthread_mutex_t conns_mu;
     pg_conn *conns;              /* every open connection, so that close can close them all */
     _Atomic uint64_t accounts_version;
+    _Atomic int64_t connected_at;   /* ms: a connection last got through after a failure */
     pthread_rwlock_t hook_lock;  /* held shared while the hook runs, exclusively to change it */
     void (*hook)(void *ctx);
     void *hook_ctx;
@@ -79,7 +80,7 @@ static pg_conn *thread_conn(pg_store *s)
         pthread_mutex_unlock(&s->conns_mu);
         pthread_setspecific(s->conn_key, c);
     }
-    return pg_conn_ready(c, s->url) == 0 ? c : NULL;
+    return pg_conn_ready(c, s->url, &s->connected_at) == 0 ? c : NULL;
 }
 
 static store_conn *pg_reader(store *st)

@@ -2,6 +2,7 @@
  * how a failure maps to a store code. */
 #include <inttypes.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,12 +94,14 @@ static bool went_away(PGconn *db)
     return !PQconsumeInput(db) || PQstatus(db) != CONNECTION_OK;
 }
 
-int pg_conn_ready(pg_conn *c, const char *url)
+int pg_conn_ready(pg_conn *c, const char *url, _Atomic int64_t *connected_at)
 {
     if (!c->broken && PQstatus(c->db) == CONNECTION_OK && !went_away(c->db))
         return 0;
+    /* A down server fails fast: one attempt per PG_RECONNECT_MS per connection, unless another
+     * connection of this process got through since, which says the server is back. */
     int64_t now = time_now_ms();
-    if (now < c->retry_connect_at)
+    if (now < c->failed_connect_at + PG_RECONNECT_MS && atomic_load(connected_at) < c->failed_connect_at)
         return -CRM_E_UNAVAILABLE;
     char err[256];
     PGconn *db = pg_connect(url, err, sizeof err);
@@ -106,9 +109,10 @@ int pg_conn_ready(pg_conn *c, const char *url)
         if (!c->broken)
             log_error("store: %s", err);
         c->broken = true;
-        c->retry_connect_at = now + PG_RECONNECT_MS;
+        c->failed_connect_at = now;
         return -CRM_E_UNAVAILABLE;
     }
+    atomic_store(connected_at, now);
     PQfinish(c->db);
     c->db = db;
     c->broken = false;

@@ -30,7 +30,7 @@ typedef struct pg_conn {
     bool appended;               /* this unit appended events */
     bool accounts;               /* this unit wrote a user or an organization */
     bool broken;                 /* the server went away: reconnect before the next use */
-    int64_t retry_connect_at;    /* ms: no reconnect attempt before (a down server fails fast) */
+    int64_t failed_connect_at;   /* ms: this connection's last failed attempt to reconnect */
 } pg_conn;
 
 static inline pg_conn *pg_of(store_conn *c) { return (pg_conn *)c; }
@@ -62,9 +62,9 @@ void pg_p_ints(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get)
 PGconn *pg_connect(const char *url, char *err, size_t errlen);
 pg_conn *pg_conn_new(pg_store *owner, PGconn *db, const store_ops *ops);
 void pg_conn_close(pg_conn *c);                  /* NULL is fine */
-/* Makes the connection usable: reconnects a broken one (at most every PG_RECONNECT_MS).
- * 0 or UNAVAILABLE. */
-int pg_conn_ready(pg_conn *c, const char *url);
+/* Makes the connection usable: reconnects a broken one (at most every PG_RECONNECT_MS, sooner
+ * once *connected_at, the store's last successful reconnect, is newer). 0 or UNAVAILABLE. */
+int pg_conn_ready(pg_conn *c, const char *url, _Atomic int64_t *connected_at);
 /* Runs the prepared statement id (prepared on first use) with p (NULL: none). On success returns
  * 0 and, when res is not NULL, the result (the caller PQclears it). On failure the pg_fail code. */
 int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res);
