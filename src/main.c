@@ -1,5 +1,6 @@
 /* crmd: the command line — init (create or migrate a database and its SUPERADMIN), demo (the
- * data `make run` starts with) and serve (run the HTTP API until SIGTERM or SIGINT). */
+ * data `make run` starts with), serve (run the HTTP API until SIGTERM or SIGINT) and migrate
+ * (copy an installation to another database). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include "service/throttle.h"
 #include "service/users.h"
 #include "service/webhook_worker.h"
+#include "store/copy.h"
 
 #define CRMD_VERSION "0.1.0"
 #define DEFAULT_DB "sqlite:crmd.db"
@@ -38,6 +40,8 @@ static const char usage_text[] =
     "  serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
     "        [--tls-cert FILE --tls-key FILE]  serve the HTTP API until SIGTERM or SIGINT\n"
     "                                          (HTTPS and WSS with a PEM certificate chain and key)\n"
+    "  migrate --from URL --to URL             copy every record into an empty database of either\n"
+    "                                          backend (stop the servers of --from first)\n"
     "  --help, --version\n"
     "\n"
     "URL is sqlite:PATH (default " DEFAULT_DB ") or postgresql://... in libpq's form; the listen\n"
@@ -58,7 +62,7 @@ static const char usage_text[] =
     "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key.\n";
 
 struct options {
-    const char *db, *listen, *email, *password, *tls_cert, *tls_key;
+    const char *db, *listen, *email, *password, *tls_cert, *tls_key, *from, *to;
     unsigned threads;
     bool quiet;
 };
@@ -84,6 +88,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "email", required_argument, NULL, 'e' },   { "password", required_argument, NULL, 'p' },
         { "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
         { "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
+        { "from", required_argument, NULL, 'f' },    { "to", required_argument, NULL, 'T' },
         { NULL, 0, NULL, 0 },
     };
     o->db = env_or("CRMD_DB", DEFAULT_DB);
@@ -102,6 +107,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'q': o->quiet = true; break;
         case 'c': o->tls_cert = optarg; break;
         case 'k': o->tls_key = optarg; break;
+        case 'f': o->from = optarg; break;
+        case 'T': o->to = optarg; break;
         case 't': {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -160,6 +167,38 @@ static int cmd_init(const struct options *o)
     arena_destroy(a);
     app_close(&app);
     return rc < 0 ? 1 : 0;
+}
+
+/* Copies an installation into an empty database; prints the rows of each table on both sides. */
+static int cmd_migrate(const struct options *o)
+{
+    if (!o->from || !o->to)
+        return usage_error("%s", "migrate needs --from URL and --to URL");
+    if (strcmp(o->from, o->to) == 0)
+        return usage_error("%s", "--from and --to name the same database");
+    char err[512];
+    store *from = store_open(o->from, err, sizeof err), *to = NULL;
+    if (!from) {
+        fprintf(stderr, "crmd: source: %s\n", err);
+        return 1;
+    }
+    if (!(to = store_open(o->to, err, sizeof err))) {
+        fprintf(stderr, "crmd: target: %s\n", err);
+        from->ops->close(from);
+        return 1;
+    }
+    store_copy_report rep;
+    int rc = store_copy(from, to, &rep, err, sizeof err);
+    to->ops->close(to);
+    from->ops->close(from);
+    for (size_t i = 0; i < rep.n; i++)
+        printf("  %-20s %10lld\n", rep.counts[i].table, (long long)rep.counts[i].target);
+    if (rc) {
+        fprintf(stderr, "crmd: migrate: %s\n", err);
+        return 1;
+    }
+    printf("crmd: migrated; every table holds as many rows as in the source\n");
+    return 0;
 }
 
 /* Logs in and prints the credentials, a token and a ready curl command. */
@@ -456,7 +495,8 @@ int main(int argc, char **argv)
         puts("crmd " CRMD_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "init") != 0 && strcmp(cmd, "serve") != 0 && strcmp(cmd, "demo") != 0)
+    if (strcmp(cmd, "init") != 0 && strcmp(cmd, "serve") != 0 && strcmp(cmd, "demo") != 0 &&
+        strcmp(cmd, "migrate") != 0)
         return usage_error("unknown command '%s'", cmd);
     int rc = parse_options(argc, argv, &o);
     if (rc)
@@ -465,5 +505,7 @@ int main(int argc, char **argv)
         return cmd_init(&o);
     if (strcmp(cmd, "demo") == 0)
         return cmd_demo(&o);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(&o);
     return cmd_serve(&o);
 }

@@ -9,12 +9,13 @@
 #ifndef CRM_STORE_H
 #define CRM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 6
+#define STORE_OPS_VERSION 7
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -26,6 +27,22 @@ struct store_conn { const store_ops *ops; };
 
 /* A unit of work: runs on the writer connection; returning non-zero rolls back only this unit. */
 typedef int (*store_work_fn)(store_conn *c, void *arg);
+
+/* A table as `crmd migrate` copies it (store/copy.c lists them, parents before children). Rows
+ * travel as text: NULL is NULL, numbers are decimal, flags are "0" or "1". */
+typedef enum { STORE_COL_TEXT, STORE_COL_INT, STORE_COL_BOOL } store_col_kind;
+typedef struct store_column {
+    const char *name;
+    store_col_kind kind;
+} store_column;
+typedef struct store_table {
+    const char *name;
+    const char *key;             /* the primary key's columns: the order rows are read in */
+    const store_column *cols;
+    size_t ncols;
+} store_table;
+/* One row of tables[table]; non-zero stops the dump with that value. */
+typedef int (*store_row_fn)(void *ctx, size_t table, const char *const *values);
 
 typedef struct event_log_filter {
     const char *user_id, *contact_id;  /* NULL: any */
@@ -195,6 +212,21 @@ struct store_ops {
     /* user_get for a unit of work that will write the user: no other unit may change the user
      * until this one ends (SQLite's single writer gives that; PostgreSQL locks the row). */
     int (*user_get_for_update)(store_conn *c, const char *user_id, arena *a, crm_user *out);
+
+    /* --- version 7: copying an installation to another database (store/copy.c) --- */
+
+    /* Calls fn with every row of the n tables, table after table, each in key order, all from
+     * one snapshot. Only numbered events are rows of "events". */
+    int (*dump)(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);
+    /* In a unit of work: load_row inserts rows of t (as dump gives them) between load_begin and
+     * load_end, which abandons the load when !keep (after a failure: call it then too). */
+    int (*load_begin)(store_conn *c, const store_table *t);
+    int (*load_row)(store_conn *c, const store_table *t, const char *const *values);
+    int (*load_end)(store_conn *c, const store_table *t, bool keep);
+    /* In the unit of work of a load: builds what the backend derives from the rows loaded
+     * (search indexes, access lists, counts). */
+    int (*rebuild_derived)(store_conn *c);
+    int (*count_rows)(store_conn *c, const store_table *t, int64_t *n);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

@@ -146,15 +146,16 @@ def _kill_leftovers():
 
 
 class Server:
-    """One crmd process on a fresh (or given) SQLite database."""
+    """One crmd process on a fresh database of the tier's backend, or on the SQLite file db_path,
+    or on the database of db_url."""
 
-    def __init__(self, workdir=None, db_path=None, secret=JWT_SECRET, env=None):
+    def __init__(self, workdir=None, db_path=None, secret=JWT_SECRET, env=None, db_url=None):
         self.own_dir = workdir is None
         self.env = dict(env or {})      # extra environment of `crmd serve` (e.g. CRMD_WEBHOOK_BACKOFF_MS)
         self.dir = workdir or tempfile.mkdtemp(prefix="crmd-test-")
         self.db_path = db_path or os.path.join(self.dir, "crmd.db")
         # A server of the postgres backend gets its own database, unless the test names a file.
-        self.pg_url = pg_new_database() if BACKEND == "postgres" and db_path is None else None
+        self.pg_url = db_url or (pg_new_database() if BACKEND == "postgres" and db_path is None else None)
         self.secret = secret
         self.proc = None
         self.port = None

@@ -307,4 +307,10 @@ static const store_ops pg_ops = {
     .idempotency_purge = pg_idempotency_purge,
     .accounts_version = pg_accounts_version,
     .user_get_for_update = pg_user_get_for_update,
+    .dump = pg_dump,
+    .load_begin = pg_load_begin,
+    .load_row = pg_load_row,
+    .load_end = pg_load_end,
+    .rebuild_derived = pg_rebuild_derived,
+    .count_rows = pg_count_rows,
 };

@@ -99,6 +99,14 @@ int pg_schema_latest(void);
 int pg_schema_version(pg_conn *c, int *version);   /* 0 for an empty database */
 int pg_schema_migrate(pg_conn *c);
 
+/* pg_copy.c — copying an installation (store/copy.c) */
+int pg_dump(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);
+int pg_load_begin(store_conn *c, const store_table *t);
+int pg_load_row(store_conn *c, const store_table *t, const char *const *values);
+int pg_load_end(store_conn *c, const store_table *t, bool keep);
+int pg_rebuild_derived(store_conn *c);
+int pg_count_rows(store_conn *c, const store_table *t, int64_t *n);
+
 /* pg.c — the unit of work in progress on c (in_unit), the locks of pg.c's rules. */
 int pg_lock(pg_conn *c, pg_stmt_id lock, const char *k1, const char *k2, const char *k3);
 /* Numbers the committed events that have no seq yet (pg_events.c); 0 or a fail code. */

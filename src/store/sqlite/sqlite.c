@@ -312,4 +312,10 @@ static const store_ops sqlite_ops = {
     .accounts_version = sqlite_accounts_version,
     /* version 6: the writer thread serializes every unit, so a plain read is enough */
     .user_get_for_update = sq_user_get,
+    .dump = sq_dump,
+    .load_begin = sq_load_begin,
+    .load_row = sq_load_row,
+    .load_end = sq_load_end,
+    .rebuild_derived = sq_rebuild_derived,
+    .count_rows = sq_count_rows,
 };

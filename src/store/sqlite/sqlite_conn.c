@@ -111,6 +111,7 @@ void sq_conn_close(sq_conn *c)
         sqlite3_finalize(c->stmt[i]);
     for (unsigned i = 0; i < c->nvariants; i++)
         sqlite3_finalize(c->variants[i].st);
+    sqlite3_finalize(c->load);
     if (sqlite3_close(c->db) != SQLITE_OK)
         log_error("store: closing a database connection: %s", sqlite3_errmsg(c->db));
     free(c);

@@ -33,6 +33,7 @@ typedef struct sq_conn {
     bool search_deferred;        /* writer: in a group, whose search documents sq_search_flush writes */
     bool search_queued;          /* writer: a unit of this group queued one (maybe rolled back since) */
     bool accounts_touched;          /* writer: it wrote a users or organizations row (maybe rolled back) */
+    sqlite3_stmt *load;          /* writer: the INSERT of the table being loaded (sqlite_copy.c) */
 } sq_conn;
 
 static inline sq_conn *sq_of(store_conn *c) { return (sq_conn *)c; }
@@ -211,5 +212,13 @@ int sq_delivery_get(store_conn *c, const char *org_id, const char *delivery_id, 
 int sq_delivery_list(store_conn *c, const char *org_id, const char *webhook_id, int64_t offset, int64_t limit,
                      arena *a, crm_delivery **out, size_t *n, int64_t *total);
 int sq_delivery_due(store_conn *c, int64_t now, int64_t limit, arena *a, crm_delivery **out, size_t *n);
+
+/* sqlite_copy.c — copying an installation (store/copy.c) */
+int sq_dump(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);
+int sq_load_begin(store_conn *c, const store_table *t);
+int sq_load_row(store_conn *c, const store_table *t, const char *const *values);
+int sq_load_end(store_conn *c, const store_table *t, bool keep);
+int sq_rebuild_derived(store_conn *c);
+int sq_count_rows(store_conn *c, const store_table *t, int64_t *n);
 
 #endif
