@@ -2,7 +2,10 @@
  * strings and the characters that COPY's text format escapes, go from SQLite to PostgreSQL (when
  * CRMD_TEST_PG_URL names a database) and to SQLite again, and every dump reads back exactly what
  * was loaded; search works on the copies (derived data rebuilt); a load that a foreign key
- * refuses rolls back and leaves the connection usable; a target with data is refused. */
+ * refuses rolls back and leaves the connection usable; a target with data is refused. And the
+ * list of copied tables is the whole schema of each backend, less what the backend derives. */
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +143,82 @@ static void expect_refused_load(store *s, const store_table *tables, size_t n, c
     free(d);
 }
 
+/* What a backend derives from the copied rows (rebuilt by rebuild_derived), as "table" or
+ * "table.column"; prefixes of names (FTS5's shadow tables). */
+static const char *const derived[] = {
+    "contact_search", "contact_access", "contact_counts", "sqlite_sequence", "crmd_schema",
+    "contacts.search_words", "contacts.search_digits", "events.id",
+};
+
+static bool is_derived(const char *table, const char *column)
+{
+    char name[128];
+    snprintf(name, sizeof name, column ? "%s.%s" : "%s", table, column);
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
+        if (strncmp(name, derived[i], strlen(derived[i])) == 0)
+            return true;
+    return false;
+}
+
+/* Each (table, column) of a backend's schema against the copied list: *seen counts the columns
+ * found, which must come to the list's total. */
+static void check_column(const store_table *tables, size_t n, const char *table, const char *column,
+                         size_t *seen, const char *what)
+{
+    if (is_derived(table, NULL) || is_derived(table, column))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(tables[i].name, table) != 0)
+            continue;
+        for (size_t j = 0; j < tables[i].ncols; j++) {
+            if (strcmp(tables[i].cols[j].name, column) == 0) {
+                (*seen)++;
+                return;
+            }
+        }
+    }
+    ok(0, "%s: column %s.%s is copied by crmd migrate (store/copy.c)", what, table, column);
+}
+
+static size_t total_columns(const store_table *tables, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += tables[i].ncols;
+    return total;
+}
+
+static void schema_is_copied_sqlite(const char *path, const store_table *tables, size_t n)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    size_t seen = 0;
+    if (!ok(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK, "SQLite schema readable"))
+        return;
+    sqlite3_prepare_v2(db, "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
+                       "WHERE m.type = 'table'", -1, &st, NULL);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        check_column(tables, n, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                     &seen, "SQLite");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    is_int(seen, total_columns(tables, n), "SQLite: every copied column exists, every other one is derived");
+}
+
+static void schema_is_copied_pg(const char *url, const store_table *tables, size_t n)
+{
+    size_t seen = 0;
+    PGconn *db = PQconnectdb(url);
+    PGresult *r = PQexec(db, "SELECT table_name, column_name FROM information_schema.columns "
+                             "WHERE table_schema = current_schema()");
+    if (ok(PQresultStatus(r) == PGRES_TUPLES_OK, "PostgreSQL schema readable"))
+        for (int i = 0; i < PQntuples(r); i++)
+            check_column(tables, n, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), &seen, "PostgreSQL");
+    PQclear(r);
+    PQfinish(db);
+    is_int(seen, total_columns(tables, n), "PostgreSQL: every copied column exists, every other one is derived");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/crmd-test-copy-XXXXXX", a_url[256], b_url[256], err[512];
@@ -156,6 +235,7 @@ int main(void)
     store *a = open_store(a_url);
     if (!a)
         return tap_done();
+    schema_is_copied_sqlite(a_url + 7, tables, n);
     expect_refused_load(a, tables, n, "SQLite");
     struct loader all = {n, tables, 0};
     is_int(a->ops->write(a, u_load, &all), 0, "rows loaded into SQLite");
@@ -166,6 +246,7 @@ int main(void)
     const char *pg = getenv("CRMD_TEST_PG_URL");
     store *mid = NULL;
     if (pg && *pg && (mid = open_store(pg))) {
+        schema_is_copied_pg(pg, tables, n);
         expect_refused_load(mid, tables, n, "PostgreSQL");
         store_copy_report rep;
         is_int(store_copy(a, mid, &rep, err, sizeof err), 0, "SQLite to PostgreSQL");
