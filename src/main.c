@@ -24,6 +24,7 @@
 #include "service/throttle.h"
 #include "service/users.h"
 #include "service/webhook_worker.h"
+#include "service/contact_export.h"
 #include "store/copy.h"
 
 #define CRMD_VERSION "0.1.0"
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "  serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
     "        [--tls-cert FILE --tls-key FILE]  serve the HTTP API until SIGTERM or SIGINT\n"
     "                                          (HTTPS and WSS with a PEM certificate chain and key)\n"
+    "  export --db URL --org ID [FILE]         the organization's contacts as CSV (stdout without FILE)\n"
     "  migrate --from URL --to URL             copy every record into an empty database of either\n"
     "                                          backend (stop the servers of --from first)\n"
     "  --help, --version\n"
@@ -62,7 +64,7 @@ static const char usage_text[] =
     "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key.\n";
 
 struct options {
-    const char *db, *listen, *email, *password, *tls_cert, *tls_key, *from, *to;
+    const char *db, *listen, *email, *password, *tls_cert, *tls_key, *from, *to, *org, *file;
     unsigned threads;
     bool quiet;
 };
@@ -81,7 +83,8 @@ static const char *env_or(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
-static int parse_options(int argc, char **argv, struct options *o)
+/* takes_file: the command takes one FILE argument after its options. */
+static int parse_options(int argc, char **argv, struct options *o, bool takes_file)
 {
     static const struct option longopts[] = {
         { "db", required_argument, NULL, 'd' },      { "listen", required_argument, NULL, 'l' },
@@ -89,6 +92,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
         { "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
         { "from", required_argument, NULL, 'f' },    { "to", required_argument, NULL, 'T' },
+        { "org", required_argument, NULL, 'o' },
         { NULL, 0, NULL, 0 },
     };
     o->db = env_or("CRMD_DB", DEFAULT_DB);
@@ -109,6 +113,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'k': o->tls_key = optarg; break;
         case 'f': o->from = optarg; break;
         case 'T': o->to = optarg; break;
+        case 'o': o->org = optarg; break;
         case 't': {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -120,6 +125,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
+    if (takes_file && optind < argc)
+        o->file = argv[optind++];
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!o->tls_cert != !o->tls_key)
@@ -199,6 +206,86 @@ static int cmd_migrate(const struct options *o)
     }
     printf("crmd: migrated; every table holds as many rows as in the source\n");
     return 0;
+}
+
+/* Progress on stderr: a bar redrawn in place on a terminal, else a line at every tenth. */
+static void progress(const char *what, int64_t done, int64_t total, bool tty, int *shown)
+{
+    int tenth = total > 0 ? (int)(done * 10 / total) : 10;
+    if (tty) {
+        char bar[21];
+        int fill = total > 0 ? (int)(done * 20 / total) : 20;
+        for (int i = 0; i < 20; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[20] = '\0';
+        fprintf(stderr, "\r%s [%s] %lld of %lld", what, bar, (long long)done, (long long)total);
+    } else if (tenth > *shown) {
+        fprintf(stderr, "%s: %lld of %lld\n", what, (long long)done, (long long)total);
+    }
+    *shown = tenth;
+}
+
+/* The organization's contacts as CSV, as an ADMIN of it would export them with ownerFilter=all. */
+static int cmd_export(const struct options *o)
+{
+    if (!o->org || !objectid_valid(o->org))
+        return usage_error("%s", "export needs --org with an organization id (24 hex characters)");
+    crm_app app;
+    if (open_app(&app, o))
+        return 1;
+    crm_user admin = {.role = ROLE_ADMIN};
+    snprintf(admin.org_id, sizeof admin.org_id, "%s", o->org);
+    contact_list_input in = {.page = 1, .size = 1, .owner_filter = "all"};
+    crm_err err = { 0 };
+    arena *a = arena_new();
+    crm_org org;
+    crm_contact *first;
+    size_t n;
+    int64_t total = 0;
+    char *next;
+    contact_export *x = NULL;
+    FILE *out = stdout;
+    int rc = 1;
+    if (org_read(&app, &admin, o->org, a, &org, &err) || contact_list(&app, &admin, &in, a, &first, &n, &total, &next, &err) ||
+        contact_export_open(&app, &admin, &in, &x, &err)) {
+        print_err("export", &err);
+        goto done;
+    }
+    if (o->file && !(out = fopen(o->file, "w"))) {
+        fprintf(stderr, "crmd: export: cannot write %s: %s\n", o->file, strerror(errno));
+        out = stdout;
+        goto done;
+    }
+    bool tty = isatty(STDERR_FILENO);
+    int shown = -1;
+    char buf[64 * 1024];
+    long got;
+    while ((got = contact_export_read(x, buf, sizeof buf)) > 0) {
+        if (fwrite(buf, 1, (size_t)got, out) != (size_t)got)
+            break;
+        progress("exporting", contact_export_rows(x), total, tty, &shown);
+    }
+    if (tty)
+        fputc('\n', stderr);
+    bool unwritten = ferror(out) != 0;
+    unwritten |= (out == stdout ? fflush(out) : fclose(out)) != 0;
+    out = stdout;
+    if (got < 0 || unwritten) {
+        fprintf(stderr, "crmd: export failed after %lld contacts%s\n", (long long)contact_export_rows(x),
+                got < 0 ? ": the database could not be read" : ": the output could not be written");
+        if (o->file)
+            unlink(o->file);
+        goto done;
+    }
+    fprintf(stderr, "crmd: exported %lld contacts of %s\n", (long long)contact_export_rows(x), org.name);
+    rc = 0;
+done:
+    if (out != stdout)
+        fclose(out);
+    contact_export_close(x);
+    arena_destroy(a);
+    app_close(&app);
+    return rc;
 }
 
 /* Logs in and prints the credentials, a token and a ready curl command. */
@@ -496,9 +583,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "init") != 0 && strcmp(cmd, "serve") != 0 && strcmp(cmd, "demo") != 0 &&
-        strcmp(cmd, "migrate") != 0)
+        strcmp(cmd, "migrate") != 0 && strcmp(cmd, "export") != 0)
         return usage_error("unknown command '%s'", cmd);
-    int rc = parse_options(argc, argv, &o);
+    int rc = parse_options(argc, argv, &o, strcmp(cmd, "export") == 0);
     if (rc)
         return rc;
     if (strcmp(cmd, "init") == 0)
@@ -507,5 +594,7 @@ int main(int argc, char **argv)
         return cmd_demo(&o);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(&o);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(&o);
     return cmd_serve(&o);
 }

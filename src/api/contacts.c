@@ -243,6 +243,18 @@ done:
     return rc;
 }
 
+int api_contact_filters(http_req *r, contact_list_input *in, crm_err *err)
+{
+    int rc;
+    if ((rc = qin_text(r, "search", 200, &in->search, err)) ||
+        (rc = qin_text(r, "status", LABEL_MAX_CHARS, &in->status, err)) ||
+        (rc = qin_text(r, "source", LABEL_MAX_CHARS, &in->source, err)) ||
+        (rc = qin_text(r, "ownerFilter", 32, &in->owner_filter, err)) ||
+        (rc = qin_id(r, "pipelineStage", &in->stage_id, err)) || (rc = qin_id(r, "pipelineId", &in->pipeline_id, err)))
+        return rc;
+    return read_date_range(r, in, err);
+}
+
 static void list_contacts(http_req *r)
 {
     crm_err err = { 0 };
@@ -255,13 +267,7 @@ static void list_contacts(http_req *r)
     int rc;
 
     if ((rc = api_authenticate(r, &me, &err)) || (rc = qin_page(r, "size", 50, &in.page, &in.size, &err)) ||
-        (rc = qin_text(r, "search", 200, &in.search, &err)) ||
-        (rc = qin_text(r, "status", LABEL_MAX_CHARS, &in.status, &err)) ||
-        (rc = qin_text(r, "source", LABEL_MAX_CHARS, &in.source, &err)) ||
-        (rc = qin_text(r, "ownerFilter", 32, &in.owner_filter, &err)) ||
-        (rc = qin_text(r, "after", 100, &in.after, &err)) ||
-        (rc = qin_id(r, "pipelineStage", &in.stage_id, &err)) || (rc = qin_id(r, "pipelineId", &in.pipeline_id, &err)) ||
-        (rc = read_date_range(r, &in, &err)) ||
+        (rc = api_contact_filters(r, &in, &err)) || (rc = qin_text(r, "after", 100, &in.after, &err)) ||
         (rc = contact_list(api_app(), me, &in, http_req_arena(r), &rows, &n, &total, &next, &err))) {
         api_send_error(r, &err);
         return;

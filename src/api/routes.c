@@ -2,7 +2,7 @@
 #include <string.h>
 #include "api/routes.h"
 
-#define API_MAX_ROUTES 64
+#define API_MAX_ROUTES 128
 
 static http_route table[API_MAX_ROUTES];
 static size_t ntable;
@@ -24,6 +24,7 @@ void api_init(crm_app *app)
     add(api_org_routes, api_org_nroutes);
     add(api_user_routes, api_user_nroutes);
     add(api_pipeline_routes, api_pipeline_nroutes);
+    add(api_contact_export_routes, api_contact_export_nroutes);   /* before /api/contacts/:id */
     add(api_contact_routes, api_contact_nroutes);
     add(api_event_log_routes, api_event_log_nroutes);
     add(api_socketio_routes, api_socketio_nroutes);

@@ -3,6 +3,7 @@
 #define CRM_API_ROUTES_H
 
 #include "api/api.h"
+#include "service/contacts.h"
 #include "service/users.h"
 
 #define API_RESOURCE(name) \
@@ -13,6 +14,7 @@ API_RESOURCE(auth)
 API_RESOURCE(org)
 API_RESOURCE(user)
 API_RESOURCE(pipeline)
+API_RESOURCE(contact_export)
 API_RESOURCE(contact)
 API_RESOURCE(event_log)
 API_RESOURCE(socketio)
@@ -20,6 +22,10 @@ API_RESOURCE(webhook)
 API_RESOURCE(events)
 API_RESOURCE(metrics)
 #undef API_RESOURCE
+
+/* The filters of GET /api/contacts (search, status, source, ownerFilter, pipelineStage,
+ * pipelineId, dateRange), shared by the list and the export. */
+int api_contact_filters(http_req *r, contact_list_input *in, crm_err *err);
 
 /* Shared by organizations (adminDetails) and users. */
 int api_read_user_input(json_t *obj, const char *prefix, user_input *u, crm_err *err);

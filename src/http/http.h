@@ -49,6 +49,16 @@ const struct sockaddr *http_req_peer(const http_req *r);
 void http_reply_header(http_req *r, const char *name, const char *value);
 void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len);
 
+/* A reply whose body is made on demand (a large download): the request's one reply, with the
+ * headers added so far. fn(ctx, buf, max) is called on a server thread each time the connection
+ * can take more, until it returns 0 (the end of the body) or a negative value (a failure after
+ * the headers went out: the connection is closed without the last chunk, so that the client sees
+ * a truncated body, never a complete-looking one). It writes at most max bytes into buf and
+ * returns how many. done(ctx) runs exactly once, when the reply is over or could not be sent. */
+typedef long (*http_pull_fn)(void *ctx, char *buf, size_t max);
+void http_reply_pull(http_req *r, int status, const char *content_type, http_pull_fn fn,
+                     void (*done)(void *ctx), void *ctx);
+
 /* Protocol upgrade (WebSocket). http_reply_upgrade is the request's one reply: 101 Switching
  * Protocols with the nheaders name/value pairs given (e.g. Upgrade, Connection,
  * Sec-WebSocket-Accept; copied). Once the 101 has gone out, fn(ctx, u) runs on a server thread

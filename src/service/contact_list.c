@@ -40,32 +40,39 @@ static int owner_filter(const crm_user *me, const char *filter, contact_query *q
     return 0;
 }
 
-int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
-                 crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err)
+int contact_list_query(const crm_user *me, const contact_list_input *in, arena *a, contact_query *q,
+                       crm_err *err)
 {
-    contact_query q = {
+    *q = (contact_query){
         .status = in->status, .stage_id = in->stage_id, .pipeline_id = in->pipeline_id, .source = in->source,
         .created_from = in->created_from, .created_to = in->created_to,
         .offset = (in->page - 1) * in->size, .limit = in->size,
     };
-    store_conn *c;
     int rc;
-
-    if ((rc = require_org_member(me, err)) || (rc = owner_filter(me, in->owner_filter, &q, err)))
+    if ((rc = require_org_member(me, err)) || (rc = owner_filter(me, in->owner_filter, q, err)))
         return rc;
     if (in->after) {
-        if (!contact_cursor_decode(in->after, &q))
+        if (!contact_cursor_decode(in->after, q))
             return crm_fail(err, CRM_E_VALIDATION_FAILED, "after", "after must be a nextCursor value");
-        q.offset = 0;
+        q->offset = 0;
     }
     if (in->search && *in->search) {
         /* A number-like search also matches names and emails ("555" finds john555@...). */
-        q.search = in->search;
-        q.search_digits = phone_digits(in->search, a);
+        q->search = in->search;
+        q->search_digits = phone_digits(in->search, a);
     }
     if (me->role == ROLE_SALES_REP)
-        q.visible_to = me->id;
-    if ((rc = app_reader(app, &c, err)))
+        q->visible_to = me->id;
+    return 0;
+}
+
+int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
+                 crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err)
+{
+    contact_query q;
+    store_conn *c;
+    int rc;
+    if ((rc = contact_list_query(me, in, a, &q, err)) || (rc = app_reader(app, &c, err)))
         return rc;
     if ((rc = c->ops->contact_list(c, me->org_id, &q, a, out, n, total)))
         return crm_fail(err, -rc, NULL, NULL);

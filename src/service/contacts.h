@@ -51,6 +51,11 @@ typedef struct contact_list_input {
     const char *after;                 /* an opaque cursor from nextCursor, or NULL */
 } contact_list_input;
 
+/* The store query of a list for me: filters, owner, search, SALES_REP visibility, page or
+ * cursor (strings point into in and a). */
+int contact_list_query(const crm_user *me, const contact_list_input *in, arena *a, contact_query *q,
+                       crm_err *err);
+
 /* GET /api/contacts. *next_cursor (arena) is NULL when no row follows the page. */
 int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
                  crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err);

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 7
+#define STORE_OPS_VERSION 8
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -227,6 +227,12 @@ struct store_ops {
      * (search indexes, access lists, counts). */
     int (*rebuild_derived)(store_conn *c);
     int (*count_rows)(store_conn *c, const store_table *t, int64_t *n);
+
+    /* --- version 8 --- */
+
+    /* The most numbers (secondary ones included) and the most emails of any contact of the org:
+     * the widths of a CSV export. */
+    int (*contact_widths)(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

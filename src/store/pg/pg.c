@@ -313,4 +313,5 @@ static const store_ops pg_ops = {
     .load_end = pg_load_end,
     .rebuild_derived = pg_rebuild_derived,
     .count_rows = pg_count_rows,
+    .contact_widths = pg_contact_widths,
 };

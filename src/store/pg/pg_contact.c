@@ -165,6 +165,20 @@ int pg_contact_get(store_conn *sc, const char *org_id, const char *contact_id, a
     return rc;
 }
 
+int pg_contact_widths(store_conn *sc, const char *org_id, int64_t *phones, int64_t *emails)
+{
+    pg_params p = {0};
+    PGresult *r;
+    pg_p_text(&p, org_id);
+    int rc = pg_exec(pg_of(sc), PG_CONTACT_WIDTHS, &p, &r);
+    if (rc)
+        return rc;
+    *phones = pg_col_int(r, 0, 0);
+    *emails = pg_col_int(r, 0, 1);
+    PQclear(r);
+    return 0;
+}
+
 int pg_phone_owner(store_conn *sc, const char *org_id, const char *e164, objectid owner)
 {
     pg_conn *c = pg_of(sc);

@@ -169,6 +169,10 @@
     X(CONTACT_GET_FOR_UPDATE, PG_CONTACT_SELECT_OF("c.") " FROM contacts c "                      \
                               "WHERE c.organization_id = $1 AND c.id = $2 FOR UPDATE OF c")       \
     X(PHONE_OWNER, "SELECT contact_id FROM contact_phones WHERE organization_id = $1 AND e164 = $2") \
+    X(CONTACT_WIDTHS, "SELECT (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM "       \
+                      "contact_phones WHERE organization_id = $1 GROUP BY contact_id) AS p), "    \
+                      "(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM contact_emails " \
+                      "WHERE organization_id = $1 GROUP BY contact_id) AS e)")                    \
     /* the whole row and every child is rewritten; created_at never changes */                    \
     /* $1 org, $2 id, $3 numbers, $4 emails, $5.. the columns, $16 the expected version */       \
     X(CONTACT_UPDATE, "UPDATE contacts SET user_id = $5, created_by = $6, first_name = $7, "      \

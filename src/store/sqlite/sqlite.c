@@ -318,4 +318,5 @@ static const store_ops sqlite_ops = {
     .load_end = sq_load_end,
     .rebuild_derived = sq_rebuild_derived,
     .count_rows = sq_count_rows,
+    .contact_widths = sq_contact_widths,
 };

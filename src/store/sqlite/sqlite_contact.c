@@ -215,6 +215,25 @@ int sq_contact_get(store_conn *sc, const char *org_id, const char *contact_id, a
     return rc;
 }
 
+int sq_contact_widths(store_conn *sc, const char *org_id, int64_t *phones, int64_t *emails)
+{
+    sq_conn *c = sq_of(sc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONTACT_WIDTHS);
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sq_bind_text(st, 1, org_id);
+    int rc = sq_step(c, SQ_CONTACT_WIDTHS);
+    if (rc == 1) {
+        *phones = sqlite3_column_int64(st, 0);
+        *emails = sqlite3_column_int64(st, 1);
+        rc = 0;
+    } else if (rc == 0) {
+        rc = -CRM_E_UNAVAILABLE;
+    }
+    sq_done(st);
+    return rc;
+}
+
 int sq_phone_owner(store_conn *sc, const char *org_id, const char *e164, objectid owner)
 {
     sq_conn *c = sq_of(sc);

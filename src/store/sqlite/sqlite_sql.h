@@ -260,6 +260,10 @@
     X(CONTACT_ASSIGNEE_LIST, "SELECT user_id FROM contact_assignees "                             \
                              "WHERE organization_id = ?1 AND contact_id = ?2 ORDER BY position")  \
     X(PHONE_OWNER, "SELECT contact_id FROM contact_phones WHERE organization_id = ?1 AND e164 = ?2") \
+    X(CONTACT_WIDTHS, "SELECT (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM "       \
+                      "contact_phones WHERE organization_id = ?1 GROUP BY contact_id)), "         \
+                      "(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM contact_emails " \
+                      "WHERE organization_id = ?1 GROUP BY contact_id))")                         \
     /* the derived indexes of a contact (sq_contact_index_sync) */                               \
     X(CONTACT_SEARCH_ROW, SQ_SEARCH_ROWS_INSERT(SQ_ONE_CONTACT) " ON CONFLICT DO NOTHING")        \
     X(CONTACT_SEARCH_ROW_REFRESH, "UPDATE contact_search_rows SET created_at = coalesce((SELECT "   \
