@@ -21,6 +21,9 @@
 #define SEND_MAX_INFLIGHT 16
 #define POLL_MS 1000               /* the log and the due deliveries are looked at at least this often */
 #define PERSIST_EVERY_MS 5000      /* how stale the kept cursor may be when nothing was dispatched */
+/* How long a claimed delivery stays with its sender before another may attempt it (the sender
+ * died): well past the longest POST. */
+#define CLAIM_LEASE_MS (WEBHOOK_TOTAL_TIMEOUT_MS + 60000)
 
 /* One POST in flight. */
 struct inflight {
@@ -534,6 +537,27 @@ static bool start_curl(webhook_worker *w)
     return true;
 }
 
+struct claim_work {
+    crm_delivery *d;
+    size_t n;
+    bool *claimed;
+    int64_t now;
+};
+
+/* Several servers on one database look at the same due deliveries: each attempt goes to the one
+ * that claims the delivery first. */
+static int claim_unit(store_conn *c, void *arg)
+{
+    struct claim_work *cw = arg;
+    for (size_t i = 0; i < cw->n; i++) {
+        int rc = c->ops->delivery_claim(c, cw->d[i].org_id, cw->d[i].id, cw->now, cw->now + CLAIM_LEASE_MS);
+        if (rc && rc != -CRM_E_NOT_FOUND)
+            return rc;
+        cw->claimed[i] = rc == 0;
+    }
+    return 0;
+}
+
 static void fetch_due(webhook_worker *w)
 {
     int64_t now = time_now_ms();
@@ -557,9 +581,19 @@ static void fetch_due(webhook_worker *w)
             arena_destroy(a);
             return;
         }
-        w->send_failing = false;
-        for (size_t i = 0; i < n && w->ninflight < SEND_MAX_INFLIGHT; i++)
+        size_t room = 0;
+        for (size_t i = 0; i < n && room < SEND_MAX_INFLIGHT - w->ninflight; i++)
             if (!in_flight(w, d[i].id))
+                d[room++] = d[i];
+        struct claim_work cw = {d, room, arena_alloc(a, room + 1), now};
+        if (room > 0 && w->app->st->ops->write(w->app->st, claim_unit, &cw) != 0) {
+            send_trouble(w, "cannot claim the due deliveries");
+            arena_destroy(a);
+            return;
+        }
+        w->send_failing = false;
+        for (size_t i = 0; i < room; i++)
+            if (cw.claimed[i])
                 start_send(w, c, &d[i], a);
     } else {
         send_trouble(w, "cannot read the due deliveries");
@@ -680,6 +714,25 @@ static size_t collect(webhook_worker *w)
     return done;
 }
 
+/* On the way out: the claims of the POSTs abandoned in flight go back, so that the next server to
+ * look (this one restarted, or another) sends them at once rather than after the lease. */
+static int release_unit(store_conn *c, void *arg)
+{
+    webhook_worker *w = arg;
+    arena *a = arena_new();
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < w->ninflight; i++) {
+        crm_delivery d;
+        if (c->ops->delivery_get(c, w->inflight[i]->org_id, w->inflight[i]->id, a, &d) != 0 ||
+            d.state != DELIVERY_PENDING)
+            continue;
+        d.next_attempt_at = d.updated_at = time_now_ms();
+        rc = c->ops->delivery_update(c, &d);
+    }
+    arena_destroy(a);
+    return rc;
+}
+
 static void *send_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "webhook-send");
@@ -720,7 +773,9 @@ static void *send_main(void *arg)
             wait = POLL_MS;
         cu->multi_poll(w->multi, NULL, 0, (int)wait, NULL);
     }
-    /* Abandoned POSTs stay pending in the database and are sent after the next start. */
+    /* Abandoned POSTs stay pending in the database and are sent again by the next look. */
+    if (w->ninflight > 0 && w->app->st->ops->write(w->app->st, release_unit, w) != 0)
+        log_warn("webhooks: the deliveries in flight stay claimed until their lease ends");
     while (w->ninflight > 0) {
         struct inflight *f = w->inflight[--w->ninflight];
         cu->multi_remove_handle(w->multi, f->h);

@@ -233,6 +233,10 @@ struct store_ops {
     /* The most numbers (secondary ones included) and the most emails of any contact of the org:
      * the widths of a CSV export. */
     int (*contact_widths)(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
+    /* In a unit of work: takes a pending delivery due at now for one attempt, by moving its
+     * next_attempt_at to until (a lease: if the attempt is never recorded, the delivery is due
+     * again then). NOT_FOUND when it is not due, or another process took it first. */
+    int (*delivery_claim)(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

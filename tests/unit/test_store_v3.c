@@ -705,6 +705,20 @@ static bool has_delivery(const crm_delivery *list, size_t n, const char *id)
     return false;
 }
 
+struct claim_arg { store *s; const crm_delivery *d; int64_t now, until; pthread_barrier_t *go; int rc; };
+static int u_delivery_claim(store_conn *c, void *arg)
+{
+    struct claim_arg *ca = arg;
+    return c->ops->delivery_claim(c, ca->d->org_id, ca->d->id, ca->now, ca->until);
+}
+static void *claim_concurrently(void *arg)
+{
+    struct claim_arg *ca = arg;
+    pthread_barrier_wait(ca->go);
+    ca->rc = ca->s->ops->write(ca->s, u_delivery_claim, ca);
+    return NULL;
+}
+
 static void test_webhooks(store *s)
 {
     store_conn *r = s->ops->reader(s);
@@ -808,6 +822,39 @@ static void test_webhooks(store *s)
     ok(n == 1, "at most limit");
     is_int(r->ops->delivery_due(r, now + 60000, 100, a, &dl, &n), 0, "delivery_due later");
     ok(has_delivery(dl, n, d[1].id), "the retry is due then");
+
+    /* Claims: one attempt of a due delivery goes to one sender, until its lease ends. */
+    struct claim_arg ca = {s, &d[3], now, now + 70000, NULL, 0};
+    is_int(s->ops->write(s, u_delivery_claim, &ca), 0, "delivery_claim of a due delivery");
+    is_int(r->ops->delivery_get(r, o.id, d[3].id, a, &gd), 0, "delivery_get");
+    ok(gd.state == DELIVERY_PENDING && gd.next_attempt_at == now + 70000, "due again when the lease ends");
+    is_int(s->ops->write(s, u_delivery_claim, &ca), -CRM_E_NOT_FOUND, "a claimed delivery is not due");
+    ca.now = now + 70000;
+    is_int(s->ops->write(s, u_delivery_claim, &ca), 0, "claimed again once the lease is over");
+    ca = (struct claim_arg){s, &d[0], now + 90000, now + 99000, NULL, 0};
+    is_int(s->ops->write(s, u_delivery_claim, &ca), -CRM_E_NOT_FOUND, "a succeeded delivery is never claimed");
+    ca.d = &d[2];
+    is_int(s->ops->write(s, u_delivery_claim, &ca), -CRM_E_NOT_FOUND, "nor a failed one");
+    crm_delivery foreign = db;
+    memcpy(foreign.org_id, o.id, sizeof foreign.org_id);
+    ca.d = &foreign;
+    is_int(s->ops->write(s, u_delivery_claim, &ca), -CRM_E_NOT_FOUND, "nor another org's");
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 4);
+    struct claim_arg racers[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        racers[i] = (struct claim_arg){s, &d[4], now, now + 70000, &go, 1};
+        pthread_create(&th[i], NULL, claim_concurrently, &racers[i]);
+    }
+    int won = 0, lost = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        won += racers[i].rc == 0;
+        lost += racers[i].rc == -CRM_E_NOT_FOUND;
+    }
+    pthread_barrier_destroy(&go);
+    ok(won == 1 && lost == 3, "four claims at once: exactly one wins (%d won, %d lost)", won, lost);
 
     /* Delete: its deliveries go with it; org B's are untouched. */
     struct pair_arg dx = {ob.id, w1.id};

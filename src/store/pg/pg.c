@@ -314,4 +314,5 @@ static const store_ops pg_ops = {
     .rebuild_derived = pg_rebuild_derived,
     .count_rows = pg_count_rows,
     .contact_widths = pg_contact_widths,
+    .delivery_claim = pg_delivery_claim,
 };

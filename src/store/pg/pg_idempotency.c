@@ -42,13 +42,25 @@ int pg_idempotency_put(store_conn *sc, const char *org_id, const char *user_id, 
     return pg_exec(pg_of(sc), PG_IDEMPOTENCY_PUT, &p, NULL);
 }
 
+/* Several servers run their janitors on one database: the one whose unit takes the lock purges,
+ * the others find nothing to do this round (a server that dies releases it with its
+ * transaction). */
 int pg_idempotency_purge(store_conn *sc, int64_t before_ms, int64_t limit, int64_t *deleted)
 {
     pg_params p = {0};
     PGresult *r;
+    pg_conn *c = pg_of(sc);
+    *deleted = 0;
+    int rc = pg_exec(c, PG_LOCK_JANITOR, NULL, &r);
+    if (rc)
+        return rc;
+    bool mine = pg_col_bool(r, 0, 0);
+    PQclear(r);
+    if (!mine)
+        return 0;
     pg_p_int(&p, before_ms);
     pg_p_int(&p, limit);
-    int rc = pg_exec(pg_of(sc), PG_IDEMPOTENCY_PURGE, &p, &r);
+    rc = pg_exec(c, PG_IDEMPOTENCY_PURGE, &p, &r);
     if (rc)
         return rc;
     *deleted = pg_col_int(r, 0, 0);

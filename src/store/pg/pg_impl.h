@@ -101,6 +101,7 @@ int pg_schema_migrate(pg_conn *c);
 
 /* pg_copy.c — copying an installation (store/copy.c) */
 int pg_contact_widths(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
+int pg_delivery_claim(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);
 int pg_dump(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);
 int pg_load_begin(store_conn *c, const store_table *t);
 int pg_load_row(store_conn *c, const store_table *t, const char *const *values);

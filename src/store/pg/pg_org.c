@@ -4,12 +4,15 @@
 #include "lib/errors.h"
 #include "store/pg/pg_impl.h"
 
+/* In a unit of work the setting is locked until the unit ends: a unit that reads it to decide
+ * what to write (the webhook dispatcher's cursor) runs one at a time across servers. */
 int pg_meta_get(store_conn *sc, const char *key, arena *a, char **value)
 {
     pg_params p = {0};
     PGresult *r;
+    pg_conn *c = pg_of(sc);
     pg_p_text(&p, key);
-    int rc = pg_exec(pg_of(sc), PG_META_GET, &p, &r);
+    int rc = pg_exec(c, c->in_unit ? PG_META_GET_FOR_UPDATE : PG_META_GET, &p, &r);
     if (rc)
         return rc;
     rc = PQntuples(r) ? 0 : -CRM_E_NOT_FOUND;

@@ -82,6 +82,7 @@
 #define PG_CLASS_KEY 1668443395        /* one Idempotency-Key */
 #define PG_CLASS_SEQUENCER 1668443396  /* numbering the event stream */
 #define PG_CLASS_SCHEMA 1668443397     /* migrations */
+#define PG_CLASS_JANITOR 1668443398    /* the purge, by one server at a time */
 #define PG_STR(x) PG_STR_(x)
 #define PG_STR_(x) #x
 
@@ -95,6 +96,7 @@
     X(LOCK_KEY, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_KEY) ", hashtext($1::text || $2::text || $3::text))") \
     /* installation settings */                                                                   \
     X(META_GET, "SELECT value FROM meta WHERE key = $1")                                          \
+    X(META_GET_FOR_UPDATE, "SELECT value FROM meta WHERE key = $1 FOR UPDATE")                    \
     X(META_SET, "INSERT INTO meta (key, value) VALUES ($1, $2) "                                  \
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value")                         \
     /* organizations */                                                                           \
@@ -203,6 +205,7 @@
     X(IDEMPOTENCY_PURGE, "WITH d AS (DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY("       \
                          "SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)) "    \
                          "RETURNING 1) SELECT count(*) FROM d")                                   \
+    X(LOCK_JANITOR, "SELECT pg_try_advisory_xact_lock(" PG_STR(PG_CLASS_JANITOR) ", 0)")          \
     /* the event log and the durable event stream */                                              \
     X(EVENT_LOG_INSERT, "INSERT INTO event_logs (" PG_EVENT_LOG_COLS ") "                         \
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")                                \
@@ -242,6 +245,8 @@
                       "DELETE FROM webhooks WHERE organization_id = $1 AND id = $2")             \
     X(DELIVERY_INSERT, "INSERT INTO webhook_deliveries (" PG_DELIVERY_COLS ") "                   \
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")         \
+    X(DELIVERY_CLAIM, "UPDATE webhook_deliveries SET next_attempt_at = $4 WHERE organization_id = $1 " \
+                      "AND id = $2 AND state = 'pending' AND next_attempt_at <= $3")             \
     X(DELIVERY_UPDATE, "UPDATE webhook_deliveries SET state = $3, attempts = $4, last_status = $5, " \
                        "last_error = $6, next_attempt_at = $7, updated_at = $8 "                  \
                        "WHERE organization_id = $1 AND id = $2")                                  \

@@ -141,6 +141,22 @@ int pg_delivery_update(store_conn *sc, const crm_delivery *d)
     return rc;
 }
 
+int pg_delivery_claim(store_conn *sc, const char *org_id, const char *delivery_id, int64_t now, int64_t until)
+{
+    pg_params p = {0};
+    PGresult *r;
+    pg_p_text(&p, org_id);
+    pg_p_text(&p, delivery_id);
+    pg_p_int(&p, now);
+    pg_p_int(&p, until);
+    int rc = pg_exec(pg_of(sc), PG_DELIVERY_CLAIM, &p, &r);
+    if (rc)
+        return rc;
+    rc = pg_changed(r) ? 0 : -CRM_E_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
 static void read_delivery(const PGresult *r, int row, arena *a, crm_delivery *out)
 {
     memset(out, 0, sizeof *out);

@@ -319,4 +319,5 @@ static const store_ops sqlite_ops = {
     .rebuild_derived = sq_rebuild_derived,
     .count_rows = sq_count_rows,
     .contact_widths = sq_contact_widths,
+    .delivery_claim = sq_delivery_claim,
 };

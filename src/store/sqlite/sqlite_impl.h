@@ -215,6 +215,7 @@ int sq_delivery_due(store_conn *c, int64_t now, int64_t limit, arena *a, crm_del
 
 /* sqlite_copy.c — copying an installation (store/copy.c) */
 int sq_contact_widths(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
+int sq_delivery_claim(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);
 int sq_dump(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);
 int sq_load_begin(store_conn *c, const store_table *t);
 int sq_load_row(store_conn *c, const store_table *t, const char *const *values);

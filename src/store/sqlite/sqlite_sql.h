@@ -361,6 +361,8 @@
     X(WEBHOOK_DELETE, "DELETE FROM webhooks WHERE organization_id = ?1 AND id = ?2")             \
     X(DELIVERY_INSERT, "INSERT INTO webhook_deliveries (" SQ_DELIVERY_COLS ") "                   \
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")         \
+    X(DELIVERY_CLAIM, "UPDATE webhook_deliveries SET next_attempt_at = ?4 WHERE organization_id = ?1 " \
+                      "AND id = ?2 AND state = 'pending' AND next_attempt_at <= ?3")             \
     X(DELIVERY_UPDATE, "UPDATE webhook_deliveries SET state = ?3, attempts = ?4, last_status = ?5, " \
                        "last_error = ?6, next_attempt_at = ?7, updated_at = ?8 "                  \
                        "WHERE organization_id = ?1 AND id = ?2")                                  \

@@ -199,6 +199,23 @@ int sq_delivery_update(store_conn *sc, const crm_delivery *d)
     return sqlite3_changes(c->db) ? 0 : -CRM_E_NOT_FOUND;
 }
 
+int sq_delivery_claim(store_conn *sc, const char *org_id, const char *delivery_id, int64_t now, int64_t until)
+{
+    sq_conn *c = sq_of(sc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_DELIVERY_CLAIM);
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sq_bind_text(st, 1, org_id);
+    sq_bind_text(st, 2, delivery_id);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, until);
+    int rc = sq_step(c, SQ_DELIVERY_CLAIM);
+    sq_done(st);
+    if (rc < 0)
+        return rc;
+    return sqlite3_changes(c->db) ? 0 : -CRM_E_NOT_FOUND;
+}
+
 /* A row of SQ_DELIVERY_COLS into out. */
 static void read_delivery(sqlite3_stmt *st, arena *a, crm_delivery *out)
 {
