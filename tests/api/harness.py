@@ -259,6 +259,52 @@ class Server:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class HAProxy:
+    """deploy/haproxy.cfg run as it is, with only its bind line and its server lines (each
+    backend's) pointed at this test's ports; stop() ends it."""
+
+    CFG = os.path.join(REPO, "deploy", "haproxy.cfg")
+    SERVERS = "".join("    server crmd%d 127.0.0.1:%d\n" % (i, 2211 + i) for i in (1, 2, 3))
+
+    def __init__(self, backend_ports):
+        self.port = free_port()
+        with open(self.CFG) as f:
+            text = f.read()
+        if "bind 127.0.0.1:8080" not in text or text.count(self.SERVERS) != 2:
+            raise HarnessError("deploy/haproxy.cfg no longer has the bind and server lines the tests point elsewhere")
+        servers = "".join("    server crmd%d 127.0.0.1:%d\n" % (i + 1, p) for i, p in enumerate(backend_ports))
+        text = text.replace("bind 127.0.0.1:8080", "bind 127.0.0.1:%d" % self.port).replace(self.SERVERS, servers)
+        self.dir = tempfile.mkdtemp(prefix="crmd-haproxy-")
+        path = os.path.join(self.dir, "haproxy.cfg")
+        with open(path, "w") as f:
+            f.write(text)
+        self.log_path = os.path.join(self.dir, "haproxy.log")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", path], stdout=log, stderr=log,
+                                     stdin=subprocess.DEVNULL)
+        log.close()
+        for _ in range(200):
+            if self.proc.poll() is not None:
+                raise HarnessError("haproxy exited: %s" % open(self.log_path).read())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise HarnessError("haproxy did not listen")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 SERVER = None           # the current module's server
 _token_cache = {}       # (port-start, email, password) -> token
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the black-box API suite: one line per test (ok / not ok), failure details, a summary.
 
-usage: run.py [--crmd PATH] [-k SUBSTRING] [-x SUBSTRING]... [-q] [module ...]
+usage: run.py [--crmd PATH] [--dir DIR] [-k SUBSTRING] [-x SUBSTRING]... [-q] [module ...]
 The last line is "api: N passed, N failed"; exit status 0 only if nothing failed.
 """
 
@@ -18,9 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
-def discover_modules():
-    """Every tests/api/test_*.py, in name order: a new file runs without being listed anywhere."""
-    return sorted(name[:-3] for name in os.listdir(HERE) if name.startswith("test_") and name.endswith(".py"))
+def discover_modules(where):
+    """Every test_*.py of the directory, in name order: a new file runs without being listed."""
+    return sorted(name[:-3] for name in os.listdir(where) if name.startswith("test_") and name.endswith(".py"))
 
 
 def iter_tests(suite):
@@ -36,7 +36,7 @@ def short_exc(exc_info, harness):
     etype, ev, tb = exc_info
     if isinstance(ev, harness.HarnessError):
         return "harness: %s" % ev
-    frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith(HERE)]
+    frames = [f for f in traceback.extract_tb(tb) if f.filename.startswith(os.path.dirname(HERE))]
     where = ["%s:%d: %s" % (os.path.basename(f.filename), f.lineno, (f.line or "").strip())
              for f in (frames if len(frames) <= 3 else frames[:1] + frames[-2:])]
     if isinstance(ev, AssertionError):
@@ -223,6 +223,7 @@ def main():
                     help="skip tests whose id contains this (repeatable)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print only failures")
     ap.add_argument("--label", default="api", help="the name on the summary line (api)")
+    ap.add_argument("--dir", default=HERE, help="the directory of the test modules (tests/api)")
     ap.add_argument("modules", nargs="*")
     a = ap.parse_args()
     if a.crmd:
@@ -232,7 +233,9 @@ def main():
         harness.CRMD = os.path.abspath(a.crmd)
     if not os.path.isfile(harness.CRMD):
         print("# WARNING: crmd binary not found at %s; every test will fail" % harness.CRMD)
-    mods = [m[:-3] if m.endswith(".py") else m for m in (a.modules or discover_modules())]
+    where = os.path.abspath(a.dir)
+    sys.path.insert(0, where)
+    mods = [m[:-3] if m.endswith(".py") else m for m in (a.modules or discover_modules(where))]
     mods = [os.path.basename(m) for m in mods]
     r = Runner(harness, quiet=a.quiet)
     t0 = time.time()

@@ -1,15 +1,11 @@
-"""docs/haproxy.cfg in front of crmd, as docs/security.md recommends: the file is run as it is
+"""deploy/haproxy.cfg in front of crmd, as docs/security.md recommends: the file is run as it is
 (only its bind and server lines are pointed at this test's ports), and what it claims is
 checked: the cases libmicrohttpd answers itself reach the client with crmd's envelope or are
 refused before crmd, the smuggling cases still never run a hidden request, and normal traffic
 (with one request id end to end) passes."""
 
 import json
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -17,39 +13,16 @@ import harness as h
 from harness import ApiTest
 from test_http_strict import parse_responses
 
-CFG = os.path.join(h.REPO, "docs", "haproxy.cfg")
-_procs = []
-_dirs = []
+_proxies = []
 FRONT = None          # HAProxy before crmd
 FRONT_FAKE = None     # HAProxy before a backend that answers like libmicrohttpd's own errors
 _fake = None
 
 
 def start_haproxy(backend_port):
-    port = h.free_port()
-    with open(CFG) as f:
-        text = f.read()
-    assert "bind 127.0.0.1:8080" in text and "server crmd1 127.0.0.1:2212" in text, \
-        "docs/haproxy.cfg no longer has the bind and server lines this test points elsewhere"
-    text = text.replace("bind 127.0.0.1:8080", "bind 127.0.0.1:%d" % port)
-    text = text.replace("server crmd1 127.0.0.1:2212", "server crmd1 127.0.0.1:%d" % backend_port)
-    d = tempfile.mkdtemp(prefix="crmd-haproxy-")
-    _dirs.append(d)
-    path = os.path.join(d, "haproxy.cfg")
-    with open(path, "w") as f:
-        f.write(text)
-    log = open(os.path.join(d, "haproxy.log"), "wb")
-    p = subprocess.Popen(["haproxy", "-db", "-f", path], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-    _procs.append(p)
-    for _ in range(200):
-        if p.poll() is not None:
-            raise h.HarnessError("haproxy exited: %s" % open(os.path.join(d, "haproxy.log")).read())
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return port
-        except OSError:
-            time.sleep(0.05)
-    raise h.HarnessError("haproxy did not listen")
+    p = h.HAProxy([backend_port])
+    _proxies.append(p)
+    return p.port
 
 
 class FakeBackend:
@@ -78,6 +51,9 @@ class FakeBackend:
                     if not part:
                         break
                     data += part
+                if data.startswith(b"GET /readyz "):   # HAProxy's health check: up
+                    c.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                    continue
                 status = int(data.split(b" ")[1][1:4]) if data.startswith(b"GET /") else 500
                 body = b"<html><body>Request too big</body></html>"
                 c.sendall(b"HTTP/1.1 %d X\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
@@ -100,16 +76,10 @@ def setUpModule():
 
 
 def tearDownModule():
-    for p in _procs:
-        p.terminate()
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    for p in _proxies:
+        p.stop()
     if _fake:
         _fake.close()
-    for d in _dirs:
-        shutil.rmtree(d, ignore_errors=True)
     h.stop_module_server()
 
 
