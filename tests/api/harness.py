@@ -173,9 +173,12 @@ class Server:
             raise HarnessError("crmd init failed (exit %d): %s%s" % (r.returncode, r.stdout, r.stderr))
         return r
 
-    def start(self, timeout=10.0):
+    def start(self, timeout=10.0, same_port=False):
+        """Starts crmd serve on a free port, or on the port of its last start (a restart behind
+        a proxy that knows it)."""
         check_binary()
-        self.port = free_port()
+        if not (same_port and self.port):
+            self.port = free_port()
         env = dict(os.environ)
         env.pop("CRMD_JWT_SECRET", None)
         if self.secret is not None:
