@@ -203,8 +203,8 @@ struct store_ops {
 
     /* A number that changes once a write that inserted or changed a user (or its API key) or
      * an organization has committed, and before that write's caller is answered: who caches
-     * users or organizations compares it. A backend that cannot tell (several servers on one
-     * database) returns a new number at every call, which turns such caches off. */
+     * users or organizations compares it. Several servers on one PostgreSQL database hear each
+     * other's such writes (pg_listen.c) and change it then. */
     uint64_t (*accounts_version)(store *s);
 
     /* --- version 6 --- */

@@ -11,7 +11,8 @@ import harness as h  # noqa: E402
 # Behind a proxy every connection comes from the proxy's address, and one token drives the
 # tests' load: the per-address and per-credential limits are off (the proxy has its own).
 ENV = {"CRMD_RATE_LIMIT": "0", "CRMD_CONNECTIONS_PER_IP": "0", "CRMD_SSE_PER_IP": "0",
-       "CRMD_SOCKETIO_PER_IP": "0", "CRMD_WEBHOOK_ALLOW_PRIVATE": "1", "CRMD_WEBHOOK_BACKOFF_MS": "100"}
+       "CRMD_SOCKETIO_PER_IP": "0", "CRMD_WEBHOOK_ALLOW_PRIVATE": "1", "CRMD_WEBHOOK_BACKOFF_MS": "100",
+       "CRMD_SSE_KEEPALIVE_MS": "200"}
 
 
 class Front:

@@ -39,6 +39,7 @@ struct pg_store {
     pthread_mutex_t conns_mu;
     pg_conn *conns;              /* every open connection, so that close can close them all */
     _Atomic uint64_t accounts_version;
+    pg_listener *listener;       /* while a commit hook is set: the other servers' commits */
     _Atomic int64_t connected_at;   /* ms: a connection last got through after a failure */
     pthread_rwlock_t hook_lock;  /* held shared while the hook runs, exclusively to change it */
     void (*hook)(void *ctx);
@@ -139,6 +140,8 @@ static int pg_write(store *st, store_work_fn fn, void *arg)
         c->in_unit = true;
         rc = fn(&c->base, arg);
         c->in_unit = false;
+        if (rc == 0 && !c->retry && c->accounts)
+            rc = pg_exec(c, PG_NOTIFY_ACCOUNTS, NULL, NULL);   /* other servers' caches */
         if (rc == 0 && !c->retry)
             rc = pg_exec_simple(c, "COMMIT", "COMMIT");
         else if (!c->broken)
@@ -173,13 +176,37 @@ static uint64_t pg_accounts_version(store *st)
     return atomic_load(&((pg_store *)st)->accounts_version);
 }
 
+/* Another server numbered events: the hook's owner reads the stream as after a commit here. */
+static void others_committed_events(void *ctx)
+{
+    pg_store *s = ctx;
+    pthread_rwlock_rdlock(&s->hook_lock);
+    if (s->hook)
+        s->hook(s->hook_ctx);
+    pthread_rwlock_unlock(&s->hook_lock);
+}
+
+/* Another server changed a user or an organization: every cached one may be stale. */
+static void others_changed_accounts(void *ctx)
+{
+    pg_store *s = ctx;
+    atomic_fetch_add(&s->accounts_version, 1);
+}
+
+/* A server that serves (it sets the hook) also hears what the other servers commit. */
 static void pg_set_commit_hook(store *st, void (*fn)(void *ctx), void *ctx)
 {
     pg_store *s = (pg_store *)st;
+    if (!fn) {
+        pg_listener_stop(s->listener);   /* before the lock: its thread may be in the hook */
+        s->listener = NULL;
+    }
     pthread_rwlock_wrlock(&s->hook_lock);
     s->hook = fn;
     s->hook_ctx = ctx;
     pthread_rwlock_unlock(&s->hook_lock);
+    if (fn && !s->listener)
+        s->listener = pg_listener_start(s->url, others_committed_events, others_changed_accounts, s);
 }
 
 /* Closing requires that no other thread uses the store any more (the server has stopped). */
@@ -188,6 +215,7 @@ static void pg_close(store *st)
     pg_store *s = (pg_store *)st;
     if (!s)
         return;
+    pg_listener_stop(s->listener);
     pthread_key_delete(s->conn_key);
     pthread_mutex_lock(&s->conns_mu);
     while (s->conns) {

@@ -111,10 +111,16 @@ int pg_events_sequence(pg_conn *c)
                 pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
             return rc;
         }
-        pending = pg_col_int(r, 0, 0) == SEQUENCE_BATCH;
+        int64_t numbered = pg_col_int(r, 0, 0);
+        pending = numbered == SEQUENCE_BATCH;
         PQclear(r);
-        if ((rc = pg_exec_simple(c, "COMMIT", "COMMIT")))
+        /* the other servers' event hubs read what was just numbered */
+        if ((numbered > 0 && (rc = pg_exec(c, PG_NOTIFY_EVENTS, NULL, NULL))) ||
+            (rc = pg_exec_simple(c, "COMMIT", "COMMIT"))) {
+            if (!c->broken)
+                pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
             return rc;
+        }
     }
     return 0;
 }

@@ -99,6 +99,14 @@ int pg_schema_latest(void);
 int pg_schema_version(pg_conn *c, int *version);   /* 0 for an empty database */
 int pg_schema_migrate(pg_conn *c);
 
+/* pg_listen.c — what other servers commit: on_events when new events were numbered, on_accounts
+ * when users or organizations changed (and both after a lost connection, and on_events at least
+ * every second), on the listener's own thread. */
+typedef struct pg_listener pg_listener;
+typedef void (*pg_listen_fn)(void *ctx);
+pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx);
+void pg_listener_stop(pg_listener *l);   /* NULL is fine */
+
 /* pg_copy.c — copying an installation (store/copy.c) */
 int pg_contact_widths(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
 int pg_delivery_claim(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);

@@ -88,6 +88,9 @@
 
 #define PG_STATEMENTS(X)                                                                          \
     X(PING, "SELECT 1")                                                                           \
+    /* what the other servers hear (pg_listen.c), delivered when the transaction commits */       \
+    X(NOTIFY_EVENTS, "SELECT pg_notify('crmd_events', '')")                                       \
+    X(NOTIFY_ACCOUNTS, "SELECT pg_notify('crmd_accounts', '')")                                   \
     /* the locks a unit of work takes before it reads what it decides on (pg.c explains) */       \
     X(LOCK_NUMBER, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_NUMBER) ", hashtext($1::text || $2::text))") \
     X(LOCK_PIPELINES_SHARED, "SELECT pg_advisory_xact_lock_shared(" PG_STR(PG_CLASS_PIPELINES)    \

@@ -1,0 +1,131 @@
+/* What the other servers on the database commit, told to this one: a thread with a connection of
+ * its own LISTENs on two channels. crmd_events: a server numbered new events (pg_events.c), so
+ * the event hub should read the stream after the last number it has. crmd_accounts: a user or an
+ * organization changed (pg.c), so caches of them are stale. The events table stays the one
+ * source of truth: a notification only says "look now". While the connection is lost, or when
+ * nothing arrives for a second, the thread says both anyway, so that whatever a notification
+ * lost on the way would have said is said late rather than never. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "store/pg/pg_impl.h"
+
+#define LISTEN_IDLE_MS 1000
+
+struct pg_listener {
+    char *url;
+    pg_listen_fn on_events, on_accounts;
+    void *ctx;
+    int wake[2];                 /* a byte on wake[1] stops the thread */
+    pthread_t thread;
+};
+
+static PGconn *listen_connect(const pg_listener *l, bool *logged)
+{
+    char err[256];
+    PGconn *db = pg_connect(l->url, err, sizeof err);
+    if (db) {
+        PGresult *r = PQexec(db, "LISTEN crmd_events; LISTEN crmd_accounts");
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (ok) {
+            if (*logged)
+                log_info("store: listening to the other servers again");
+            *logged = false;
+            return db;
+        }
+        snprintf(err, sizeof err, "LISTEN refused: %s", PQerrorMessage(db));
+        PQfinish(db);
+    }
+    if (!*logged)
+        log_error("store: cannot listen to the other servers' commits (%.*s); retrying", (int)strcspn(err, "\n"),
+                  err);
+    *logged = true;
+    return NULL;
+}
+
+static void *listen_main(void *arg)
+{
+    pg_listener *l = arg;
+    pthread_setname_np(pthread_self(), "pg-listen");
+    PGconn *db = NULL;
+    bool logged = false;
+    for (;;) {
+        if (!db && (db = listen_connect(l, &logged))) {
+            l->on_accounts(l->ctx);   /* anything may have changed while nobody listened */
+            l->on_events(l->ctx);
+        }
+        struct pollfd p[2] = {{.fd = l->wake[0], .events = POLLIN}, {.fd = db ? PQsocket(db) : -1, .events = POLLIN}};
+        int n = poll(p, 2, db ? LISTEN_IDLE_MS : 250);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (p[0].revents)
+            break;
+        if (n == 0) {
+            l->on_events(l->ctx);
+            continue;
+        }
+        if (!db || !p[1].revents)
+            continue;
+        if (!PQconsumeInput(db) || PQstatus(db) != CONNECTION_OK) {
+            PQfinish(db);
+            db = NULL;
+            continue;
+        }
+        bool events = false, accounts = false;
+        for (PGnotify *nt; (nt = PQnotifies(db)); PQfreemem(nt)) {
+            events |= strcmp(nt->relname, "crmd_events") == 0;
+            accounts |= strcmp(nt->relname, "crmd_accounts") == 0;
+        }
+        if (accounts)
+            l->on_accounts(l->ctx);
+        if (events)
+            l->on_events(l->ctx);
+    }
+    PQfinish(db);
+    return NULL;
+}
+
+pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx)
+{
+    pg_listener *l = calloc(1, sizeof *l);
+    if (!l || !(l->url = strdup(url)))
+        abort();
+    l->on_events = on_events;
+    l->on_accounts = on_accounts;
+    l->ctx = ctx;
+    if (pipe(l->wake) != 0) {
+        log_error("store: cannot start the listener: %s", strerror(errno));
+        free(l->url);
+        free(l);
+        return NULL;
+    }
+    if (pthread_create(&l->thread, NULL, listen_main, l) != 0) {
+        log_error("store: cannot start the listener thread");
+        close(l->wake[0]);
+        close(l->wake[1]);
+        free(l->url);
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void pg_listener_stop(pg_listener *l)
+{
+    if (!l)
+        return;
+    ssize_t w = write(l->wake[1], "x", 1);
+    (void)w;
+    pthread_join(l->thread, NULL);
+    close(l->wake[0]);
+    close(l->wake[1]);
+    free(l->url);
+    free(l);
+}
