@@ -61,7 +61,8 @@ static const char usage_text[] =
     "Slow and greedy clients (0 turns a limit off; docs/security.md): CRMD_HEADER_TIMEOUT_MS\n"
     "(10000: to send a whole request head, and to idle between keep-alive requests),\n"
     "CRMD_CONNECTIONS_PER_IP (256), CRMD_SSE_PER_IP (32), CRMD_SOCKETIO_PER_IP (64).\n"
-    "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key.\n";
+    "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key. CRMD_DRAIN_MS (0): after\n"
+    "SIGTERM, how long /readyz answers 503 while requests are still served (behind a load balancer).\n";
 
 struct options {
     const char *db, *listen, *email, *password, *tls_cert, *tls_key, *from, *to, *org, *file;
@@ -538,6 +539,16 @@ static int serve_until_signal(crm_app *app, const struct options *o, const char 
     log_info("crmd %s listening on %s://%s:%u (database %s, %u threads)", CRMD_VERSION,
              http_server_tls(run.http) ? "https" : "http", host, http_server_port(run.http), o->db, o->threads);
     sigwait(sigs, &sig);
+    /* Behind a load balancer: keep serving while /readyz tells it to send no more (a second
+     * signal cuts this short). */
+    long drain_ms = atol(env_or("CRMD_DRAIN_MS", "0"));
+    if (drain_ms > 0) {
+        log_info("crmd draining for %ld ms: /readyz answers 503, requests are still served", drain_ms);
+        atomic_store(&app->draining, true);
+        struct timespec ts = {drain_ms / 1000, (drain_ms % 1000) * 1000000L};
+        if (sigtimedwait(sigs, NULL, &ts) > 0)
+            log_info("crmd: a second signal ends the draining");
+    }
     log_info("crmd stopping on %s: finishing in-flight requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
     stop_running(&run);
     log_info("crmd stopped");

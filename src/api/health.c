@@ -9,7 +9,9 @@ static void healthz(http_req *r)
 static void readyz(http_req *r)
 {
     store *st = api_app()->st;
-    if (st->ops->ping(st) == 0)
+    if (atomic_load(&api_app()->draining))
+        api_send_code(r, CRM_E_UNAVAILABLE, NULL, "The server is stopping");
+    else if (st->ops->ping(st) == 0)
         api_send_json(r, 200, json_pack("{s:s}", "status", "ready"));
     else
         api_send_code(r, CRM_E_UNAVAILABLE, NULL, NULL);

@@ -4,6 +4,7 @@
 #ifndef CRM_APP_H
 #define CRM_APP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "lib/errors.h"
 #include "lib/histogram.h"
@@ -16,6 +17,7 @@ typedef struct crm_app {
     histogram write_ms;        /* units of work, from hand-over to the writer until committed */
     unsigned char jwt_secret[JWT_SECRET_LEN];
     int64_t token_ttl_s;
+    atomic_bool draining;      /* stopping soon: /readyz says 503 so that a proxy sends no more */
 } crm_app;
 
 /* Opens the store named by db_url, migrates it, and loads the token secret: SHA-256 of

@@ -17,7 +17,9 @@ BACKENDS = ("postgres",)
 
 
 def setUpModule():
-    cluster.start_module_cluster(3)
+    # A server leaving on SIGTERM answers /readyz 503 for 4 s first: HAProxy checks every second
+    # and takes it out after two failures (deploy/haproxy.cfg; docs/deploy.md).
+    cluster.start_module_cluster(3, env={"CRMD_DRAIN_MS": "4000"})
 
 
 def tearDownModule():
@@ -95,60 +97,94 @@ class OneSystem(ApiTest):
             receiver.server_close()
 
 
+class Load:
+    """Eight clients creating contacts through the proxy until stopped; what they were answered."""
+
+    def __init__(self, tok):
+        self.tok = tok
+        self.acked, self.lock, self.stop_ = [], threading.Lock(), threading.Event()
+        self.answers = {"201": 0, "unavailable": 0, "other": []}
+        self.threads = [threading.Thread(target=self.writer, args=(i,)) for i in range(8)]
+        for t in self.threads:
+            t.start()
+
+    def writer(self, i):
+        n = 0
+        while not self.stop_.is_set():
+            n += 1
+            try:
+                r = h.post("/api/contact", {"phoneNumber": h.us_phone(), "firstName": "L%d-%d" % (i, n)},
+                           token=self.tok, timeout=30)
+            except Exception as ex:  # noqa: BLE001 - every failure is reported
+                with self.lock:
+                    self.answers["other"].append(repr(ex))
+                continue
+            with self.lock:
+                if r.status == 201:
+                    self.answers["201"] += 1
+                    self.acked.append(r.json["data"]["contact"])
+                elif r.status in (502, 503) and r.json.get("error") == "unavailable":
+                    self.answers["unavailable"] += 1
+                else:
+                    self.answers["other"].append(r.status)
+
+    def count(self):
+        with self.lock:
+            return self.answers["201"]
+
+    def stop(self):
+        self.stop_.set()
+        for t in self.threads:
+            t.join(60)
+
+
 class Faults(ApiTest):
+    def assert_all_readable(self, acked, tok):
+        for c in acked:
+            g = h.get("/api/contacts/" + c["_id"], token=tok, server=servers()[0])
+            self.assertStatus(g, 200, "acknowledged contact %s lost" % c["_id"])
+            self.assertEqual(g.json["data"]["contact"], c)
+
+    def test_sigterm_drains_a_server_without_a_failed_request(self):
+        o = h.create_org()
+        load = Load(o.token)
+        leaving = servers()[2]
+        try:
+            time.sleep(1.0)
+            t0 = time.time()
+            self.assertEqual(leaving.stop(timeout=30), 0)
+            self.assertGreater(time.time() - t0, 3.5, "it served on while /readyz said 503 (CRMD_DRAIN_MS)")
+            before = load.count()
+            time.sleep(1.0)
+            self.assertGreater(load.count(), before, "the others go on")
+            leaving.start(same_port=True)
+            time.sleep(3.0)
+        finally:
+            load.stop()
+        self.assertEqual((load.answers["other"], load.answers["unavailable"]), ([], 0),
+                         "no client saw the server leave")
+        self.assert_all_readable(load.acked, o.token)
+
     def test_kill9_of_one_server_under_load_loses_nothing_acknowledged(self):
         o = h.create_org()
-        tok = o.token
-        acked, lock, stop = [], threading.Lock(), threading.Event()
-        answers = {"201": 0, "unavailable": 0, "other": []}
-
-        def writer(i):
-            n = 0
-            while not stop.is_set():
-                n += 1
-                try:
-                    r = h.post("/api/contact", {"phoneNumber": h.us_phone(), "firstName": "K%d-%d" % (i, n)},
-                               token=tok, timeout=30)
-                except Exception as ex:  # noqa: BLE001 - every failure is reported below
-                    with lock:
-                        answers["other"].append(repr(ex))
-                    continue
-                with lock:
-                    if r.status == 201:
-                        answers["201"] += 1
-                        acked.append(r.json["data"]["contact"])
-                    elif r.status in (502, 503) and r.json.get("error") == "unavailable":
-                        answers["unavailable"] += 1
-                    else:
-                        answers["other"].append(r.status)
-
-        threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
+        load = Load(o.token)
         victim = servers()[1]
         try:
             time.sleep(1.0)
             victim.kill()
             time.sleep(1.5)
-            with lock:
-                during = answers["201"]
+            during = load.count()
             time.sleep(1.0)
-            with lock:
-                self.assertGreater(answers["201"], during, "the others keep acknowledging writes")
+            self.assertGreater(load.count(), during, "the others keep acknowledging writes")
             victim.start(same_port=True)
             time.sleep(3.0)   # health checks see it again (inter 1s, rise 2)
         finally:
-            stop.set()
-            for t in threads:
-                t.join(60)
-        self.assertEqual(answers["other"], [], "every create was answered 201 or unavailable")
-        self.assertGreater(answers["201"], 50)
-        for c in acked:
-            g = h.get("/api/contacts/" + c["_id"], token=tok, server=servers()[0])
-            self.assertStatus(g, 200, "acknowledged contact %s lost" % c["_id"])
-            self.assertEqual(g.json["data"]["contact"], c)
+            load.stop()
+        self.assertEqual(load.answers["other"], [], "every create was answered 201 or unavailable")
+        self.assertGreater(load.answers["201"], 50)
+        self.assert_all_readable(load.acked, o.token)
         # The restarted server takes its share of requests again.
         before = victim.log_tail(100000).count("POST /api/contact ")
         for i in range(12):
-            self.assertStatus(h.post("/api/contact", {"phoneNumber": h.us_phone()}, token=tok), 201)
+            self.assertStatus(h.post("/api/contact", {"phoneNumber": h.us_phone()}, token=o.token), 201)
         self.assertGreater(victim.log_tail(100000).count("POST /api/contact "), before, "the restarted server rejoined")
