@@ -21,7 +21,7 @@ APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test test-unit test-api asan clean bench fuzz fuzz-build
+.PHONY: all deps run cluster test test-unit test-api asan clean bench fuzz fuzz-build
 all: $(BUILD)/crmd
 
 deps:
@@ -53,6 +53,10 @@ $(BUILD)/bench-%: bench/%.c $(BUILD)/libcrmd.a
 
 run: deps $(BUILD)/crmd
 	@scripts/run-demo
+
+# Three servers on a throwaway PostgreSQL behind HAProxy on 127.0.0.1:2212 (docs/deploy.md).
+cluster: deps $(BUILD)/crmd
+	@deploy/local-cluster
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/crmd $(UNIT_BIN)
