@@ -4,6 +4,9 @@ that reconnects to another server with Last-Event-ID gets exactly what it missed
 user, resetting a password or regenerating an API key through one server refuses the old
 credentials on every server at its next request."""
 
+import json
+import os
+import subprocess
 import time
 
 import cluster
@@ -14,7 +17,13 @@ from harness import ApiTest
 BACKENDS = ("postgres",)
 
 
+REALTIME = os.path.join(h.REPO, "tests", "realtime")
+
+
 def setUpModule():
+    if not os.path.isdir(os.path.join(REALTIME, "node_modules", "socket.io-client")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REALTIME, check=True,
+                       stdout=subprocess.DEVNULL, timeout=300)
     cluster.start_module_cluster(3)
 
 
@@ -89,6 +98,31 @@ class LiveEvents(ApiTest):
             self.assertIsNone(second.next_event(timeout=0.5))
         finally:
             second.close()
+
+
+class SocketIO(ApiTest):
+    def listen(self, server, tok, n):
+        """A stock socket.io-client in its own process (tests/realtime/listen.mjs), connected."""
+        p = subprocess.Popen(["node", os.path.join(REALTIME, "listen.mjs"), "http://127.0.0.1:%d" % server.port, tok,
+                              str(n)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        first = p.stdout.readline().strip()
+        if first != "connected":
+            p.kill()
+            self.fail("socket.io-client did not connect through port %d: %r" % (server.port, first))
+        return p
+
+    def test_socketio_clients_of_every_server_and_the_proxy_see_every_event_once_in_order(self):
+        o = h.create_org(server=servers()[0])
+        tok = o.token
+        n = 15
+        clients = [self.listen(s, tok, n) for s in servers()]
+        clients.append(self.listen(cluster.CLUSTER.front, tok, n))   # through HAProxy
+        made = [h.create_contact(tok, server=servers()[i % 3], firstName="Sio%d" % i)["_id"] for i in range(n)]
+        for k, p in enumerate(clients):
+            out, _ = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, "client %d: %s" % (k, out))
+            got = [json.loads(line)["contact"]["_id"] for line in out.splitlines() if line.startswith("{")]
+            self.assertEqual(got, made, "client %d: every event once, in commit order" % k)
 
 
 class Revocation(ApiTest):
