@@ -34,8 +34,8 @@ class Front:
 
 
 class Cluster:
-    def __init__(self, n=3, env=None):
-        self.db_url = h.pg_new_database("crmd_cluster")
+    def __init__(self, n=3, env=None, db_url=None):
+        self.db_url = db_url or h.pg_new_database("crmd_cluster")
         env = dict(ENV, **(env or {}))
         self.servers = [h.Server(db_url=self.db_url, env=env) for _ in range(n)]
         self.proxy = None
