@@ -173,7 +173,9 @@ struct store_ops {
     int (*event_list_after)(store_conn *c, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
                             crm_event **out, size_t *n);
     int (*event_last_seq)(store_conn *c, int64_t *seq);   /* 0 when the log is empty */
-    /* Called on the writer thread after every COMMIT that appended events (set before serving). */
+    /* Called on the writer thread after every COMMIT that appended events (set before serving);
+     * on PostgreSQL also from the listener's thread when another server's events were numbered
+     * (pg_listen.c). NULL stops the calls: none comes after it returns. */
     void (*set_commit_hook)(store *s, void (*fn)(void *ctx), void *ctx);
 
     /* Webhooks and their deliveries (API.md §7). */
