@@ -63,12 +63,20 @@ static int64_t int_at(PGresult *r, int col)
 static int schema_fits(checker *k)
 {
     int rc;
-    PGresult *r = query(k, "SELECT CASE WHEN to_regclass('crmd_schema') IS NULL THEN 0 ELSE "
-                           "(SELECT coalesce(max(version), 0) FROM crmd_schema) END", "cannot read the schema version", &rc);
+    int64_t version = 0;
+    /* Two statements: a query naming a table that does not exist fails when it is planned. */
+    PGresult *r = query(k, "SELECT (to_regclass('crmd_schema') IS NOT NULL)::int", "cannot read the schema version",
+                        &rc);
     if (!r)
         return rc;
-    int64_t version = int_at(r, 0);
+    bool exists = int_at(r, 0);
     PQclear(r);
+    if (exists) {
+        if (!(r = query(k, "SELECT coalesce(max(version), 0) FROM crmd_schema", "cannot read the schema version", &rc)))
+            return rc;
+        version = int_at(r, 0);
+        PQclear(r);
+    }
     if (version == 0) {
         snprintf(k->err, k->errlen, "the database is not a crmd database (no schema; crmd init creates one)");
         return -1;
