@@ -25,7 +25,7 @@
 #include "store/sqlite/sqlite.h"
 #include "store/sqlite/sqlite_impl.h"
 
-#define BACKUP_STEP_PAGES 1024      /* 4 MiB of 4 KiB pages per step: a chance to stop between */
+#define BACKUP_STEP_PAGES 256       /* 1 MiB of 4 KiB pages per step: a chance to stop between */
 #define BACKUP_BUSY_TIMEOUT_MS 10000
 
 typedef struct backup {
