@@ -38,11 +38,12 @@
       "AND u.sinch_phone_number = p.e164)")                                                       \
     X(contact_phones, "a contact does not have exactly one primary number among its phoneNumber " \
       "list (secondary numbers are never primary)",                                               \
-      "SELECT c.organization_id, 'contact ' || c.id FROM contacts c WHERE (SELECT count(*) "      \
-      "FROM contact_phones p WHERE p.organization_id = c.organization_id AND p.contact_id = c.id " \
-      "AND NOT p.is_secondary AND p.is_primary) <> 1 OR EXISTS (SELECT 1 FROM contact_phones p "  \
-      "WHERE p.organization_id = c.organization_id AND p.contact_id = c.id "                      \
-      "AND p.is_secondary AND p.is_primary)")                                                     \
+      "SELECT c.organization_id, 'contact ' || c.id FROM contacts c LEFT JOIN (SELECT "           \
+      "organization_id, contact_id, count(CASE WHEN p.is_primary AND NOT p.is_secondary THEN 1 END) " \
+      "AS primaries, count(CASE WHEN p.is_primary AND p.is_secondary THEN 1 END) AS secondaries " \
+      "FROM contact_phones p GROUP BY organization_id, contact_id) n "                            \
+      "ON n.organization_id = c.organization_id AND n.contact_id = c.id "                         \
+      "WHERE coalesce(n.primaries, 0) <> 1 OR n.secondaries <> 0")                                \
     /* pipelines, owners, assignees */                                                            \
     X(contact_stage, "a contact's stage is not a stage of its pipeline in its organization",      \
       "SELECT c.organization_id, 'contact ' || c.id || ' pipeline ' || c.pipeline_id || "         \
