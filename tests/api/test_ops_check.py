@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import unittest
 
@@ -243,6 +244,23 @@ class Check(ApiTest):
         url = _copy("pgsearch")
         _sql(url, ["UPDATE contacts SET search_digits = '1' WHERE id = '%s'" % FIX["c3"]["_id"]])
         self.assertViolation(url, "search_document", FIX["b"], FIX["c3"]["_id"])
+
+    def test_pg_dump_and_restore_pass_the_check(self):
+        """docs/operations.md's PostgreSQL backup: pg_dump -Fc, pg_restore into an empty database."""
+        if not FIX["url"].startswith("postgresql:"):
+            self.skipTest("PostgreSQL's tools")
+        bindir = os.environ.get("CRMD_TEST_PG_BIN", "")
+        dump = os.path.join(FIX["dir"], "fixture.dump")
+        r = subprocess.run([os.path.join(bindir, "pg_dump"), "-Fc", "-f", dump, FIX["url"]],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        url = h.pg_new_database("crmd_check_restored")
+        r = subprocess.run([os.path.join(bindir, "pg_restore"), "--no-owner", "-d", url, dump],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.check(url)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, "crmd check: ok: 2 organizations, 4 users, 3 contacts, 6 events\n")
 
     # --- what cannot be checked
 
