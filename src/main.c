@@ -41,7 +41,7 @@ static const char usage_text[] =
     "  serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
     "        [--tls-cert FILE --tls-key FILE]  serve the HTTP API until SIGTERM or SIGINT\n"
     "                                          (HTTPS and WSS with a PEM certificate chain and key)\n"
-    "  check  --db URL                         verify the database's integrity and crmd's invariants\n"
+    "  check --db URL                          verify the database's integrity and crmd's invariants\n"
     "                                          (exit 0: sound; 3: violations, listed; 1: cannot check)\n"
     "  backup --db sqlite:PATH --to FILE       a consistent copy of a SQLite database, also while it\n"
     "                                          serves (PostgreSQL: pg_dump; docs/operations.md)\n"

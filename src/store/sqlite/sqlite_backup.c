@@ -200,8 +200,23 @@ static int verify_copy(backup *b, int64_t version)
     return 0;
 }
 
-/* The copy on disk under its name: data synced, renamed without replacing anything, the
- * directory entry synced. */
+/* rename(2) that never replaces: a file that appeared at `to` since we looked stays. A file
+ * system without RENAME_NOREPLACE gets a plain rename after another look. */
+static int rename_new(const char *from, const char *to)
+{
+    struct stat st;
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(from, to);
+}
+
+/* The copy on disk under its name: data synced, renamed, the directory entry synced. */
 static int publish(backup *b, store_backup_stats *stats)
 {
     struct stat st;
@@ -210,14 +225,10 @@ static int publish(backup *b, store_backup_stats *stats)
         return -1;
     }
     stats->bytes = (int64_t)st.st_size;
-    if (renameat2(AT_FDCWD, b->tmp, AT_FDCWD, b->dest, RENAME_NOREPLACE) != 0) {
-        bool unsupported = errno == EINVAL || errno == ENOSYS;
-        if (!unsupported || dest_is_new(b) || rename(b->tmp, b->dest) != 0) {
-            if (!unsupported || errno != EEXIST)
-                snprintf(b->err, b->errlen, "cannot name the backup '%s': %s", b->dest,
-                         errno == EEXIST ? "it appeared meanwhile" : strerror(errno));
-            return -1;
-        }
+    if (rename_new(b->tmp, b->dest) != 0) {
+        snprintf(b->err, b->errlen, "cannot name the backup '%s': %s", b->dest,
+                 errno == EEXIST ? "a file of that name appeared meanwhile" : strerror(errno));
+        return -1;
     }
     b->tmp[0] = '\0';   /* it is dest now */
     char dir[4096];
