@@ -10,6 +10,8 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 import harness as h
@@ -119,6 +121,39 @@ class Check(ApiTest):
         for _ in range(2):
             r = self.check(url)
             self.assertEqual(r.returncode, 0, r)
+
+    def test_check_while_a_server_writes(self):
+        srv = h.Server(env={"CRMD_RATE_LIMIT": "0"})
+        stop, errors, made = threading.Event(), [], []
+        try:
+            srv.init()
+            srv.start()
+            tok = h.create_org(server=srv).token
+
+            def writer():
+                while not stop.is_set():
+                    r = h.post("/api/contact", {"phoneNumber": h.us_phone(), "email": h.unique_email("w")},
+                               token=tok, server=srv)
+                    (made if r.status == 201 else errors).append(r.status)
+            threads = [threading.Thread(target=writer) for _ in range(4)]
+            for t in threads:
+                t.start()
+            try:
+                time.sleep(0.5)
+                before = len(made)
+                r = self.check(srv.db_url)
+                after = len(made)
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join()
+            self.assertEqual(r.returncode, 0, r)
+            self.assertRegex(r.stdout, r"^crmd check: ok: 1 organizations, 2 users, \d+ contacts, \d+ events")
+            self.assertEqual(errors, [], "every write was served during the check")
+            self.assertGreater(after, before, "writes were acknowledged while the check ran")
+        finally:
+            h._token_cache.clear()
+            srv.cleanup()
 
     # --- phone numbers
 
