@@ -36,14 +36,15 @@ def _sql(url, statements):
 
 
 def _copy(tag):
-    """A copy of the fixture database, for one test to corrupt."""
+    """A copy of the fixture database, for one test to corrupt. On PostgreSQL a copy of the files
+    (FILE_COPY), not through the WAL: a later test that crashes the cluster would replay it all."""
     src = FIX["url"]
     if src.startswith("sqlite:"):
         path = os.path.join(FIX["dir"], "copy-%s.db" % tag)
         shutil.copyfile(src[len("sqlite:"):], path)
         return "sqlite:" + path
     name = "crmd_check_%s_%s" % (tag, os.urandom(4).hex())
-    h.pg_query(_pg_admin_url(), "CREATE DATABASE %s TEMPLATE %s" % (name, FIX["pg_name"]))
+    h.pg_query(_pg_admin_url(), "CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY" % (name, FIX["pg_name"]))
     return "postgresql://postgres@/%s?host=%s" % (name, h.PG_DIR)
 
 
