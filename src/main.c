@@ -1,6 +1,7 @@
 /* crmd: the command line — init (create or migrate a database and its SUPERADMIN), demo (the
- * data `make run` starts with), serve (run the HTTP API until SIGTERM or SIGINT) and migrate
- * (copy an installation to another database). */
+ * data `make run` starts with), serve (run the HTTP API until SIGTERM or SIGINT), the operator's
+ * check and backup (store/store_tools.h), migrate (copy an installation to another database,
+ * store/copy.h) and export (contacts as CSV). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include "http/http.h"
 #include "lib/log.h"
 #include "lib/password.h"
+#include "lib/timefmt.h"
 #include "realtime/realtime.h"
 #include "realtime/sse.h"
 #include "service/auth.h"
@@ -26,6 +28,7 @@
 #include "service/webhook_worker.h"
 #include "service/contact_export.h"
 #include "store/copy.h"
+#include "store/store_tools.h"
 
 #define CRMD_VERSION "0.1.0"
 #define DEFAULT_DB "sqlite:crmd.db"
@@ -41,9 +44,13 @@ static const char usage_text[] =
     "  serve [--db URL] [--listen HOST:PORT] [--threads N] [--quiet]\n"
     "        [--tls-cert FILE --tls-key FILE]  serve the HTTP API until SIGTERM or SIGINT\n"
     "                                          (HTTPS and WSS with a PEM certificate chain and key)\n"
-    "  export --db URL --org ID [FILE]         the organization's contacts as CSV (stdout without FILE)\n"
+    "  check --db URL                          verify the database's integrity and crmd's invariants\n"
+    "                                          (exit 0: sound; 3: violations, listed; 1: cannot check)\n"
+    "  backup --db sqlite:PATH --to FILE       a consistent copy of a SQLite database, also while it\n"
+    "                                          serves (PostgreSQL: pg_dump; docs/operations.md)\n"
     "  migrate --from URL --to URL             copy every record into an empty database of either\n"
     "                                          backend (stop the servers of --from first)\n"
+    "  export --db URL --org ID [FILE]         the organization's contacts as CSV (stdout without FILE)\n"
     "  --help, --version\n"
     "\n"
     "URL is sqlite:PATH (default " DEFAULT_DB ") or postgresql://... in libpq's form; the listen\n"
@@ -579,6 +586,86 @@ static int cmd_serve(const struct options *o)
     return rc;
 }
 
+/* check's report: each violation on a line of stdout, at most CHECK_SHOWN of each kind. */
+#define CHECK_SHOWN 20
+
+struct check_report {
+    int64_t total;
+    const char *kinds[64];
+    int64_t counts[64];
+    size_t nkinds;
+};
+
+static void print_violation(void *ctx, const store_violation *v)
+{
+    struct check_report *r = ctx;
+    size_t i = 0;
+    while (i < r->nkinds && strcmp(r->kinds[i], v->kind) != 0)
+        i++;
+    if (i == r->nkinds && r->nkinds < sizeof r->kinds / sizeof r->kinds[0])
+        r->kinds[r->nkinds++] = v->kind;   /* kinds are static strings of the store */
+    r->total++;
+    if (i < r->nkinds && ++r->counts[i] > CHECK_SHOWN)
+        return;
+    printf("violation %s: org %s: %s: %s\n", v->kind, v->org_id ? v->org_id : "-", v->subject ? v->subject : "-",
+           v->rule);
+}
+
+/* Exit status: 0 sound, 3 violations found (listed on stdout), 1 the check could not run. */
+static int cmd_check(const struct options *o)
+{
+    struct check_report r = { 0 };
+    store_check_stats stats;
+    char err[512];
+    if (store_check(o->db, print_violation, &r, &stats, err, sizeof err) != 0) {
+        fprintf(stderr, "crmd: check: %s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < r.nkinds; i++)
+        if (r.counts[i] > CHECK_SHOWN)
+            printf("violation %s: ... and %lld more\n", r.kinds[i], (long long)(r.counts[i] - CHECK_SHOWN));
+    printf("crmd check: %s: %lld organizations, %lld users, %lld contacts, %lld events",
+           r.total ? "VIOLATIONS" : "ok", (long long)stats.orgs, (long long)stats.users, (long long)stats.contacts,
+           (long long)stats.events);
+    if (stats.unnumbered)
+        printf(" (%lld awaiting a number)", (long long)stats.unnumbered);
+    if (r.total)
+        printf("; %lld violations of %zu kinds\n", (long long)r.total, r.nkinds);
+    else
+        printf("\n");
+    return r.total ? 3 : 0;
+}
+
+static volatile sig_atomic_t backup_stop;
+
+static void on_backup_signal(int sig)
+{
+    (void)sig;
+    backup_stop = 1;
+}
+
+static int cmd_backup(const struct options *o)
+{
+    store_backup_stats stats;
+    struct sigaction sa = { .sa_handler = on_backup_signal };
+    char err[1024];
+    if (!o->to)
+        return usage_error("%s", "backup needs --to FILE");
+    /* Ctrl-C or SIGTERM abandon the copy between two steps and remove the temporary file. */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int64_t started = time_now_ms();
+    if (store_backup(o->db, o->to, &backup_stop, &stats, err, sizeof err) != 0) {
+        fprintf(stderr, "crmd: backup: %s\n", err);
+        return 1;
+    }
+    printf("crmd backup: %s written (%lld bytes, %lld pages, %lld contacts, events up to %lld) in %lld ms\n",
+           o->to, (long long)stats.bytes, (long long)stats.pages, (long long)stats.contacts,
+           (long long)stats.last_event_seq, (long long)(time_now_ms() - started));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = { 0 };
@@ -593,8 +680,11 @@ int main(int argc, char **argv)
         puts("crmd " CRMD_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "init") != 0 && strcmp(cmd, "serve") != 0 && strcmp(cmd, "demo") != 0 &&
-        strcmp(cmd, "migrate") != 0 && strcmp(cmd, "export") != 0)
+    static const char *const commands[] = { "init", "demo", "serve", "check", "backup", "migrate", "export" };
+    size_t known = 0;
+    while (known < sizeof commands / sizeof commands[0] && strcmp(cmd, commands[known]) != 0)
+        known++;
+    if (known == sizeof commands / sizeof commands[0])
         return usage_error("unknown command '%s'", cmd);
     int rc = parse_options(argc, argv, &o, strcmp(cmd, "export") == 0);
     if (rc)
@@ -603,6 +693,10 @@ int main(int argc, char **argv)
         return cmd_init(&o);
     if (strcmp(cmd, "demo") == 0)
         return cmd_demo(&o);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(&o);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(&o);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(&o);
     if (strcmp(cmd, "export") == 0)

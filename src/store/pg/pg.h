@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "store/store.h"
+#include "store/store_tools.h"
 
 /* Opens the database of a postgres:// or postgresql:// URL (libpq's URI form, passed whole).
  * Checks that the server answers; on failure returns NULL with one line in err that never
@@ -15,5 +16,10 @@ store *store_pg_open(const char *url, char *err, size_t errlen);
  * total's statement), one plan line per line, into out. */
 int store_pg_list_plan(store *st, const char *org_id, const contact_query *q, int count, char *out,
                        size_t outlen);
+
+/* store_check for a PostgreSQL database (pg_check.c): one connection of its own, one READ ONLY
+ * REPEATABLE READ transaction; see store_tools.h. */
+int store_pg_check(const char *url, store_violation_fn report, void *ctx, store_check_stats *stats, char *err,
+                   size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "store/store.h"
+#include "store/store_tools.h"
 
 /* Opens (creating if needed) the database file at path and starts its writer thread; does not
  * migrate. On failure returns NULL and writes one human line into err. Free with ops->close,
@@ -25,5 +26,14 @@ int store_sqlite_list_plan(store *s, const contact_query *q, int count, char *ou
 /* Test hook: applies the schema migrations up to `version` only (an older schema to upgrade).
  * Returns 0, or -CRM_E_UNAVAILABLE. */
 int store_sqlite_migrate_to(store *s, int version);
+
+/* store_check for a SQLite file (sqlite_check.c): a connection of its own that never creates
+ * the file; see store_tools.h. */
+int store_sqlite_check(const char *path, store_violation_fn report, void *ctx, store_check_stats *stats,
+                       char *err, size_t errlen);
+
+/* store_backup for a SQLite file (sqlite_backup.c); see store_tools.h. */
+int store_sqlite_backup(const char *path, const char *dest, volatile sig_atomic_t *stop,
+                        store_backup_stats *stats, char *err, size_t errlen);
 
 #endif

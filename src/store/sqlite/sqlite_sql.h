@@ -55,6 +55,10 @@
     "JOIN contacts c ON c.organization_id = m.organization_id AND c.id = m.contact_id WHERE " where
 #define SQ_ACCESS_INSERT(where_c, where_a)                                                        \
     "INSERT INTO contact_access (organization_id, user_id, created_at, contact_id, mine) "        \
+    SQ_ACCESS_ROWS(where_c, where_a)
+/* The rows of contact_access for the contacts of where_c (and their assignees, where_a); also
+ * what `crmd check` compares the table with (sqlite_check.c). */
+#define SQ_ACCESS_ROWS(where_c, where_a)                                                          \
     "SELECT organization_id, user_id, created_at, contact_id, max(mine) FROM ("                   \
     "SELECT c.organization_id, c.user_id, c.created_at, c.id AS contact_id, 1 AS mine "           \
     "FROM contacts c WHERE " where_c " "                                                          \
