@@ -161,6 +161,8 @@ class Migrate(ApiTest):
         self.assertEqual(counts["contacts"], len(before.contacts))
         self.assertEqual(h.pg_query(pg_url, "SELECT count(*) FROM contacts WHERE search_words = ''"), [["0"]],
                          "every contact has its search document")
+        r = h.run_cli(["check", "--db", pg_url])
+        self.assertEqual(r.returncode, 0, "crmd check of the copy: " + r.stdout + r.stderr)
 
         on_pg = self.server(db_url=pg_url)
         on_pg.start()
@@ -172,6 +174,8 @@ class Migrate(ApiTest):
         back = os.path.join(old.dir, "back.db")
         r = migrate(pg_url, "sqlite:" + back)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = h.run_cli(["check", "--db", "sqlite:" + back])
+        self.assertEqual(r.returncode, 0, "crmd check of the copy back: " + r.stdout + r.stderr)
         on_sqlite = self.server(db_path=back)
         on_sqlite.start()
         self.assert_same(before, on_sqlite)
