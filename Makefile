@@ -18,6 +18,7 @@ LIB_CXX  := $(wildcard src/lib/*.cc)
 APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c src/store/*/*.c src/model/*.c src/realtime/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
 APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/cli/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -27,7 +28,7 @@ all: $(BUILD)/crmd
 deps:
 	@scripts/install-deps
 
-$(BUILD)/crmd: $(BUILD)/src/main.o $(APP_OBJ) $(LIB_OBJ)
+$(BUILD)/crmd: $(BUILD)/src/main.o $(CLI_OBJ) $(APP_OBJ) $(LIB_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*/*/*.h)
