@@ -200,6 +200,7 @@ int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res)
     int rc;
     if (res)
         *res = NULL;
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
     if (c->in_unit && (c->begin_pending || c->nqueued))
@@ -220,6 +221,7 @@ int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build,
     int rc;
     if (res)
         *res = NULL;
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
     if ((rc = flush(c)))
@@ -256,6 +258,7 @@ int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build,
 int pg_exec_simple(pg_conn *c, const char *sql, const char *what)
 {
     int rc;
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
     if ((rc = flush(c)))
@@ -278,6 +281,7 @@ void pg_unit_begin(pg_conn *c)
     c->begin_pending = true;
     c->nqueued = 0;
     c->nlocks = 0;
+    c->number_known = false;
     if (c->unit_arena)
         arena_reset(c->unit_arena);
     c->in_unit = true;
@@ -289,6 +293,7 @@ static void unit_end(pg_conn *c)
     c->begin_pending = false;
     c->nqueued = 0;
     c->nlocks = 0;
+    c->number_known = false;
 }
 
 static int queue(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **out)
@@ -296,9 +301,9 @@ static int queue(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **out)
     int rc;
     if (out)
         *out = NULL;
-    if (!c->in_unit) {
+    if (!c->in_unit)
         return pg_exec(c, id, p, out);
-    }
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
     if (c->nqueued == PG_QUEUE_MAX && (rc = flush(c)))

@@ -173,6 +173,12 @@ int pg_phone_owner(store_conn *sc, const char *org_id, const char *e164, objecti
     int rc = pg_lock(c, PG_LOCK_NUMBER, org_id, e164, NULL);
     if (rc)
         return rc;
+    if (c->in_unit && c->number_known && strcmp(c->number_org, org_id) == 0 &&
+        strcmp(c->number_e164, e164) == 0) {
+        /* Read by the unit's check of this number just before, under its lock (pg_org.c). */
+        memcpy(owner, c->number_owner, sizeof(objectid));
+        return owner[0] ? 0 : -CRM_E_NOT_FOUND;
+    }
     pg_p_text(&p, org_id);
     pg_p_text(&p, e164);
     if ((rc = pg_exec(c, PG_PHONE_OWNER, &p, &r)))

@@ -46,6 +46,12 @@ typedef struct pg_conn {
     int nqueued;
     const char *locks[PG_LOCKS_MAX];   /* "id keys" of the advisory locks asked for in this unit */
     int nlocks;
+    /* A unit's check of a number reads its owner too (pg_org.c), for the phone_owner call that
+     * follows it; any other statement forgets it. */
+    bool number_known;
+    objectid number_org;
+    char number_e164[32];
+    objectid number_owner;       /* "": free */
     bool retry;                  /* this unit hit a deadlock or serialization failure */
     bool appended;               /* this unit appended events */
     bool accounts;               /* this unit wrote a user or an organization */

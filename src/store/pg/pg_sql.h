@@ -109,6 +109,11 @@
                         "target_user_id, is_default, is_inbound_enabled, created_at) "            \
                         "VALUES ($1, $2, $3, $4, $5, $6, $7)")             \
     X(ORG_PHONE_DELETE, "DELETE FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2") \
+    /* a unit's check of a number: reserved (ORG_PHONE_RESERVED), and the contact holding it */  \
+    X(NUMBER_STATE,                                                                               \
+      "SELECT EXISTS (SELECT 1 FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2) "  \
+      "OR EXISTS (SELECT 1 FROM users WHERE organization_id = $1 AND sinch_phone_number = $2), "  \
+      "(SELECT contact_id FROM contact_phones WHERE organization_id = $1 AND e164 = $2)")         \
     X(ORG_PHONE_RESERVED,                                                                         \
       "SELECT EXISTS (SELECT 1 FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2) "  \
       "OR EXISTS (SELECT 1 FROM users WHERE organization_id = $1 AND sinch_phone_number = $2)")   \
