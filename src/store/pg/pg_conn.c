@@ -408,10 +408,12 @@ static int run_pipeline(pg_conn *c, int last_id, const pg_params *last_p, const 
                     *cmds[i].out = r;
                     r = NULL;
                 }
-            } else if (st != PGRES_PIPELINE_ABORTED) {
+            } else {
+                /* A prepare the server refused, or skipped after an earlier failure, did not
+                 * happen (prepared statements outlive a rollback, but not a skip). */
                 if (cmds[i].prepares >= 0)
                     c->prepared[cmds[i].prepares] = false;
-                if (rc == 0)
+                if (rc == 0 && st != PGRES_PIPELINE_ABORTED)
                     rc = pg_fail(c, r, cmds[i].what);
             }
             PQclear(r);
