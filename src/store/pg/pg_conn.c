@@ -407,6 +407,12 @@ static int run_pipeline(pg_conn *c, int last_id, const pg_params *last_p, const 
                 if (cmds[i].out && rc == 0) {
                     *cmds[i].out = r;
                     r = NULL;
+                } else if (last_sql && i == ncmds - 1 && strcmp(last_sql, "COMMIT") == 0 &&
+                           strcmp(PQcmdStatus(r), "COMMIT") != 0 && rc == 0) {
+                    /* COMMIT of a transaction that an earlier failure aborted answers ROLLBACK:
+                     * the unit did not commit, whatever it did with that failure. */
+                    log_error("store: a unit of work reached COMMIT after a failed statement");
+                    rc = -CRM_E_UNAVAILABLE;
                 }
             } else {
                 /* A prepare the server refused, or skipped after an earlier failure, did not
