@@ -185,6 +185,10 @@ static int check_assignees(store_conn *c, const crm_contact *ct, arena *a, crm_e
 {
     for (size_t i = 0; i < ct->nassignees; i++) {
         crm_user u;
+        /* The contact's creator (a create's default assignee) is a user of its organization for
+         * good: users are never deleted and never change organization. */
+        if (strcmp(ct->assignees[i], ct->created_by) == 0 && strcmp(ct->created_by, "") != 0)
+            continue;
         int rc = c->ops->user_get(c, ct->assignees[i], a, &u);
         if (rc == -CRM_E_NOT_FOUND || (rc == 0 && strcmp(u.org_id, ct->org_id) != 0)) {
             const char *field = arena_printf(a, "assignees[%zu]", i);

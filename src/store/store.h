@@ -79,7 +79,11 @@ struct store_ops {
     void (*close)(store *s);
     int (*migrate)(store *s);          /* idempotent: creates or upgrades the schema */
     store_conn *(*reader)(store *s);   /* this thread's read connection; NULL if unavailable */
-    int (*write)(store *s, store_work_fn fn, void *arg);  /* runs fn in a committed transaction; returns fn's result */
+    /* runs fn in a committed transaction; returns fn's result, or the failure of a write that the
+     * backend sent with the COMMIT (PostgreSQL sends inserts that return nothing to read that
+     * way: contact_insert, event_log_insert, event_append, idempotency_put; their failure, such
+     * as PHONE_TAKEN, then fails the whole unit and is write's result) */
+    int (*write)(store *s, store_work_fn fn, void *arg);
     int (*ping)(store *s);
 
     /* installation settings */

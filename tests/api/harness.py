@@ -69,6 +69,12 @@ def pg_ctl(action):
     data = os.path.join(PG_DIR, "data")
     as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
     pg_bin = os.environ.get("CRMD_TEST_PG_BIN", "")
+    if action in ("kill9", "stop"):
+        # The restart replays the WAL written since the last checkpoint, and the tier's CREATE
+        # DATABASEs (each copies template1 into the WAL) leave hundreds of MB of it: longer than
+        # pg_ctl start waits on a busy machine. What is written after this is still replayed.
+        subprocess.run(["psql", "-h", PG_DIR, "-U", "postgres", "-d", "postgres", "-qc", "CHECKPOINT"],
+                       capture_output=True, timeout=120)
     if action == "kill9":
         # The postmaster and every backend at once, as a machine crash leaves them.
         with open(os.path.join(data, "postmaster.pid")) as f:

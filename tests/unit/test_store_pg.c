@@ -1,12 +1,15 @@
 /* What only the PostgreSQL store has to show (CRMD_TEST_PG_URL names an empty database of the
  * throwaway cluster of scripts/with-postgres): that a search at 100,000 contacts reads the
- * trigram indexes, not the table, and finds what it must. */
+ * trigram indexes, not the table, and finds what it must; and that a unit whose writes went
+ * with its COMMIT in one pipeline fails whole when one of them fails, and leaves its connection
+ * fit for the next unit. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/arena.h"
+#include "lib/errors.h"
 #include "lib/log.h"
 #include "lib/objectid.h"
 #include "store/pg/pg.h"
@@ -62,6 +65,60 @@ static void check_plan(store *s, const char *org_id, const contact_query *q, int
     ok(rc == 0 && strstr(plan, index) && !strstr(plan, "Seq Scan on contacts"), "%s reads %s", what, index);
     if (rc != 0 || !strstr(plan, index))
         fprintf(stderr, "# plan:\n%s", plan);
+}
+
+/* A contact, its log row and its event: every write of a create, all sent with the COMMIT. */
+struct create_arg { crm_contact *ct; crm_event_log *log; };
+static int u_create(store_conn *c, void *arg)
+{
+    struct create_arg *w = arg;
+    int rc = c->ops->contact_insert(c, w->ct);
+    if (rc == 0)
+        rc = c->ops->event_log_insert(c, w->log);
+    if (rc == 0)
+        rc = c->ops->event_append(c, w->ct->org_id, "contact_created", "{}", NULL);
+    return rc;
+}
+
+static void test_pipelined_units(const char *url, const crm_org *o, const crm_pipeline *p)
+{
+    char err[512] = "";
+    /* A store of its own: a connection on which nothing is prepared yet, so that the failed
+     * pipeline also holds the first PREPARE of the statements after the failure. */
+    store *s = store_open(url, err, sizeof err);
+    if (!ok(s != NULL, "a second store"))
+        return;
+    crm_phone taken = {.e164 = "+14160000007", .is_primary = true}, fresh = {.e164 = "+14169999999", .is_primary = true};
+    crm_contact ct = {.status = "New Lead", .phones = &taken, .nphones = 1, .created_at = 1, .updated_at = 1};
+    crm_event_log log = {.type = "CONTACT_CREATE", .source = "manual", .created_at = 1};
+    objectid_new(ct.id);
+    strcpy(ct.org_id, o->id);
+    strcpy(ct.user_id, "aaaaaaaaaaaaaaaaaaaaaaaa");
+    strcpy(ct.created_by, ct.user_id);
+    strcpy(ct.pipeline_id, p->id);
+    strcpy(ct.stage_id, p->stages[0].id);
+    objectid_new(log.id);
+    strcpy(log.org_id, o->id);
+    strcpy(log.contact_id, ct.id);
+    struct create_arg w = {&ct, &log};
+    int64_t before = -1, after = -1;
+    store_conn *r = s->ops->reader(s);
+    r->ops->event_last_seq(r, &before);
+
+    is_int(s->ops->write(s, u_create, &w), -CRM_E_PHONE_TAKEN, "a create whose number is taken fails whole");
+    arena *a = arena_new();
+    crm_contact got;
+    is_int(r->ops->contact_get(r, o->id, ct.id, a, &got), -CRM_E_NOT_FOUND, "its contact is not stored");
+    r->ops->event_last_seq(r, &after);
+    ok(before >= 0 && after == before, "nor its event (%lld, %lld)", (long long)before, (long long)after);
+
+    ct.phones = &fresh;
+    is_int(s->ops->write(s, u_create, &w), 0, "the same create with a free number, on the same connection");
+    is_int(r->ops->contact_get(r, o->id, ct.id, a, &got), 0, "stores its contact");
+    r->ops->event_last_seq(r, &after);
+    ok(after == before + 1, "and its event");
+    arena_destroy(a);
+    s->ops->close(s);
 }
 
 int main(void)
@@ -120,6 +177,7 @@ int main(void)
     is_int(r->ops->contact_list(r, o.id, &q, a, &out, &n, &total), 0, "LIKE's wildcards in a search");
     ok(n == 0 && total == 0, "are plain characters");
     arena_destroy(a);
+    test_pipelined_units(url, &o, &p);
     s->ops->close(s);
     return tap_done();
 }

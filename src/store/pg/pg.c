@@ -84,6 +84,12 @@ static pg_conn *thread_conn(pg_store *s)
     return pg_conn_ready(c, s->url, &s->connected_at) == 0 ? c : NULL;
 }
 
+int pg_reconnect(pg_conn *c)
+{
+    pg_store *s = c->owner;
+    return pg_conn_ready(c, s->url, &s->connected_at);
+}
+
 static store_conn *pg_reader(store *st)
 {
     pg_conn *c = thread_conn((pg_store *)st);
@@ -94,13 +100,16 @@ int pg_lock(pg_conn *c, pg_stmt_id lock, const char *k1, const char *k2, const c
 {
     if (!c->in_unit)
         return 0;   /* a plain read decides nothing */
+    if (!pg_unit_first_lock(c, lock, k1, k2, k3))
+        return 0;   /* held already, until the unit ends */
     pg_params p = {0};
     pg_p_text(&p, k1);
     if (k2)
         pg_p_text(&p, k2);
     if (k3)
         pg_p_text(&p, k3);
-    return pg_exec(c, lock, &p, NULL);
+    /* Sent with the read that follows, which then runs holding it (pg_conn.c). */
+    return pg_exec_later(c, lock, &p);
 }
 
 static void backoff(int attempt)
@@ -135,17 +144,17 @@ static int pg_write(store *st, store_work_fn fn, void *arg)
     int rc = -CRM_E_UNAVAILABLE;
     for (int attempt = 0; attempt < PG_UNIT_TRIES; attempt++) {
         c->retry = c->appended = c->accounts = false;
-        if ((rc = pg_exec_simple(c, "BEGIN READ WRITE", "BEGIN")))
-            break;
-        c->in_unit = true;
+        pg_unit_begin(c);
         rc = fn(&c->base, arg);
-        c->in_unit = false;
-        if (rc == 0 && !c->retry && c->accounts)
-            rc = pg_exec(c, PG_NOTIFY_ACCOUNTS, NULL, NULL);   /* other servers' caches */
+        if (rc == 0 && !c->retry && c->accounts) {   /* other servers' caches */
+            pg_params np = {0};
+            pg_p_text(&np, pg_instance_id());
+            rc = pg_exec_later(c, PG_NOTIFY_ACCOUNTS, &np);
+        }
         if (rc == 0 && !c->retry)
-            rc = pg_exec_simple(c, "COMMIT", "COMMIT");
-        else if (!c->broken)
-            pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
+            rc = pg_unit_commit(c);
+        else
+            pg_unit_rollback(c);
         if (rc == 0 && !c->retry) {
             after_commit(s, c);
             return 0;

@@ -79,6 +79,8 @@ void pg_conn_close(pg_conn *c)
     if (!c)
         return;
     PQfinish(c->db);
+    if (c->unit_arena)
+        arena_destroy(c->unit_arena);
     free(c);
 }
 
@@ -187,13 +189,26 @@ static const char *const *values(const pg_params *p)
     return p ? p->v : NULL;
 }
 
-int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res)
+static int run_pipeline(pg_conn *c, int last_id, const pg_params *last_p, const char *last_sql, PGresult **res);
+
+/* Sends what a unit has waiting (BEGIN, queued statements), if anything. */
+int pg_unit_flush(pg_conn *c)
+{
+    if (!c->in_unit || (!c->begin_pending && !c->nqueued))
+        return 0;
+    return run_pipeline(c, -1, NULL, NULL, NULL);
+}
+
+static int exec_once(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res)
 {
     int rc;
     if (res)
         *res = NULL;
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
+    if (c->in_unit && (c->begin_pending || c->nqueued))
+        return run_pipeline(c, (int)id, p, NULL, res);
     if (!c->prepared[id]) {
         if ((rc = prepare(c, stmt_name[id], stmt_sql[id], 0, NULL, stmt_name[id])))
             return rc;
@@ -203,15 +218,32 @@ int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res)
     return finish(c, r, stmt_name[id], res);
 }
 
-int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build, const pg_params *p,
-                  const Oid *types, PGresult **res)
+/* A read outside a unit of work that finds its connection dead (the server restarted or failed
+ * over since the connection's last use, and nothing showed it) runs once more on a new one:
+ * nothing was written, so nothing can happen twice. */
+static bool read_again(pg_conn *c, int rc)
+{
+    return rc && c->broken && !c->in_unit && pg_reconnect(c) == 0;
+}
+
+int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res)
+{
+    int rc = exec_once(c, id, p, res);
+    return read_again(c, rc) ? exec_once(c, id, p, res) : rc;
+}
+
+static int exec_typed_once(pg_conn *c, uint32_t key, const char *name, pg_build_fn build, const pg_params *p,
+                           const Oid *types, PGresult **res)
 {
     char stmt[16];
     int rc;
     if (res)
         *res = NULL;
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
+    if ((rc = pg_unit_flush(c)))
+        return rc;
     snprintf(stmt, sizeof stmt, "v%08" PRIx32, key);
     bool known = false;
     for (unsigned i = 0; i < c->nvariants && !known; i++)
@@ -241,11 +273,232 @@ int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build,
     return finish(c, r, name, res);
 }
 
+int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build, const pg_params *p,
+                  const Oid *types, PGresult **res)
+{
+    int rc = exec_typed_once(c, key, name, build, p, types, res);
+    return read_again(c, rc) ? exec_typed_once(c, key, name, build, p, types, res) : rc;
+}
+
 int pg_exec_simple(pg_conn *c, const char *sql, const char *what)
 {
+    int rc;
+    c->number_known = false;
     if (c->broken)
         return -CRM_E_UNAVAILABLE;
+    if ((rc = pg_unit_flush(c)))
+        return rc;
     return finish(c, PQexec(c->db, sql), what, NULL);
+}
+
+/* --- units of work, pipelined ---
+ *
+ * A create used to wait for a dozen round trips (BEGIN, each lock, each read, each insert,
+ * COMMIT), each a pair of context switches on both sides. Here a unit's statements that need no
+ * answer wait in c->queue and travel in one libpq pipeline with the next statement that does:
+ * BEGIN and the pipeline lock with the pipeline read, a number's lock with its check, the log
+ * row and the event with COMMIT. The server runs them in order, so a lock is held before the
+ * read after it takes its snapshot, as when each went alone; and after a failed statement it
+ * skips the rest up to the pipeline's end (COMMIT included), so a failed write never commits. */
+
+void pg_unit_begin(pg_conn *c)
+{
+    c->begin_pending = true;
+    c->nqueued = 0;
+    c->nlocks = 0;
+    c->number_known = false;
+    if (c->unit_arena)
+        arena_reset(c->unit_arena);
+    c->in_unit = true;
+}
+
+static void unit_end(pg_conn *c)
+{
+    c->in_unit = false;
+    c->begin_pending = false;
+    c->nqueued = 0;
+    c->nlocks = 0;
+    c->number_known = false;
+}
+
+static int queue(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **out)
+{
+    int rc;
+    if (out)
+        *out = NULL;
+    if (!c->in_unit)
+        return pg_exec(c, id, p, out);
+    c->number_known = false;
+    if (c->broken)
+        return -CRM_E_UNAVAILABLE;
+    if (c->nqueued == PG_QUEUE_MAX && (rc = pg_unit_flush(c)))
+        return rc;
+    if (!c->unit_arena)
+        c->unit_arena = arena_new();
+    pg_queued *q = &c->queue[c->nqueued++];
+    q->id = (int)id;
+    q->n = p ? p->n : 0;
+    q->out = out;
+    q->v = arena_alloc(c->unit_arena, (size_t)(q->n ? q->n : 1) * sizeof *q->v);
+    for (int i = 0; i < q->n; i++)
+        q->v[i] = arena_strdup(c->unit_arena, p->v[i]);
+    return 0;
+}
+
+int pg_exec_later(pg_conn *c, pg_stmt_id id, const pg_params *p)
+{
+    return queue(c, id, p, NULL);
+}
+
+int pg_exec_later_result(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **out)
+{
+    return queue(c, id, p, out);
+}
+
+bool pg_unit_first_lock(pg_conn *c, pg_stmt_id lock, const char *k1, const char *k2, const char *k3)
+{
+    if (!c->unit_arena)
+        c->unit_arena = arena_new();
+    /* The unit separator cannot occur in an id, a number or a key the API accepts as one. */
+    const char *key = arena_printf(c->unit_arena, "%d\x1f%s\x1f%s\x1f%s", (int)lock, k1 ? k1 : "",
+                                   k2 ? k2 : "", k3 ? k3 : "");
+    for (int i = 0; i < c->nlocks; i++)
+        if (strcmp(c->locks[i], key) == 0)
+            return false;
+    if (c->nlocks < PG_LOCKS_MAX)
+        c->locks[c->nlocks++] = key;
+    return true;
+}
+
+/* One command sent in a pipeline: what to call it in a log line, and the statement it prepares
+ * (-1: it runs one). */
+typedef struct sent {
+    const char *what;
+    int prepares;
+    PGresult **out;
+} sent;
+
+#define PIPELINE_MAX (2 * PG_QUEUE_MAX + 4)
+
+static bool send_stmt(pg_conn *c, int id, int n, const char *const *v, PGresult **out, sent *cmds, int *ncmds)
+{
+    if (!c->prepared[id]) {
+        if (!PQsendPrepare(c->db, stmt_name[id], stmt_sql[id], 0, NULL))
+            return false;
+        c->prepared[id] = true;   /* taken back below if the server refuses it */
+        cmds[(*ncmds)++] = (sent){stmt_name[id], id, NULL};
+    }
+    if (!PQsendQueryPrepared(c->db, stmt_name[id], n, v, NULL, NULL, 0))
+        return false;
+    cmds[(*ncmds)++] = (sent){stmt_name[id], -1, out};
+    return true;
+}
+
+/* Sends, in one round trip, BEGIN if the unit has not sent it yet, the queued statements, then
+ * the statement last_id with last_p (or the text last_sql, or nothing), and reads every answer:
+ * the last statement's result goes to *res; the first failure is returned. */
+static int run_pipeline(pg_conn *c, int last_id, const pg_params *last_p, const char *last_sql, PGresult **res)
+{
+    PGconn *db = c->db;
+    sent cmds[PIPELINE_MAX];
+    int ncmds = 0, rc = 0;
+    bool ok = PQenterPipelineMode(db) == 1;
+    if (ok && c->begin_pending) {
+        ok = PQsendQueryParams(db, "BEGIN READ WRITE", 0, NULL, NULL, NULL, NULL, 0) == 1;
+        cmds[ncmds++] = (sent){"BEGIN", -1, NULL};
+    }
+    for (int i = 0; ok && i < c->nqueued; i++) {
+        pg_queued *q = &c->queue[i];
+        ok = send_stmt(c, q->id, q->n, q->v, q->out, cmds, &ncmds);
+    }
+    if (ok && last_id >= 0)
+        ok = send_stmt(c, last_id, last_p ? last_p->n : 0, values(last_p), res, cmds, &ncmds);
+    else if (ok && last_sql) {
+        ok = PQsendQueryParams(db, last_sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
+        cmds[ncmds++] = (sent){last_sql, -1, NULL};
+    }
+    c->begin_pending = false;
+    c->nqueued = 0;
+    if (!ok || !PQpipelineSync(db)) {
+        rc = pg_fail(c, NULL, "sending statements");
+        c->broken = true;   /* the pipeline is in an unknown state: start over on a new connection */
+        return rc;
+    }
+    for (int i = 0; i < ncmds; i++) {
+        PGresult *r;
+        while ((r = PQgetResult(db))) {
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+                if (cmds[i].out && rc == 0) {
+                    *cmds[i].out = r;
+                    r = NULL;
+                } else if (last_sql && i == ncmds - 1 && strcmp(last_sql, "COMMIT") == 0 &&
+                           strcmp(PQcmdStatus(r), "COMMIT") != 0 && rc == 0) {
+                    /* COMMIT of a transaction that an earlier failure aborted answers ROLLBACK:
+                     * the unit did not commit, whatever it did with that failure. */
+                    log_error("store: a unit of work reached COMMIT after a failed statement");
+                    rc = -CRM_E_UNAVAILABLE;
+                }
+            } else {
+                /* A prepare the server refused, or skipped after an earlier failure, did not
+                 * happen (prepared statements outlive a rollback, but not a skip). */
+                if (cmds[i].prepares >= 0)
+                    c->prepared[cmds[i].prepares] = false;
+                if (rc == 0 && st != PGRES_PIPELINE_ABORTED)
+                    rc = pg_fail(c, r, cmds[i].what);
+            }
+            PQclear(r);
+        }
+        if (PQstatus(db) != CONNECTION_OK) {
+            if (rc == 0)
+                rc = pg_fail(c, NULL, cmds[i].what);
+            c->broken = true;
+            break;
+        }
+    }
+    if (!c->broken) {
+        PGresult *r = PQgetResult(db);
+        bool synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        while (synced && !PQexitPipelineMode(db) && (r = PQgetResult(db)))
+            PQclear(r);
+        if (!synced || PQpipelineStatus(db) != PQ_PIPELINE_OFF) {
+            if (rc == 0)
+                rc = pg_fail(c, NULL, "ending a pipeline");
+            c->broken = true;
+        }
+    }
+    if (rc) {
+        /* Results handed out before the failure are of no use to the caller. */
+        for (int i = 0; i < ncmds; i++)
+            if (cmds[i].out && *cmds[i].out) {
+                PQclear(*cmds[i].out);
+                *cmds[i].out = NULL;
+            }
+    }
+    return rc;
+}
+
+int pg_unit_commit(pg_conn *c)
+{
+    int rc = 0;
+    /* A unit that sent and queued nothing has no transaction to end. */
+    if (!c->broken && !(c->begin_pending && c->nqueued == 0))
+        rc = run_pipeline(c, -1, NULL, "COMMIT", NULL);
+    else if (c->broken)
+        rc = -CRM_E_UNAVAILABLE;
+    unit_end(c);
+    if (rc && !c->broken)
+        pg_exec_simple(c, "ROLLBACK", "ROLLBACK");   /* a statement before COMMIT failed */
+    return rc;
+}
+
+void pg_unit_rollback(pg_conn *c)
+{
+    bool sent_begin = !c->begin_pending;
+    unit_end(c);
+    if (sent_begin && !c->broken)
+        pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
 }
 
 int64_t pg_changed(PGresult *res)

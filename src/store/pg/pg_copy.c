@@ -81,8 +81,11 @@ int pg_load_begin(store_conn *conn, const store_table *t)
     char cols[SQL_MAX / 2], sql[SQL_MAX];
     column_list(t, false, cols, sizeof cols);
     snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN", t->name, cols);
+    int rc = pg_unit_flush(c);   /* the unit's BEGIN first: COPY is part of its transaction */
+    if (rc)
+        return rc;
     PGresult *r = PQexec(c->db, sql);
-    int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : pg_fail(c, r, t->name);
+    rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : pg_fail(c, r, t->name);
     PQclear(r);
     return rc;
 }

@@ -28,7 +28,7 @@ int pg_event_log_insert(store_conn *sc, const crm_event_log *e)
     pg_p_text(&p, e->source);
     pg_p_text(&p, e->changes_json);
     pg_p_int(&p, e->created_at);
-    return pg_exec(pg_of(sc), PG_EVENT_LOG_INSERT, &p, NULL);
+    return pg_exec_later(pg_of(sc), PG_EVENT_LOG_INSERT, &p);   /* goes with COMMIT */
 }
 
 static void filter_params(pg_params *p, const char *org_id, const event_log_filter *f)
@@ -86,7 +86,7 @@ int pg_event_append(store_conn *sc, const char *org_id, const char *name, const 
     pg_p_text(&p, name);
     pg_p_text(&p, payload_json);
     pg_p_int(&p, time_now_ms());
-    int rc = pg_exec(c, PG_EVENT_APPEND, &p, NULL);
+    int rc = pg_exec_later(c, PG_EVENT_APPEND, &p);   /* goes with COMMIT */
     if (rc == 0)
         c->appended = true;
     if (seq)
@@ -97,30 +97,34 @@ int pg_event_append(store_conn *sc, const char *org_id, const char *name, const 
 int pg_events_sequence(pg_conn *c)
 {
     PGresult *r;
+    /* A unit of work (the webhook dispatcher's) reads what is numbered: numbering is a
+     * transaction of its own. */
+    if (c->in_unit)
+        return 0;
     int rc = pg_exec(c, PG_EVENT_PENDING, NULL, &r);
     if (rc)
         return rc;
     bool pending = pg_col_bool(r, 0, 0);
     PQclear(r);
     while (pending) {
-        pg_params p = {0};
+        /* BEGIN, the lock, the numbering and COMMIT in one round trip. */
+        pg_params p = {0}, np = {0};
         pg_p_int(&p, SEQUENCE_BATCH);
-        if ((rc = pg_exec_simple(c, "BEGIN READ WRITE", "BEGIN")) || (rc = pg_exec(c, PG_EVENT_SEQUENCE_LOCK, NULL, NULL)) ||
-            (rc = pg_exec(c, PG_EVENT_SEQUENCE, &p, &r))) {
-            if (!c->broken)
-                pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
+        pg_p_text(&np, pg_instance_id());
+        pg_unit_begin(c);
+        /* with the other servers' event hubs told to read what gets numbered (pg_listen.c) */
+        if ((rc = pg_exec_later(c, PG_EVENT_SEQUENCE_LOCK, NULL)) ||
+            (rc = pg_exec_later_result(c, PG_EVENT_SEQUENCE, &p, &r)) ||
+            (rc = pg_exec_later(c, PG_NOTIFY_EVENTS, &np))) {
+            pg_unit_rollback(c);
             return rc;
         }
-        int64_t numbered = pg_col_int(r, 0, 0);
-        pending = numbered == SEQUENCE_BATCH;
+        if ((rc = pg_unit_commit(c))) {
+            PQclear(r);
+            return rc;
+        }
+        pending = r && pg_col_int(r, 0, 0) == SEQUENCE_BATCH;
         PQclear(r);
-        /* the other servers' event hubs read what was just numbered */
-        if ((numbered > 0 && (rc = pg_exec(c, PG_NOTIFY_EVENTS, NULL, NULL))) ||
-            (rc = pg_exec_simple(c, "COMMIT", "COMMIT"))) {
-            if (!c->broken)
-                pg_exec_simple(c, "ROLLBACK", "ROLLBACK");
-            return rc;
-        }
     }
     return 0;
 }

@@ -39,7 +39,7 @@ int pg_idempotency_put(store_conn *sc, const char *org_id, const char *user_id, 
     pg_p_int(&p, status);
     pg_p_text(&p, body);
     pg_p_int(&p, created_at);
-    return pg_exec(pg_of(sc), PG_IDEMPOTENCY_PUT, &p, NULL);
+    return pg_exec_later(pg_of(sc), PG_IDEMPOTENCY_PUT, &p);   /* goes with COMMIT */
 }
 
 /* Several servers run their janitors on one database: the one whose unit takes the lock purges,

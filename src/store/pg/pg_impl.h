@@ -14,6 +14,17 @@
 
 #define PG_MAX_PARAMS 24
 #define PG_VARIANTS 48           /* run-time assembled statements prepared per connection */
+#define PG_QUEUE_MAX 32          /* statements of a unit waiting to go with the next one */
+#define PG_LOCKS_MAX 32          /* advisory locks a unit remembers having asked for */
+
+/* A statement of a unit of work sent later, with the next statement that needs an answer or
+ * with COMMIT (pg_conn.c): its parameters are copied into the unit's arena. */
+typedef struct pg_queued {
+    int id;                      /* a pg_stmt_id */
+    int n;
+    const char **v;
+    PGresult **out;              /* NULL: only success matters; else gets the result */
+} pg_queued;
 
 typedef struct pg_store pg_store;
 
@@ -26,6 +37,21 @@ typedef struct pg_conn {
     uint32_t variants[PG_VARIANTS];   /* keys of the variants prepared as "v<key>" */
     unsigned nvariants;
     bool in_unit;                /* inside store_ops.write: reads lock what they decide on */
+    /* The unit's pipeline (pg_conn.c): BEGIN is not sent until the unit's first statement, and
+     * locks and writes that need no answer wait to go in one round trip with the next statement
+     * that does, or with COMMIT. */
+    bool begin_pending;
+    arena *unit_arena;           /* copies of queued parameters and lock keys; reset by each unit */
+    pg_queued queue[PG_QUEUE_MAX];
+    int nqueued;
+    const char *locks[PG_LOCKS_MAX];   /* "id keys" of the advisory locks asked for in this unit */
+    int nlocks;
+    /* A unit's check of a number reads its owner too (pg_org.c), for the phone_owner call that
+     * follows it; any other statement forgets it. */
+    bool number_known;
+    objectid number_org;
+    char number_e164[32];
+    objectid number_owner;       /* "": free */
     bool retry;                  /* this unit hit a deadlock or serialization failure */
     bool appended;               /* this unit appended events */
     bool accounts;               /* this unit wrote a user or an organization */
@@ -65,6 +91,8 @@ void pg_conn_close(pg_conn *c);                  /* NULL is fine */
 /* Makes the connection usable: reconnects a broken one (at most every PG_RECONNECT_MS, sooner
  * once *connected_at, the store's last successful reconnect, is newer). 0 or UNAVAILABLE. */
 int pg_conn_ready(pg_conn *c, const char *url, _Atomic int64_t *connected_at);
+/* pg.c: reconnects c now (its connection was found dead); 0 or UNAVAILABLE. */
+int pg_reconnect(pg_conn *c);
 /* Runs the prepared statement id (prepared on first use) with p (NULL: none). On success returns
  * 0 and, when res is not NULL, the result (the caller PQclears it). On failure the pg_fail code. */
 int pg_exec(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **res);
@@ -76,6 +104,29 @@ int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build,
                   const Oid *types, PGresult **res);
 /* A statement without parameters through the simple protocol (BEGIN, COMMIT, DDL). */
 int pg_exec_simple(pg_conn *c, const char *sql, const char *what);
+
+/* Units of work, pipelined. pg_unit_begin starts a unit without a round trip: BEGIN goes with the
+ * unit's first statement. Inside a unit, pg_exec_later queues a statement whose caller needs no
+ * answer but success (an insert of a log row, an advisory lock): it is sent, in order, in the
+ * same round trip as the next pg_exec or as COMMIT, and its failure becomes the result of that
+ * call (the whole transaction fails with it, so nothing after it commits). Outside a unit it
+ * runs at once. p's strings are copied. */
+void pg_unit_begin(pg_conn *c);
+int pg_exec_later(pg_conn *c, pg_stmt_id id, const pg_params *p);
+/* The same, for a statement whose result the caller reads after the flush that sends it: *out
+ * is set then (the caller PQclears it; it stays NULL if the statement did not run). */
+int pg_exec_later_result(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **out);
+/* Sends what is queued and COMMIT (or, for a unit that sent nothing, nothing at all). On failure
+ * the transaction is rolled back and the fail code returned. */
+int pg_unit_commit(pg_conn *c);
+/* Sends what the unit has waiting (BEGIN, queued statements), if anything: before a statement
+ * that goes to libpq directly (COPY) inside a unit. 0 or the fail code. */
+int pg_unit_flush(pg_conn *c);
+/* Forgets what is queued and rolls back what was sent. */
+void pg_unit_rollback(pg_conn *c);
+/* true the first time a unit asks for this lock key (later asks are no-ops: the lock is held to
+ * the end of the transaction). */
+bool pg_unit_first_lock(pg_conn *c, pg_stmt_id lock, const char *k1, const char *k2, const char *k3);
 /* Maps a failed result to a store code: a unique violation of the phone, email or pipeline name
  * indexes gives PHONE_TAKEN / EMAIL_TAKEN / NAME_TAKEN; a deadlock or serialization failure
  * marks the unit for a retry; a lost connection marks it broken; everything else is logged with
@@ -100,11 +151,13 @@ int pg_schema_version(pg_conn *c, int *version);   /* 0 for an empty database */
 int pg_schema_migrate(pg_conn *c);
 
 /* pg_listen.c — what other servers commit: on_events when new events were numbered, on_accounts
- * when users or organizations changed (and both after a lost connection, and on_events at least
- * every second), on the listener's own thread. */
+ * when users or organizations changed (and both after a lost connection; on_events also when
+ * events wait for a number nobody gave), on the listener's own thread. */
 typedef struct pg_listener pg_listener;
 typedef void (*pg_listen_fn)(void *ctx);
 pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx);
+/* This process's id in the notifications it sends (their payload), so that it ignores its own. */
+const char *pg_instance_id(void);
 void pg_listener_stop(pg_listener *l);   /* NULL is fine */
 
 /* pg_copy.c — copying an installation (store/copy.c) */

@@ -1,10 +1,12 @@
 /* What the other servers on the database commit, told to this one: a thread with a connection of
  * its own LISTENs on two channels. crmd_events: a server numbered new events (pg_events.c), so
  * the event hub should read the stream after the last number it has. crmd_accounts: a user or an
- * organization changed (pg.c), so caches of them are stale. The events table stays the one
- * source of truth: a notification only says "look now". While the connection is lost, or when
- * nothing arrives for a second, the thread says both anyway, so that whatever a notification
- * lost on the way would have said is said late rather than never. */
+ * organization changed (pg.c), so caches of them are stale. Each notification carries the
+ * sending process's id, and a process ignores its own (its commits already told it). The events
+ * table stays the one source of truth: a notification only says "look now". After a lost
+ * connection the thread says both, and every LISTEN_IDLE_MS it looks for events nobody numbered
+ * (a server that died between its commit and the numbering), so that what a notification would
+ * have said is said late rather than never. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -12,11 +14,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "lib/log.h"
 #include "store/pg/pg_impl.h"
 
-#define LISTEN_IDLE_MS 1000
+#define LISTEN_IDLE_MS 10000
+
+static char instance[17];
+static pthread_once_t instance_once = PTHREAD_ONCE_INIT;
+
+static void make_instance(void)
+{
+    unsigned char b[8];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        abort();
+    for (int i = 0; i < 8; i++)
+        snprintf(instance + 2 * i, 3, "%02x", b[i]);
+}
+
+const char *pg_instance_id(void)
+{
+    pthread_once(&instance_once, make_instance);
+    return instance;
+}
+
+/* Whether committed events wait for a number: nobody numbered them yet. */
+static bool unnumbered(PGconn *db)
+{
+    PGresult *r = PQexec(db, "SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)");
+    bool yes = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return yes;
+}
 
 struct pg_listener {
     char *url;
@@ -55,20 +85,22 @@ static void *listen_main(void *arg)
     pg_listener *l = arg;
     pthread_setname_np(pthread_self(), "pg-listen");
     PGconn *db = NULL;
-    bool logged = false;
+    bool logged = false, lost = false;
+    const char *me = pg_instance_id();
     for (;;) {
-        if (!db && (db = listen_connect(l, &logged))) {
+        if (!db && (db = listen_connect(l, &logged)) && lost) {
             l->on_accounts(l->ctx);   /* anything may have changed while nobody listened */
             l->on_events(l->ctx);
         }
         struct pollfd p[2] = {{.fd = l->wake[0], .events = POLLIN}, {.fd = db ? PQsocket(db) : -1, .events = POLLIN}};
-        int n = poll(p, 2, db ? LISTEN_IDLE_MS : 250);
+        int n = poll(p, 2, db ? LISTEN_IDLE_MS : 250);   /* 250 ms: the next try to reconnect */
         if (n < 0 && errno != EINTR)
             break;
         if (p[0].revents)
             break;
         if (n == 0) {
-            l->on_events(l->ctx);
+            if (db && unnumbered(db))
+                l->on_events(l->ctx);
             continue;
         }
         if (!db || !p[1].revents)
@@ -76,10 +108,13 @@ static void *listen_main(void *arg)
         if (!PQconsumeInput(db) || PQstatus(db) != CONNECTION_OK) {
             PQfinish(db);
             db = NULL;
+            lost = true;
             continue;
         }
         bool events = false, accounts = false;
         for (PGnotify *nt; (nt = PQnotifies(db)); PQfreemem(nt)) {
+            if (strcmp(nt->extra, me) == 0)
+                continue;
             events |= strcmp(nt->relname, "crmd_events") == 0;
             accounts |= strcmp(nt->relname, "crmd_accounts") == 0;
         }

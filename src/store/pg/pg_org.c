@@ -1,4 +1,5 @@
 /* PostgreSQL store: installation settings, organizations and their provisioned numbers. */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/errors.h"
@@ -136,7 +137,9 @@ int pg_org_phone_delete(store_conn *sc, const char *org_id, const char *e164)
 }
 
 /* In a unit of work, the number's lock is taken first: no contact or provisioning of the same
- * number can commit between this check and the end of the unit. */
+ * number can commit between this check and the end of the unit. The unit's check also reads who
+ * holds the number, under the same lock: the service asks that next (pg_phone_owner), and the
+ * answer cannot change while the lock is held. */
 int pg_org_phone_reserved(store_conn *sc, const char *org_id, const char *e164)
 {
     pg_conn *c = pg_of(sc);
@@ -147,9 +150,15 @@ int pg_org_phone_reserved(store_conn *sc, const char *org_id, const char *e164)
         return rc;
     pg_p_text(&p, org_id);
     pg_p_text(&p, e164);
-    if ((rc = pg_exec(c, PG_ORG_PHONE_RESERVED, &p, &r)))
+    if ((rc = pg_exec(c, c->in_unit ? PG_NUMBER_STATE : PG_ORG_PHONE_RESERVED, &p, &r)))
         return rc;
     rc = pg_col_bool(r, 0, 0) ? 1 : 0;
+    if (c->in_unit) {
+        snprintf(c->number_org, sizeof c->number_org, "%s", org_id);
+        snprintf(c->number_e164, sizeof c->number_e164, "%s", e164);
+        pg_col_id(r, 0, 1, c->number_owner);
+        c->number_known = true;
+    }
     PQclear(r);
     return rc;
 }

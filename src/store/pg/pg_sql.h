@@ -48,12 +48,13 @@
 #define PG_SEARCH_DIGITS(phones)                                                                  \
     "array_to_string(ARRAY(SELECT replace(x, '+', '') FROM unnest(" phones "::text[]) AS x), ' ')"
 
-/* The children of a contact from arrays ($1 org, $2 contact id): unnest keeps them in order. */
-#define PG_CONTACT_CHILDREN                                                                       \
+/* The children of a contact from arrays ($1 org, $2 contact id): unnest keeps them in order.
+ * on_conflict: what a number that is taken does (nothing: the statement fails). */
+#define PG_CONTACT_CHILDREN(on_conflict)                                                          \
     "p AS (INSERT INTO contact_phones (organization_id, e164, contact_id, is_secondary, "         \
     "is_primary, position) SELECT $1, x.e164, $2, x.sec, x.pri, x.pos - 1 FROM unnest("           \
     "$3::text[], $4::bool[], $5::bool[]) WITH ORDINALITY AS x(e164, sec, pri, pos) "              \
-    "ON CONFLICT DO NOTHING RETURNING 1), "                                                       \
+    on_conflict "RETURNING 1), "                                                                  \
     "e AS (INSERT INTO contact_emails (organization_id, contact_id, position, value, is_primary) " \
     "SELECT $1, $2, x.pos - 1, x.value, x.pri FROM unnest($6::text[], $7::bool[]) "              \
     "WITH ORDINALITY AS x(value, pri, pos) RETURNING 1), "                                        \
@@ -89,8 +90,8 @@
 #define PG_STATEMENTS(X)                                                                          \
     X(PING, "SELECT 1")                                                                           \
     /* what the other servers hear (pg_listen.c), delivered when the transaction commits */       \
-    X(NOTIFY_EVENTS, "SELECT pg_notify('crmd_events', '')")                                       \
-    X(NOTIFY_ACCOUNTS, "SELECT pg_notify('crmd_accounts', '')")                                   \
+    X(NOTIFY_EVENTS, "SELECT pg_notify('crmd_events', $1)")                                       \
+    X(NOTIFY_ACCOUNTS, "SELECT pg_notify('crmd_accounts', $1)")                                   \
     /* the locks a unit of work takes before it reads what it decides on (pg.c explains) */       \
     X(LOCK_NUMBER, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_NUMBER) ", hashtext($1::text || $2::text))") \
     X(LOCK_PIPELINES_SHARED, "SELECT pg_advisory_xact_lock_shared(" PG_STR(PG_CLASS_PIPELINES)    \
@@ -114,6 +115,11 @@
                         "target_user_id, is_default, is_inbound_enabled, created_at) "            \
                         "VALUES ($1, $2, $3, $4, $5, $6, $7)")             \
     X(ORG_PHONE_DELETE, "DELETE FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2") \
+    /* a unit's check of a number: reserved (ORG_PHONE_RESERVED), and the contact holding it */  \
+    X(NUMBER_STATE,                                                                               \
+      "SELECT EXISTS (SELECT 1 FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2) "  \
+      "OR EXISTS (SELECT 1 FROM users WHERE organization_id = $1 AND sinch_phone_number = $2), "  \
+      "(SELECT contact_id FROM contact_phones WHERE organization_id = $1 AND e164 = $2)")         \
     X(ORG_PHONE_RESERVED,                                                                         \
       "SELECT EXISTS (SELECT 1 FROM org_phone_numbers WHERE organization_id = $1 AND e164 = $2) "  \
       "OR EXISTS (SELECT 1 FROM users WHERE organization_id = $1 AND sinch_phone_number = $2)")   \
@@ -163,11 +169,12 @@
                        "AND pipeline_id = $2) DELETE FROM pipelines WHERE organization_id = $1 "  \
                        "AND id = $2")                                                             \
     /* contacts */                                                                                \
-    /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns */                 \
+    /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns; a taken number \
+     * fails it (contact_phones_pkey: PHONE_TAKEN), so that it can go with COMMIT */             \
     X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ", search_words, " \
                       "search_digits) VALUES ($2, $1, $9, $10, $11, $12, $13, $14, $15, $16, $17, " \
                       "$18, $19, $20, " PG_SEARCH_WORDS("$11", "$12", "$6") ", "                  \
-                      PG_SEARCH_DIGITS("$3") ") RETURNING 1), " PG_CONTACT_CHILDREN               \
+                      PG_SEARCH_DIGITS("$3") ") RETURNING 1), " PG_CONTACT_CHILDREN("")           \
                       "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c)")                \
     X(CONTACT_GET, PG_CONTACT_SELECT_OF("c.") " FROM contacts c "                                 \
                    "WHERE c.organization_id = $1 AND c.id = $2")                                  \
@@ -190,7 +197,8 @@
                                "WHERE organization_id = $1 AND contact_id = $2) "                 \
                                "DELETE FROM contact_assignees WHERE organization_id = $1 "        \
                                "AND contact_id = $2")                                             \
-    X(CONTACT_CHILDREN_INSERT, "WITH " PG_CONTACT_CHILDREN "SELECT (SELECT count(*) FROM p)")     \
+    X(CONTACT_CHILDREN_INSERT, "WITH " PG_CONTACT_CHILDREN("ON CONFLICT DO NOTHING ")             \
+                               "SELECT (SELECT count(*) FROM p)")                                 \
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = $1 AND id = $2")    \
     X(CONTACT_DELETE, "DELETE FROM contacts WHERE organization_id = $1 AND id = $2")             \
     X(CONTACT_IDS_IN_STAGE, "SELECT id FROM contacts WHERE organization_id = $1 AND stage_id = $2 " \
