@@ -14,7 +14,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 6
+#define STORE_OPS_VERSION 7
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -54,6 +54,12 @@ typedef struct contact_query {
     int64_t after_created_at;
     objectid after_id;
 } contact_query;
+
+/* Where a page of notes resumes: only notes strictly older than (created_at, id). */
+typedef struct note_cursor {
+    int64_t created_at;
+    objectid id;
+} note_cursor;
 
 struct store_ops {
     int version;                       /* STORE_OPS_VERSION */
@@ -195,6 +201,24 @@ struct store_ops {
     /* user_get for a unit of work that will write the user: no other unit may change the user
      * until this one ends (SQLite's single writer gives that; PostgreSQL locks the row). */
     int (*user_get_for_update)(store_conn *c, const char *user_id, arena *a, crm_user *out);
+
+    /* --- version 7 --- */
+
+    /* A contact's verification (verified) and its numbers' and emails' (methods) are read with
+     * it by contact_get and contact_list, and written whole by contact_insert and contact_update;
+     * contact_delete also deletes the contact's notes. */
+
+    /* Notes on contacts (API.md §5.7). note_insert: the contact must exist (else UNAVAILABLE,
+     * logged: the service checks it first). note_update writes note, mentions_json,
+     * attachments_json and updated_at by (org, id); it and note_delete answer NOT_FOUND when
+     * there is no such note. note_list: the contact's notes newest first (created_at DESC,
+     * id DESC), after the cursor when one is given, at most limit. */
+    int (*note_insert)(store_conn *c, const crm_note *n);
+    int (*note_get)(store_conn *c, const char *org_id, const char *note_id, arena *a, crm_note *out);
+    int (*note_update)(store_conn *c, const crm_note *n);
+    int (*note_delete)(store_conn *c, const char *org_id, const char *note_id);
+    int (*note_list)(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
+                     int64_t limit, arena *a, crm_note **out, size_t *n);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

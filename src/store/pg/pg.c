@@ -306,4 +306,10 @@ static const store_ops pg_ops = {
     .idempotency_purge = pg_idempotency_purge,
     .accounts_version = pg_accounts_version,
     .user_get_for_update = pg_user_get_for_update,
+    /* version 7 */
+    .note_insert = pg_note_insert,
+    .note_get = pg_note_get,
+    .note_update = pg_note_update,
+    .note_delete = pg_note_delete,
+    .note_list = pg_note_list,
 };

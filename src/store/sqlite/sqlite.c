@@ -312,4 +312,10 @@ static const store_ops sqlite_ops = {
     .accounts_version = sqlite_accounts_version,
     /* version 6: the writer thread serializes every unit, so a plain read is enough */
     .user_get_for_update = sq_user_get,
+    /* version 7 */
+    .note_insert = sq_note_insert,
+    .note_get = sq_note_get,
+    .note_update = sq_note_update,
+    .note_delete = sq_note_delete,
+    .note_list = sq_note_list,
 };
