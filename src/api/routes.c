@@ -28,6 +28,7 @@ void api_init(crm_app *app)
     add(api_pipeline_routes, api_pipeline_nroutes);
     add(api_contact_routes, api_contact_nroutes);
     add(api_verification_routes, api_verification_nroutes);
+    add(api_note_routes, api_note_nroutes);
     add(api_event_log_routes, api_event_log_nroutes);
     add(api_socketio_routes, api_socketio_nroutes);
     add(api_webhook_routes, api_webhook_nroutes);
