@@ -54,8 +54,8 @@ static void set_verified(http_req *r, bool verify)
     if (verify && body &&
         (rc = jin_string(body, "verificationSource", "verificationSource", SOURCE_MAX_CHARS, false, &source, &err)))
         goto done;
-    rc = contact_set_verified(api_app(), me, id, verify, source, http_req_header(r, "If-Match"), http_req_arena(r),
-                              &ct, &err);
+    rc = contact_set_verified(api_app(), me, id, verify, source && *source ? source : NULL,
+                              http_req_header(r, "If-Match"), http_req_arena(r), &ct, &err);
 done:
     if (rc)
         api_send_error(r, &err);
@@ -124,6 +124,8 @@ static void verify_contact_method(http_req *r)
     if ((rc = jin_string(body, "value", "value", VALUE_MAX_CHARS, true, &in.value, &err)) ||
         (rc = jin_string(body, "verificationSource", "verificationSource", SOURCE_MAX_CHARS, false, &in.source, &err)))
         goto done;
+    if (in.source && !*in.source)
+        in.source = NULL;   /* an empty source is no source */
     verify_method(r, &in, body, me, id, &err);
 done:
     if (rc)
