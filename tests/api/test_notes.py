@@ -5,7 +5,7 @@ over SSE; deleting a contact deletes its notes."""
 
 import harness as h
 from harness import ApiTest
-from test_events import SseReader
+from test_events import stream_events
 
 
 def setUpModule():
@@ -20,20 +20,6 @@ UNKNOWN_ID = "0123456789abcdef01234567"
 NOTE_KEYS = {"_id", "organizationId", "contactId", "userId", "note", "mentions", "attachments", "createdAt",
              "updatedAt"}
 PDF = {"filename": "quote.pdf", "url": "https://files.example/quote.pdf"}
-
-
-def stream_events(token, timeout=1.0):
-    """Every event the caller may hear so far, from the durable stream (SSE replay)."""
-    r = SseReader(token, after=0)
-    try:
-        out = []
-        while True:
-            e = r.next_event(timeout)
-            if e is None:
-                return out
-            out.append(e)
-    finally:
-        r.close()
 
 
 class NotesTest(ApiTest):

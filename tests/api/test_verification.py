@@ -6,7 +6,7 @@ import time
 
 import harness as h
 from harness import ApiTest
-from test_events import SseReader
+from test_events import stream_events
 
 
 def setUpModule():
@@ -35,20 +35,6 @@ def entry_of(c, key, value):
         if e["value"] == value:
             return e
     raise AssertionError("no %s %r in %r" % (key, value, c[key]))
-
-
-def stream_events(token, timeout=1.0):
-    """Every event of the caller's organization so far, from the durable stream (SSE replay)."""
-    r = SseReader(token, after=0)
-    try:
-        out = []
-        while True:
-            e = r.next_event(timeout)
-            if e is None:
-                return out
-            out.append(e)
-    finally:
-        r.close()
 
 
 class VerifyTest(ApiTest):
