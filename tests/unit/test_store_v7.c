@@ -18,19 +18,6 @@
 static int u_note_insert(store_conn *c, void *arg) { return c->ops->note_insert(c, arg); }
 static int u_note_update(store_conn *c, void *arg) { return c->ops->note_update(c, arg); }
 
-struct update_arg { const crm_contact *ct; int64_t expected; };
-static int u_contact_update(store_conn *c, void *arg)
-{
-    struct update_arg *u = arg;
-    return c->ops->contact_update(c, u->ct, u->expected);
-}
-
-struct pair_arg { const char *org_id, *id; };
-static int u_contact_delete(store_conn *c, void *arg)
-{
-    struct pair_arg *p = arg;
-    return c->ops->contact_delete(c, p->org_id, p->id);
-}
 static int u_note_delete(store_conn *c, void *arg)
 {
     struct pair_arg *p = arg;
