@@ -138,6 +138,8 @@ bool contact_holds_value(const crm_contact *ct, const char *type, const char *va
  * format it was written) keeps it; one they dropped loses it, and is unverified if re-added. */
 static void keep_held_verifications(arena *a, crm_contact *ct)
 {
+    if (!ct->nmethods)
+        return;
     crm_method_verification *kept = arena_alloc(a, (ct->nmethods + 1) * sizeof *kept);
     size_t n = 0;
     for (size_t i = 0; i < ct->nmethods; i++)
