@@ -1,4 +1,5 @@
 /* The whole route table, gathered from each resource, and the app the handlers serve. */
+#include <assert.h>
 #include <string.h>
 #include "api/routes.h"
 
@@ -11,6 +12,7 @@ static throttle *the_throttle;
 
 static void add(const http_route *routes, size_t n)
 {
+    assert(ntable + n <= API_MAX_ROUTES);   /* a route past the table would silently be a 404 */
     for (size_t i = 0; i < n && ntable < API_MAX_ROUTES; i++)
         table[ntable++] = routes[i];
 }
@@ -26,6 +28,8 @@ void api_init(crm_app *app)
     add(api_pipeline_routes, api_pipeline_nroutes);
     add(api_contact_export_routes, api_contact_export_nroutes);   /* before /api/contacts/:id */
     add(api_contact_routes, api_contact_nroutes);
+    add(api_verification_routes, api_verification_nroutes);
+    add(api_note_routes, api_note_nroutes);
     add(api_event_log_routes, api_event_log_nroutes);
     add(api_socketio_routes, api_socketio_nroutes);
     add(api_webhook_routes, api_webhook_nroutes);

@@ -1,4 +1,4 @@
-/* Names of the access roles as the API spells them, and of delivery states as stored. */
+/* Names of the access roles as the API spells them, of delivery states as stored, and lookups on records. */
 #include <string.h>
 #include "model/model.h"
 
@@ -40,4 +40,12 @@ crm_delivery_state crm_delivery_state_parse(const char *s)
         if (strcmp(s, state_names[i]) == 0)
             return (crm_delivery_state)i;
     return DELIVERY_FAILED;   /* the stores' CHECK constraints keep anything else out */
+}
+
+const crm_verification *crm_contact_method(const crm_contact *ct, const char *type, const char *value)
+{
+    for (size_t i = 0; i < ct->nmethods; i++)
+        if (strcmp(ct->methods[i].type, type) == 0 && strcmp(ct->methods[i].value, value) == 0)
+            return &ct->methods[i].v;
+    return NULL;
 }

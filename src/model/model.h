@@ -68,6 +68,21 @@ typedef struct crm_email {
     bool is_primary;
 } crm_email;
 
+/* Who verified a contact or one of its numbers or emails, when, and how (API.md §5.6). */
+typedef struct crm_verification {
+    int64_t at;                /* ms; 0: not verified (then by and source are empty) */
+    objectid by;               /* the user who verified */
+    char *source;              /* verificationSource, may be NULL */
+} crm_verification;
+
+/* The verification of one number or email of a contact, kept by value: an entry re-entered in
+ * another format (the same E.164 number, the same address in other case) stays verified. */
+typedef struct crm_method_verification {
+    const char *type;          /* "phone" | "email" */
+    char *value;               /* E.164, or the lower-cased address */
+    crm_verification v;
+} crm_method_verification;
+
 typedef struct crm_contact {
     objectid id, org_id, user_id, created_by;
     objectid *assignees;
@@ -83,11 +98,26 @@ typedef struct crm_contact {
     objectid pipeline_id, stage_id;
     int64_t created_at, updated_at;
     int64_t version;                       /* __v */
+    crm_verification verified;             /* isVerified is verified.at != 0 */
+    crm_method_verification *methods;      /* verified numbers and emails only, each one the */
+    size_t nmethods;                       /* contact holds */
 } crm_contact;
+
+/* The verification of ct's number or email (type "phone" | "email") of that value, or NULL. */
+const crm_verification *crm_contact_method(const crm_contact *ct, const char *type, const char *value);
+
+/* A note on a contact (API.md §5.7). mentions and attachments are kept as JSON text arrays. */
+typedef struct crm_note {
+    objectid id, org_id, contact_id, user_id;
+    char *note;
+    char *mentions_json;       /* ["<user id>", ...] */
+    char *attachments_json;    /* [{"filename", "url"}, ...] */
+    int64_t created_at, updated_at;
+} crm_note;
 
 typedef struct crm_event_log {
     objectid id, org_id, user_id, contact_id;
-    char *type;                /* CONTACT_CREATE | CONTACT_UPDATE | CONTACT_DELETE */
+    char *type;                /* CONTACT_CREATE | CONTACT_UPDATE | CONTACT_DELETE | CONTACT_METHOD_(UN)VERIFIED | NOTE_* */
     char *source;              /* manual | api | import */
     char *changes_json;        /* JSON text, or NULL */
     int64_t created_at;

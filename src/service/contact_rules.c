@@ -120,12 +120,42 @@ static int apply_emails(const contact_input *in, arena *a, crm_contact *ct, crm_
     return 0;
 }
 
+bool contact_holds_value(const crm_contact *ct, const char *type, const char *value)
+{
+    if (strcmp(type, "email") == 0) {
+        for (size_t i = 0; i < ct->nemails; i++)
+            if (strcmp(ct->emails[i].value, value) == 0)
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i < ct->nphones + ct->nsecondary; i++)
+        if (strcmp(i < ct->nphones ? ct->phones[i].e164 : ct->secondary[i - ct->nphones].e164, value) == 0)
+            return true;
+    return false;
+}
+
+/* A verification follows its value: a number or email the lists still hold (in whatever slot or
+ * format it was written) keeps it; one they dropped loses it, and is unverified if re-added. */
+static void keep_held_verifications(arena *a, crm_contact *ct)
+{
+    if (!ct->nmethods)
+        return;
+    crm_method_verification *kept = arena_alloc(a, (ct->nmethods + 1) * sizeof *kept);
+    size_t n = 0;
+    for (size_t i = 0; i < ct->nmethods; i++)
+        if (contact_holds_value(ct, ct->methods[i].type, ct->methods[i].value))
+            kept[n++] = ct->methods[i];
+    ct->methods = kept;
+    ct->nmethods = n;
+}
+
 int contact_apply_input(const contact_input *in, const char *region, const crm_user *me, arena *a, crm_contact *ct,
                         crm_err *err)
 {
     int rc;
     if ((rc = apply_phones(in, region, a, ct, err)) || (rc = apply_emails(in, a, ct, err)))
         return rc;
+    keep_held_verifications(a, ct);
     if (in->given & CK_FIRST_NAME)
         ct->first_name = arena_strdup(a, in->first_name);
     if (in->given & CK_LAST_NAME)

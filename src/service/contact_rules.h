@@ -18,6 +18,10 @@ int contact_check_refs(store_conn *c, const crm_contact *ct, arena *a, crm_err *
  * when ct has no pipeline yet) and sets ct's pipeline, stage and status. */
 int contact_apply_stage(store_conn *c, const contact_input *in, arena *a, crm_contact *ct, crm_err *err);
 
+/* Whether ct holds the normalized value (E.164, or a lower-cased address) as a phone ("phone",
+ * either list) or an email ("email"). */
+bool contact_holds_value(const crm_contact *ct, const char *type, const char *value);
+
 /* The field name API errors use for the i-th number of ct (primary list, then secondary). */
 const char *contact_phone_field(const crm_contact *ct, size_t i, arena *a);
 

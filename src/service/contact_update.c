@@ -12,11 +12,12 @@
 /* The keys of the contact object whose changes the log records. */
 static const char *const tracked[] = {
     "firstName", "lastName", "phoneNumber", "secondaryPhoneNumber", "email", "emails", "status",
-    "pipelineId", "pipelineStage", "process", "source", "assignees",
+    "pipelineId", "pipelineStage", "process", "source", "assignees", "isVerified", "verifiedAt", "verifiedBy",
+    "verificationSource",
 };
 
 /* {"field": {"from", "to"}} for every tracked key that differs; NULL when nothing does. */
-static char *changes_json(const crm_contact *before, const crm_contact *after, arena *a)
+char *contact_changes_json(const crm_contact *before, const crm_contact *after, arena *a)
 {
     json_t *b = render_contact(before), *f = render_contact(after), *changes = json_object();
     char *text = NULL;
@@ -33,11 +34,11 @@ static char *changes_json(const crm_contact *before, const crm_contact *after, a
     return text;
 }
 
-/* Stores ct as the next version of `before` and logs it; a change of nothing writes nothing. */
-static int save_change(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, bool quiet,
-                       arena *a)
+/* Stores ct as the next version of `before` and logs it as `type` with `changes`; a change of
+ * nothing (changes NULL) writes nothing. */
+static int save_as(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, const char *type,
+                   const char *changes, bool quiet)
 {
-    char *changes = changes_json(before, ct, a);
     if (!changes)
         return 0;
     ct->version = before->version + 1;
@@ -45,25 +46,37 @@ static int save_change(store_conn *c, const crm_user *me, const crm_contact *bef
     int rc = c->ops->contact_update(c, ct, before->version);
     if (rc || quiet)
         return rc;
-    return event_log_record(c, me, ct, "CONTACT_UPDATE", changes, "contact_updated");
+    return event_log_record(c, me, ct, type, changes, "contact_updated");
 }
 
-struct update_work {
+static int save_change(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, bool quiet,
+                       arena *a)
+{
+    return save_as(c, me, before, ct, "CONTACT_UPDATE", contact_changes_json(before, ct, a), quiet);
+}
+
+struct change_work {
     const crm_user *me;
     const char *contact_id, *if_match;
-    const contact_input *in;
-    bool quiet;
+    contact_change_fn fn;
+    void *arg;
     arena *a;
     crm_contact *out;
     crm_err *err;
 };
 
-static int update_unit(store_conn *c, void *arg)
+static bool if_match_ok(const char *if_match, const char *etag)
 {
-    struct update_work *w = arg;
+    return !if_match || strcmp(if_match, "*") == 0 || strcmp(if_match, etag) == 0 ||
+           (strncmp(if_match, "W/", 2) == 0 && strcmp(if_match + 2, etag) == 0);
+}
+
+static int change_unit(store_conn *c, void *arg)
+{
+    struct change_work *w = arg;
     crm_contact before;
-    crm_org org;
     char etag[48];
+    contact_change change = { 0 };
     int rc = c->ops->contact_get(c, w->me->org_id, w->contact_id, w->a, &before);
 
     if (rc == -CRM_E_NOT_FOUND || (rc == 0 && !contact_visible_to(&before, w->me)))
@@ -71,37 +84,51 @@ static int update_unit(store_conn *c, void *arg)
     if (rc)
         return rc;
     contact_etag(&before, etag);
-    if (w->if_match && strcmp(w->if_match, "*") != 0 && strcmp(w->if_match, etag) != 0 &&
-        !(strncmp(w->if_match, "W/", 2) == 0 && strcmp(w->if_match + 2, etag) == 0))
+    if (!if_match_ok(w->if_match, etag))
         return crm_fail(w->err, CRM_E_PRECONDITION_FAILED, NULL, "The contact changed since you read it (now %s)", etag);
-    if ((rc = c->ops->org_get(c, w->me->org_id, w->a, &org)))
+    *w->out = before;
+    if ((rc = w->fn(c, w->me, &before, w->out, w->arg, w->a, &change, w->err)))
         return rc;
-
-    crm_contact *ct = w->out;
-    *ct = before;
-    if ((rc = contact_apply_input(w->in, org.default_country, w->me, w->a, ct, w->err)) ||
-        (rc = contact_apply_stage(c, w->in, w->a, ct, w->err)) || (rc = contact_check_refs(c, ct, w->a, w->err)))
-        return rc;
-    rc = save_change(c, w->me, &before, ct, w->quiet, w->a);
+    rc = save_as(c, w->me, &before, w->out, change.type, change.changes, change.quiet);
     if (rc == -CRM_E_PHONE_TAKEN)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
     return rc;
 }
 
-static int run_update(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in,
-                      const char *if_match, bool quiet, arena *a, crm_contact *out, crm_err *err)
+int contact_change_run(crm_app *app, const crm_user *me, const char *contact_id, const char *if_match,
+                       contact_change_fn fn, void *arg, arena *a, crm_contact *out, crm_err *err)
 {
     int rc = require_org_member(me, err);
     if (rc)
         return rc;
-    struct update_work w = { me, contact_id, if_match, in, quiet, a, out, err };
-    return app_write(app, update_unit, &w, err);
+    struct change_work w = { me, contact_id, if_match, fn, arg, a, out, err };
+    return app_write(app, change_unit, &w, err);
+}
+
+struct input_change {
+    const contact_input *in;
+    bool quiet;
+};
+
+/* PATCH and the stage move: the keys given, by the rules of create. */
+static int apply_input(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, void *arg,
+                       arena *a, contact_change *change, crm_err *err)
+{
+    const struct input_change *x = arg;
+    crm_org org;
+    int rc = c->ops->org_get(c, ct->org_id, a, &org);
+    if (rc || (rc = contact_apply_input(x->in, org.default_country, me, a, ct, err)) ||
+        (rc = contact_apply_stage(c, x->in, a, ct, err)) || (rc = contact_check_refs(c, ct, a, err)))
+        return rc;
+    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), x->quiet };
+    return 0;
 }
 
 int contact_update(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in,
                    const char *if_match, arena *a, crm_contact *out, crm_err *err)
 {
-    return run_update(app, me, contact_id, in, if_match, false, a, out, err);
+    struct input_change x = { in, false };
+    return contact_change_run(app, me, contact_id, if_match, apply_input, &x, a, out, err);
 }
 
 int contact_move_stage(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in, bool quiet,
@@ -111,7 +138,8 @@ int contact_move_stage(crm_app *app, const crm_user *me, const char *contact_id,
                                  .stage_id = in->stage_id, .pipeline_id = in->pipeline_id };
     if (!stage_only.given)
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "status", "Give status, pipelineStage or pipelineId");
-    return run_update(app, me, contact_id, &stage_only, NULL, quiet, a, out, err);
+    struct input_change x = { &stage_only, quiet };
+    return contact_change_run(app, me, contact_id, NULL, apply_input, &x, a, out, err);
 }
 
 int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,

@@ -75,6 +75,49 @@ bool contact_visible_to(const crm_contact *ct, const crm_user *me);
 int contact_update(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in,
                    const char *if_match, arena *a, crm_contact *out, crm_err *err);
 
+/* What a change to a contact logs: the entry's type and changes (NULL: nothing changed, so
+ * nothing is written), or no entry and no event at all (quiet). */
+typedef struct contact_change {
+    const char *type;
+    char *changes;
+    bool quiet;
+} contact_change;
+
+/* Inside the unit of a change: makes ct (a copy of before, which the caller may see and whose
+ * If-Match held) what it should become, and says in *change how to log it. */
+typedef int (*contact_change_fn)(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct,
+                                 void *arg, arena *a, contact_change *change, crm_err *err);
+
+/* One change of one contact in a unit of work: reads it (NOT_FOUND when the caller may not see
+ * it), checks if_match (PRECONDITION_FAILED), runs fn, and stores and logs what fn made, as the
+ * next version. *out is the contact after the change. */
+int contact_change_run(crm_app *app, const crm_user *me, const char *contact_id, const char *if_match,
+                       contact_change_fn fn, void *arg, arena *a, crm_contact *out, crm_err *err);
+
+/* {"key": {"from", "to"}} for every key of the contact object a PATCH logs that differs between
+ * before and after (JSON text in a); NULL when none does. */
+char *contact_changes_json(const crm_contact *before, const crm_contact *after, arena *a);
+
+/* Verification (API.md §5.6). contact_set_verified: ADMIN only; verify sets the contact's
+ * verifiedAt to now, verifiedBy to the caller and verificationSource to source (may be NULL);
+ * !verify clears the three. */
+int contact_set_verified(crm_app *app, const crm_user *me, const char *contact_id, bool verify, const char *source,
+                         const char *if_match, arena *a, crm_contact *out, crm_err *err);
+
+typedef struct contact_method_input {
+    const char *type;      /* "phone" | "email" */
+    const char *value;     /* as the client wrote it */
+    const char *field;     /* the body key that holds it, for errors */
+    int64_t at;            /* verifiedAt in ms; 0: unverify */
+    const char *source;    /* verificationSource, may be NULL */
+} contact_method_input;
+
+/* Verifies (at != 0) or unverifies one number or email of the contact, matched in any format
+ * (NOT_FOUND when the contact does not hold it); verifiedBy is the caller. Logs
+ * CONTACT_METHOD_VERIFIED or CONTACT_METHOD_UNVERIFIED; a change of nothing writes nothing. */
+int contact_verify_method(crm_app *app, const crm_user *me, const char *contact_id, const contact_method_input *in,
+                          const char *if_match, arena *a, crm_contact *out, crm_err *err);
+
 /* PUT /api/contact: Tether's stage move. quiet (fromHistoryModal) skips the log and the event. */
 int contact_move_stage(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in, bool quiet,
                        arena *a, crm_contact *out, crm_err *err);

@@ -1,33 +1,40 @@
-/* Event-log entries and durable events for contact writes, and the org-scoped log listing. */
+/* Event-log entries and durable events for contact and note writes, and the org-scoped log listing. */
 #include <stdlib.h>
 #include <string.h>
 #include "service/event_logs.h"
 #include "service/render.h"
 #include "lib/timefmt.h"
 
-int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
-                     const char *changes_json, const char *event_name)
+int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,
+                     const char *changes_json, const char *event_name, json_t *payload)
 {
     crm_event_log e = { .type = (char *)type, .source = "manual", .changes_json = (char *)changes_json };
     int64_t seq;
     int rc;
 
     objectid_new(e.id);
-    memcpy(e.org_id, ct->org_id, sizeof e.org_id);
+    memcpy(e.org_id, org_id, sizeof e.org_id);
     memcpy(e.user_id, me->id, sizeof e.user_id);
-    memcpy(e.contact_id, ct->id, sizeof e.contact_id);
+    memcpy(e.contact_id, contact_id, sizeof e.contact_id);
     e.created_at = time_now_ms();
-    if ((rc = c->ops->event_log_insert(c, &e)))
+    if ((rc = c->ops->event_log_insert(c, &e))) {
+        json_decref(payload);
         return rc;
-
-    json_t *payload = json_pack("{s:o}", "contact", render_contact(ct));
+    }
     char *text = json_dumps(payload, JSON_COMPACT);
     json_decref(payload);
     if (!text)
         abort();
-    rc = c->ops->event_append(c, ct->org_id, event_name, text, &seq);
+    rc = c->ops->event_append(c, org_id, event_name, text, &seq);
     free(text);
     return rc;
+}
+
+int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
+                     const char *changes_json, const char *event_name)
+{
+    return event_log_append(c, me, ct->org_id, ct->id, type, changes_json, event_name,
+                            json_pack("{s:o}", "contact", render_contact(ct)));
 }
 
 int event_log_list(crm_app *app, const crm_user *me, const event_log_query *q, arena *a,

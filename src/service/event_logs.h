@@ -2,12 +2,17 @@
 #ifndef CRM_EVENT_LOGS_H
 #define CRM_EVENT_LOGS_H
 
+#include <jansson.h>
 #include "service/app.h"
 
 /* Inside a unit of work: appends the log entry `type` (changes_json may be NULL) and the stream
  * event `event_name` with payload {"contact": ...}. */
 int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                      const char *changes_json, const char *event_name);
+/* The same for any entry of the contact contact_id: the stream event's payload is given (and
+ * taken: it is released whatever happens). */
+int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,
+                     const char *changes_json, const char *event_name, json_t *payload);
 
 typedef struct event_log_query {
     const char *user_id, *contact_id;   /* NULL: any */

@@ -69,11 +69,26 @@ json_t *render_pipeline(const crm_pipeline *p)
                      "createdAt", json_time(p->created_at), "updatedAt", json_time(p->updated_at));
 }
 
-static json_t *render_phones(const crm_phone *ph, size_t n)
+/* Adds verifiedAt, verifiedBy and verificationSource (all null when not verified) to obj. */
+static json_t *with_verification(json_t *obj, const crm_verification *v)
+{
+    json_object_set_new(obj, "verifiedAt", v && v->at ? json_time(v->at) : json_null());
+    json_object_set_new(obj, "verifiedBy", json_str_or_null(v && v->at ? v->by : NULL));
+    json_object_set_new(obj, "verificationSource", json_str_or_null(v && v->at ? v->source : NULL));
+    return obj;
+}
+
+static json_t *render_entry(const crm_contact *ct, const char *type, const char *value, bool primary)
+{
+    return with_verification(json_pack("{s:s, s:b}", "value", value, "isPrimary", primary),
+                             crm_contact_method(ct, type, value));
+}
+
+static json_t *render_phones(const crm_contact *ct, const crm_phone *ph, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:b}", "value", ph[i].e164, "isPrimary", ph[i].is_primary));
+        json_array_append_new(arr, render_entry(ct, "phone", ph[i].e164, ph[i].is_primary));
     return arr;
 }
 
@@ -86,22 +101,33 @@ json_t *render_contact(const crm_contact *ct)
     for (size_t i = 0; i < ct->nemails; i++) {
         if (ct->emails[i].is_primary && !primary)
             primary = ct->emails[i].value;
-        json_array_append_new(emails, json_pack("{s:s, s:b}", "value", ct->emails[i].value,
-                                                "isPrimary", ct->emails[i].is_primary));
+        json_array_append_new(emails, render_entry(ct, "email", ct->emails[i].value, ct->emails[i].is_primary));
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                     " s:s, s:s, s:o, s:o, s:o, s:o, s:I}",
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+                     " s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:b}",
                      "_id", ct->id, "organizationId", ct->org_id, "userId", ct->user_id,
                      "createdBy", ct->created_by, "assignees", assignees,
                      "firstName", json_str_or_null(ct->first_name), "lastName", json_str_or_null(ct->last_name),
-                     "phoneNumber", render_phones(ct->phones, ct->nphones),
-                     "secondaryPhoneNumber", render_phones(ct->secondary, ct->nsecondary),
+                     "phoneNumber", render_phones(ct, ct->phones, ct->nphones),
+                     "secondaryPhoneNumber", render_phones(ct, ct->secondary, ct->nsecondary),
                      "email", json_str_or_null(primary), "emails", emails,
                      "status", json_str_or_null(ct->status),
                      "pipelineId", ct->pipeline_id, "pipelineStage", ct->stage_id,
                      "process", json_str_or_null(ct->process), "source", json_str_or_null(ct->source),
                      "createdAt", json_time(ct->created_at), "updatedAt", json_time(ct->updated_at),
-                     "__v", (json_int_t)ct->version);
+                     "__v", (json_int_t)ct->version, "isVerified", ct->verified.at != 0);
+    return with_verification(j, &ct->verified);
+}
+
+json_t *render_note(const crm_note *n)
+{
+    json_t *mentions = n->mentions_json ? json_loads(n->mentions_json, 0, NULL) : NULL;
+    json_t *attachments = n->attachments_json ? json_loads(n->attachments_json, 0, NULL) : NULL;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "_id", n->id, "organizationId", n->org_id,
+                     "contactId", n->contact_id, "userId", n->user_id, "note", n->note,
+                     "mentions", mentions ? mentions : json_array(),
+                     "attachments", attachments ? attachments : json_array(),
+                     "createdAt", json_time(n->created_at), "updatedAt", json_time(n->updated_at));
 }
 
 json_t *render_event_log(const crm_event_log *e)

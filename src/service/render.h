@@ -14,6 +14,7 @@ json_t *render_org_phone(const crm_org_phone *p);
 json_t *render_pipeline(const crm_pipeline *p);
 json_t *render_contact(const crm_contact *ct);
 json_t *render_event_log(const crm_event_log *e);
+json_t *render_note(const crm_note *n);
 
 /* The 201 reply of POST /api/contact, whole (it is stored for Idempotency-Key replays). */
 json_t *render_contact_created(const crm_contact *ct);

@@ -11,7 +11,8 @@
 #include "lib/password.h"
 #include "lib/timefmt.h"
 
-static const char *const known_events[] = { "contact_created", "contact_updated", "contact_removed" };
+static const char *const known_events[] = { "contact_created", "contact_updated", "contact_removed",
+                                             "note_created", "note_updated", "note_removed" };
 
 static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*notify_fn)(void *ctx);
@@ -180,13 +181,14 @@ static int check_input(const webhook_input *in, crm_err *err)
     if (!in->events || in->nevents == 0)
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "events",
                         "events must be a non-empty array of event names (contact_created, contact_updated, "
-                        "contact_removed)");
+                        "contact_removed, note_created, note_updated, note_removed)");
     for (size_t i = 0; i < in->nevents; i++) {
         char field[32];
         snprintf(field, sizeof field, "events[%zu]", i);
         if (!webhook_event_known(in->events[i]))
             return crm_fail(err, CRM_E_VALIDATION_FAILED, field,
-                            "%s is not an event name (contact_created, contact_updated, contact_removed)", field);
+                            "%s is not an event name (contact_created, contact_updated, contact_removed, "
+                            "note_created, note_updated, note_removed)", field);
         for (size_t k = 0; k < i; k++)
             if (strcmp(in->events[k], in->events[i]) == 0)
                 return crm_fail(err, CRM_E_VALIDATION_FAILED, field, "%s repeats events[%zu]", field, k);

@@ -36,7 +36,7 @@ static const store_column pipeline_stages[] = {
 static const store_column contacts[] = {
     T("organization_id"), T("id"), T("user_id"), T("created_by"), T("first_name"), T("last_name"),
     T("status"), T("process"), T("source"), T("pipeline_id"), T("stage_id"), I("created_at"),
-    I("updated_at"), I("version"),
+    I("updated_at"), I("version"), I("verified_at"), T("verified_by"), T("verification_source"),
 };
 static const store_column contact_phones[] = {
     T("organization_id"), T("e164"), T("contact_id"), B("is_secondary"), B("is_primary"), I("position"),
@@ -46,6 +46,14 @@ static const store_column contact_emails[] = {
 };
 static const store_column contact_assignees[] = {
     T("organization_id"), T("contact_id"), I("position"), T("user_id"),
+};
+static const store_column contact_method_verifications[] = {
+    T("organization_id"), T("contact_id"), T("type"), T("value"), I("verified_at"), T("verified_by"),
+    T("verification_source"),
+};
+static const store_column contact_notes[] = {
+    T("organization_id"), T("id"), T("contact_id"), T("user_id"), T("note"), T("mentions"), T("attachments"),
+    I("created_at"), I("updated_at"),
 };
 static const store_column event_logs[] = {
     T("organization_id"), T("id"), T("user_id"), T("contact_id"), T("type"), T("source"), T("changes"),
@@ -81,6 +89,8 @@ static const store_table tables[] = {
     TABLE("contact_phones", "organization_id, e164", contact_phones),
     TABLE("contact_emails", "organization_id, contact_id, position", contact_emails),
     TABLE("contact_assignees", "organization_id, contact_id, position", contact_assignees),
+    TABLE("contact_method_verifications", "organization_id, contact_id, type, value", contact_method_verifications),
+    TABLE("contact_notes", "organization_id, id", contact_notes),
     TABLE("event_logs", "organization_id, id", event_logs),
     TABLE("events", "seq", events),
     TABLE("idempotency_keys", "organization_id, user_id, key", idempotency_keys),

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "store/store.h"
 
-#define STORE_COPY_TABLES 16
+#define STORE_COPY_TABLES 24
 
 typedef struct store_copy_count {
     const char *table;

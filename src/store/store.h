@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 8
+#define STORE_OPS_VERSION 9
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -71,6 +71,12 @@ typedef struct contact_query {
     int64_t after_created_at;
     objectid after_id;
 } contact_query;
+
+/* Where a page of notes resumes: only notes strictly older than (created_at, id). */
+typedef struct note_cursor {
+    int64_t created_at;
+    objectid id;
+} note_cursor;
 
 struct store_ops {
     int version;                       /* STORE_OPS_VERSION */
@@ -243,6 +249,24 @@ struct store_ops {
      * next_attempt_at to until (a lease: if the attempt is never recorded, the delivery is due
      * again then). NOT_FOUND when it is not due, or another process took it first. */
     int (*delivery_claim)(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);
+
+    /* --- version 9 --- */
+
+    /* A contact's verification (verified) and its numbers' and emails' (methods) are read with
+     * it by contact_get and contact_list, and written whole by contact_insert and contact_update;
+     * contact_delete also deletes the contact's notes. */
+
+    /* Notes on contacts (API.md §5.7). note_insert: the contact must exist (else UNAVAILABLE,
+     * logged: the service checks it first). note_update writes note, mentions_json,
+     * attachments_json and updated_at by (org, id); it and note_delete answer NOT_FOUND when
+     * there is no such note. note_list: the contact's notes newest first (created_at DESC,
+     * id DESC), after the cursor when one is given, at most limit. */
+    int (*note_insert)(store_conn *c, const crm_note *n);
+    int (*note_get)(store_conn *c, const char *org_id, const char *note_id, arena *a, crm_note *out);
+    int (*note_update)(store_conn *c, const crm_note *n);
+    int (*note_delete)(store_conn *c, const char *org_id, const char *note_id);
+    int (*note_list)(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
+                     int64_t limit, arena *a, crm_note **out, size_t *n);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

@@ -827,6 +827,12 @@ def events_for(token, contact_id, server=None, **q):
     return r.json["data"]["events"]
 
 
+def entry(value, primary):
+    """A phone or email entry of a contact as replies show it: not verified (API.md §5.6)."""
+    return {"value": value, "isPrimary": primary, "verifiedAt": None, "verifiedBy": None,
+            "verificationSource": None}
+
+
 def get_contact(token, contact_id, server=None):
     """GET /api/contacts/{id} → the contact; AssertionError unless 200."""
     r = get("/api/contacts/" + contact_id, token=token, server=server)

@@ -14,9 +14,12 @@ class CliPostgres(ApiTest):
         r = h.run_cli(["init", "--db", url, "--email", "boss@pg.test", "--password", "boss-password"])
         self.assertEqual(r.returncode, 0, r.stderr)
         tables = {row[0] for row in h.pg_query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        for t in ("organizations", "users", "contacts", "contact_phones", "events", "crmd_schema", "meta"):
+        for t in ("organizations", "users", "contacts", "contact_phones", "events", "crmd_schema", "meta",
+                  "contact_method_verifications", "contact_notes"):
             self.assertIn(t, tables)
-        self.assertEqual(h.pg_query(url, "SELECT count(*) FROM crmd_schema"), [["1"]])
+        # one row per migration, each applied once
+        steps = h.pg_query(url, "SELECT count(*), count(DISTINCT version), max(version) FROM crmd_schema")
+        self.assertEqual(steps, [["2", "2", "2"]])
         hashes = h.pg_query(url, "SELECT password_hash FROM users WHERE email = 'boss@pg.test'")
         self.assertEqual(len(hashes), 1)
         self.assertTrue(hashes[0][0].startswith("$argon2id$"), "only an Argon2id hash is stored")
@@ -24,7 +27,8 @@ class CliPostgres(ApiTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("already exists", r.stdout + r.stderr)
         self.assertEqual(h.pg_query(url, "SELECT count(*) FROM users"), [["1"]])
-        self.assertEqual(h.pg_query(url, "SELECT count(*) FROM crmd_schema"), [["1"]], "migrated once")
+        self.assertEqual(h.pg_query(url, "SELECT count(*), count(DISTINCT version), max(version) FROM crmd_schema"),
+                         steps, "migrated once")
 
     def test_serve_on_postgres(self):
         srv = h.Server()

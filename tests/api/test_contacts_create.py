@@ -17,7 +17,8 @@ def tearDownModule():
 
 CONTACT_KEYS = {"_id", "organizationId", "userId", "createdBy", "assignees", "firstName", "lastName",
                 "phoneNumber", "secondaryPhoneNumber", "email", "emails", "status", "pipelineId",
-                "pipelineStage", "process", "source", "createdAt", "updatedAt", "__v"}
+                "pipelineStage", "process", "source", "createdAt", "updatedAt", "__v",
+                "isVerified", "verifiedAt", "verifiedBy", "verificationSource"}
 MSG = "Contact created successfully"
 # A number sent as a bare string may be named either way in an error.
 STRING_PHONE_FIELDS = ("phoneNumber", "phoneNumber[0].value")
@@ -75,7 +76,7 @@ class Shape(ApiTest):
             self.assertIn(k, c)
             self.assertIsNone(c[k], k)
         self.assertEqual(c["emails"], [])
-        self.assertEqual(c["phoneNumber"], [{"value": phone, "isPrimary": True}])
+        self.assertEqual(c["phoneNumber"], [h.entry(phone, True)])
         self.assertEqual(c["secondaryPhoneNumber"], [])
         self.assertEqual(c["status"], "New Lead")
         p = o.default_pipeline()
@@ -102,7 +103,7 @@ class Shape(ApiTest):
         self.assertEqual(c["firstName"], "Jane")
         self.assertEqual(c["lastName"], "Doe")
         self.assertEqual(c["email"], "jane.doe@example.com")
-        self.assertEqual(c["emails"], [{"value": "jane.doe@example.com", "isPrimary": True}])
+        self.assertEqual(c["emails"], [h.entry("jane.doe@example.com", True)])
         self.assertEqual(c["process"], "Inbound")
         self.assertEqual(c["source"], "Website")
         self.assertEqual(primary_values(c), [phone])
@@ -132,7 +133,7 @@ class Phones(ApiTest):
     def test_string_e164(self):
         p = h.us_phone()
         c = h.create_contact(us().token, phone=p)
-        self.assertEqual(c["phoneNumber"], [{"value": p, "isPrimary": True}])
+        self.assertEqual(c["phoneNumber"], [h.entry(p, True)])
 
     def test_us_formats(self):
         fmts = [h.us_national, h.us_dashed,
@@ -360,15 +361,15 @@ class Emails(ApiTest):
         self.assertStatus(r, 201)
         c = r.json["data"]["contact"]
         self.assertEqual(c["email"], "jane.doe@example.com")
-        self.assertEqual(c["emails"], [{"value": "jane.doe@example.com", "isPrimary": True}])
+        self.assertEqual(c["emails"], [h.entry("jane.doe@example.com", True)])
 
     def test_array_of_strings(self):
         r = create({"phoneNumber": h.us_phone(), "email": ["A@x.com", " b@Y.org"]})
         self.assertStatus(r, 201)
         c = r.json["data"]["contact"]
         self.assertEqual(c["email"], "a@x.com")
-        self.assertEqual(c["emails"], [{"value": "a@x.com", "isPrimary": True},
-                                       {"value": "b@y.org", "isPrimary": False}])
+        self.assertEqual(c["emails"], [h.entry("a@x.com", True),
+                                       h.entry("b@y.org", False)])
 
     def test_array_of_objects(self):
         r = create({"phoneNumber": h.us_phone(),

@@ -77,8 +77,8 @@ class DeleteOne(DeleteTest):
         r = h.post("/api/contact", {"phoneNumber": h.us_national(p), "secondaryPhoneNumber": [s]}, token=o.token)
         self.assertStatus(r, 201)
         new = r.json["data"]["contact"]
-        self.assertEqual(new["phoneNumber"], [{"value": p, "isPrimary": True}])
-        self.assertEqual(new["secondaryPhoneNumber"], [{"value": s, "isPrimary": False}])
+        self.assertEqual(new["phoneNumber"], [h.entry(p, True)])
+        self.assertEqual(new["secondaryPhoneNumber"], [h.entry(s, False)])
         self.assertNotEqual(new["_id"], c["_id"])
         r = h.post("/api/contacts/phoneNumber", {"phoneNumber": p}, token=o.token)
         self.assertEqual(r.json["data"]["contact"]["_id"], new["_id"])

@@ -86,12 +86,12 @@ class Fields(UpdateTest):
         self.assertEqual(u["process"], "Onboarding")
         self.assertEqual(u["source"], "web")
         self.assertEqual(u["email"], "mixed.case@example.com")
-        self.assertEqual(u["emails"], [{"value": "mixed.case@example.com", "isPrimary": True}])
+        self.assertEqual(u["emails"], [h.entry("mixed.case@example.com", True)])
         u2, _ = self.patch_ok(o.token, c["_id"], {"email": [{"value": "a@example.com"},
                                                              {"value": "b@example.com", "isPrimary": True}]})
         self.assertEqual(u2["email"], "b@example.com")
-        self.assertEqual(u2["emails"], [{"value": "a@example.com", "isPrimary": False},
-                                        {"value": "b@example.com", "isPrimary": True}])
+        self.assertEqual(u2["emails"], [h.entry("a@example.com", False),
+                                        h.entry("b@example.com", True)])
         self.assertEqual(h.get_contact(o.token, c["_id"]), u2)
 
     def test_null_clears_optional_strings(self):
@@ -181,8 +181,8 @@ class Phones(UpdateTest):
         p, s = h.us_phone(), h.us_phone()
         u, _ = self.patch_ok(o.token, c["_id"], {"phoneNumber": h.us_national(p),
                                                  "secondaryPhoneNumber": [{"value": h.us_dashed(s)}]})
-        self.assertEqual(u["phoneNumber"], [{"value": p, "isPrimary": True}])
-        self.assertEqual(u["secondaryPhoneNumber"], [{"value": s, "isPrimary": False}])
+        self.assertEqual(u["phoneNumber"], [h.entry(p, True)])
+        self.assertEqual(u["secondaryPhoneNumber"], [h.entry(s, False)])
         r = h.post("/api/contacts/phoneNumber", {"phoneNumber": h.us_dashed(p)}, token=o.token)
         self.assertStatus(r, 200)
         self.assertEqual(r.json["data"]["contact"]["_id"], c["_id"])
@@ -193,18 +193,18 @@ class Phones(UpdateTest):
         c = h.create_contact(o.token, phone=[{"value": p1}, {"value": p2}])
         self.assertEqual(len(c["phoneNumber"]), 2)
         u, _ = self.patch_ok(o.token, c["_id"], {"phoneNumber": [{"value": p3}]})
-        self.assertEqual(u["phoneNumber"], [{"value": p3, "isPrimary": True}])
+        self.assertEqual(u["phoneNumber"], [h.entry(p3, True)])
         # The numbers left out are free again.
         self.assertStatus(h.post("/api/contact", {"phoneNumber": p1}, token=o.token), 201)
         self.assertStatus(h.post("/api/contact", {"phoneNumber": h.us_national(p2)}, token=o.token), 201)
-        self.assertEqual(h.get_contact(o.token, c["_id"])["phoneNumber"], [{"value": p3, "isPrimary": True}])
+        self.assertEqual(h.get_contact(o.token, c["_id"])["phoneNumber"], [h.entry(p3, True)])
 
     def test_primary_choice(self):
         o = org()
         c = h.create_contact(o.token)
         p1, p2 = h.us_phone(), h.us_phone()
         u, _ = self.patch_ok(o.token, c["_id"], {"phoneNumber": [{"value": p1}, {"value": p2, "isPrimary": True}]})
-        self.assertEqual(u["phoneNumber"], [{"value": p1, "isPrimary": False}, {"value": p2, "isPrimary": True}])
+        self.assertEqual(u["phoneNumber"], [h.entry(p1, False), h.entry(p2, True)])
 
     def test_taken_number_409_with_holder(self):
         o = org()
@@ -236,7 +236,7 @@ class Phones(UpdateTest):
         c = h.create_contact(a.token)
         n = other["phoneNumber"][0]["value"]
         u, _ = self.patch_ok(a.token, c["_id"], {"phoneNumber": n})
-        self.assertEqual(u["phoneNumber"], [{"value": n, "isPrimary": True}])
+        self.assertEqual(u["phoneNumber"], [h.entry(n, True)])
 
     def test_own_numbers_may_be_resent(self):
         o = org()
@@ -245,12 +245,12 @@ class Phones(UpdateTest):
         new = h.us_phone()
         u, _ = self.patch_ok(o.token, c["_id"], {"phoneNumber": [{"value": h.us_national(p1)}, {"value": new}]})
         self.assertEqual([x["value"] for x in u["phoneNumber"]], [p1, new])
-        self.assertEqual(u["secondaryPhoneNumber"], [{"value": s1, "isPrimary": False}])
+        self.assertEqual(u["secondaryPhoneNumber"], [h.entry(s1, False)])
         # Moving own numbers between slots is fine too.
         u2, _ = self.patch_ok(o.token, c["_id"], {"phoneNumber": [s1], "secondaryPhoneNumber": [p1, new]})
-        self.assertEqual(u2["phoneNumber"], [{"value": s1, "isPrimary": True}])
-        self.assertEqual(u2["secondaryPhoneNumber"], [{"value": p1, "isPrimary": False},
-                                                      {"value": new, "isPrimary": False}])
+        self.assertEqual(u2["phoneNumber"], [h.entry(s1, True)])
+        self.assertEqual(u2["secondaryPhoneNumber"], [h.entry(p1, False),
+                                                      h.entry(new, False)])
         self.assertEqual(h.get_contact(o.token, c["_id"]), u2)
         # p2 was dropped and is free.
         self.assertStatus(h.post("/api/contact", {"phoneNumber": p2}, token=o.token), 201)
@@ -261,7 +261,7 @@ class Phones(UpdateTest):
         s = h.gb_phone()
         u, _ = self.patch_ok(o.token, c["_id"], {"secondaryPhoneNumber": ["+44 " + h.gb_national(s)[1:]]})
         self.assertEqual(u["phoneNumber"], c["phoneNumber"])
-        self.assertEqual(u["secondaryPhoneNumber"], [{"value": s, "isPrimary": False}])
+        self.assertEqual(u["secondaryPhoneNumber"], [h.entry(s, False)])
         # The old secondary is free again.
         self.assertStatus(h.post("/api/contact", {"phoneNumber": c["secondaryPhoneNumber"][0]["value"]},
                                  token=o.token), 201)
@@ -422,7 +422,7 @@ class Versions(UpdateTest):
         evs = self.update_events(o.token, c["_id"])
         self.assertEqual(len(evs), 2)
         st, ph = evs[0]["changes"], evs[1]["changes"]   # newest first
-        self.assertEqual(ph, {"phoneNumber": {"from": c["phoneNumber"], "to": [{"value": p, "isPrimary": True}]}})
+        self.assertEqual(ph, {"phoneNumber": {"from": c["phoneNumber"], "to": [h.entry(p, True)]}})
         won = o.stage("Won")
         self.assertEqual(st, {"status": {"from": c["status"], "to": "Won"},
                               "pipelineStage": {"from": c["pipelineStage"], "to": won["_id"]}})

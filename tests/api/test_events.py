@@ -70,6 +70,21 @@ class SseReader:
         self.conn.close()
 
 
+def stream_events(token, timeout=1.0, server=None):
+    """Every event the caller may hear so far, from the durable stream (an SSE replay from the
+    start); ends when none arrives within timeout (run the server with a short keep-alive)."""
+    r = SseReader(token, after=0, server=server)
+    try:
+        out = []
+        while True:
+            e = r.next_event(timeout)
+            if e is None:
+                return out
+            out.append(e)
+    finally:
+        r.close()
+
+
 class Events(ApiTest):
     def setUp(self):
         self.srv = h.Server(env={"CRMD_SSE_KEEPALIVE_MS": str(KEEPALIVE_MS)})

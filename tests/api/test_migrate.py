@@ -54,6 +54,17 @@ class Installation:
             body["stageId"] = qualified
         r = h.patch("/api/contacts/" + c["_id"], body, token=self.admin_token, server=srv)
         assert r.status == 200, r
+        # A note with a mention, and a verified contact and number (API.md §5.6, §5.7).
+        r = h.post("/api/contact-notes", {"contactId": c["_id"], "note": "Call back\non Monday", "mentions": [self.rep.id]},
+                   token=self.admin_token, server=srv)
+        assert r.status == 201, r
+        self.noted = c["_id"]
+        r = h.patch("/api/contacts/%s/verify" % c["_id"], {"verificationSource": "call"}, token=self.admin_token,
+                    server=srv)
+        assert r.status == 200, r
+        r = h.patch("/api/contacts/%s/verify-contact-methods" % c["_id"],
+                    {"type": "phone", "value": c["phoneNumber"][0]["value"], "verifiedAt": None}, token=self.admin_token,
+                    server=srv)
         gone = h.create_contact(self.admin_token, server=srv, firstName="Deleted")
         assert h.delete("/api/contacts/" + gone["_id"], token=self.admin_token, server=srv).status == 200
         self.idem_body = {"phoneNumber": h.gb_phone(), "firstName": "Idem"}
@@ -68,6 +79,7 @@ class Installation:
         sse = test_events.SseReader(self.admin_token, after=0, server=srv)
         self.events = sse.events(100, timeout=1.0)
         sse.close()
+        self.notes = h.get("/api/contact-notes?contactId=" + self.noted, token=self.admin_token, server=srv).json
         self.phone_numbers = h.get("/api/organizations/%s/phone-numbers" % o.id, token=self.admin_token,
                                    server=srv).json
         self.webhooks = h.get("/api/webhooks", token=self.admin_token, server=srv).json
@@ -111,6 +123,11 @@ class Migrate(ApiTest):
         self.assertEqual(h.get("/api/organizations/%s/phone-numbers" % before.org.id, token=before.admin_token,
                                server=srv).json, before.phone_numbers)
         self.assertEqual(h.get("/api/webhooks", token=before.admin_token, server=srv).json, before.webhooks)
+        self.assertEqual(h.get("/api/contact-notes?contactId=" + before.noted, token=before.admin_token, server=srv).json,
+                         before.notes, "notes travel")
+        self.assertEqual(len(before.notes["data"]["notes"]), 1)
+        noted = [c for c in before.contacts if c["_id"] == before.noted][0]
+        self.assertIs(noted["isVerified"], True, "and verification")
 
         # Search works from rebuilt indexes: a name substring, and a number in national format.
         by_name = before.ids(before.admin_token, search="brien")

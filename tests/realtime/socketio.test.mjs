@@ -209,6 +209,36 @@ describe("events", () => {
     b.close();
   });
 
+  test("note_created, note_updated, note_removed and a verification's contact_updated reach the organization only",
+       async () => {
+    const a = await connected(connect(A.token));
+    const b = await connected(connect(B.token));
+    const bGot = record(b, ["note_created", "note_updated", "note_removed", "contact_updated"]);
+    const c = await createContact(A.token, "Noted");
+    const created = next(a, "note_created", 1000, (p) => p.contact?._id === c._id);
+    const r = await srv.req("POST", "/api/contact-notes", { contactId: c._id, note: "Called" }, A.token);
+    assert.equal(r.status, 201, r.text);
+    const n = r.json.data.note;
+    assert.deepEqual((await created).note, n);
+    const updated = next(a, "note_updated", 1000, (p) => p.note?._id === n._id);
+    const u = await srv.req("PATCH", `/api/contact-notes/${n._id}`, { note: "Called twice" }, A.token);
+    assert.equal(u.status, 200, u.text);
+    assert.equal((await updated).note.note, "Called twice");
+    const removed = next(a, "note_removed", 1000, (p) => p.note?._id === n._id);
+    const d = await srv.req("DELETE", `/api/contact-notes/${n._id}`, undefined, A.token);
+    assert.equal(d.status, 200, d.text);
+    assert.equal((await removed).contact._id, c._id);
+    const verified = next(a, "contact_updated", 1000, (p) => p.contact?._id === c._id);
+    const v = await srv.req("PATCH", `/api/contacts/${c._id}/phone-number/verify`,
+      { phoneNumber: c.phoneNumber[0].value }, A.token);
+    assert.equal(v.status, 200, v.text);
+    assert.ok((await verified).contact.phoneNumber[0].verifiedAt);
+    await sleep(300);
+    assert.deepEqual(bGot, []);
+    a.close();
+    b.close();
+  });
+
   test("a SUPERADMIN connects but belongs to no organization's room", async () => {
     const s = await connected(connect(srv.saToken));
     const got = record(s, ["contact_created"]);

@@ -18,6 +18,21 @@ UNIT_FN u_event_append(store_conn *c, void *arg)
     return c->ops->event_append(c, a->org_id, a->name, a->payload, &a->seq);
 }
 
+struct update_arg { const crm_contact *ct; int64_t expected; };
+UNIT_FN u_contact_update(store_conn *c, void *arg)
+{
+    struct update_arg *u = arg;
+    return c->ops->contact_update(c, u->ct, u->expected);
+}
+
+/* Operations on (organization, id). */
+struct pair_arg { const char *org_id, *id; };
+UNIT_FN u_contact_delete(store_conn *c, void *arg)
+{
+    struct pair_arg *p = arg;
+    return c->ops->contact_delete(c, p->org_id, p->id);
+}
+
 /* Arrays as plain pointers, for is_str. */
 static __attribute__((unused)) const char *str(const char *s) { return s; }
 

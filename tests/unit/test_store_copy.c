@@ -25,7 +25,7 @@
 #define HOOK "6b0000000000000000000006"
 
 /* One row per table, in the order and columns of store_copy_tables(). */
-static const char *const rows[][16] = {
+static const char *const rows[][20] = {
     {"jwt_secret", "back\\slash\ttab\nnewline\rreturn \\N"},
     {ORG, "Acme \"Ltd\"", N, "", "Europe/London", "GB", "1700000000000", "1700000000001"},
     {USER, ORG, "zoe@acme.test", "Zoë Łukasz", "$argon2id$v=19$m=65536,t=2,p=1$x$y", N, "", N, "ADMIN",
@@ -34,10 +34,13 @@ static const char *const rows[][16] = {
     {ORG, PIPE, "Sales", N, "Contact", "1", "1", USER, N, "1700000000000", "1700000000000"},
     {ORG, STAGE, PIPE, "New", "#ffffff", "0", "1"},
     {ORG, CONTACT, USER, USER, "Anna-Maria", "O'Brien\t\\", "active", N, "web\nform", PIPE, STAGE,
-     "1700000000003", "1700000000004", "2"},
+     "1700000000003", "1700000000004", "2", "1700000000005", USER, "call"},
     {ORG, "+442079460000", CONTACT, "0", "1", "0"},
     {ORG, CONTACT, "0", "anna@example.com", "1"},
     {ORG, CONTACT, "0", USER},
+    {ORG, CONTACT, "phone", "+442079460000", "1700000000006", USER, N},
+    {ORG, "6b0000000000000000000009", CONTACT, USER, "Called;\n\"back\" \\ later", "[\"" USER "\"]", "[]",
+     "1700000000007", "1700000000008"},
     {ORG, "6b0000000000000000000007", USER, CONTACT, "CONTACT_CREATE", "api", "{\"a\":\"\\t\"}", "1700000000003"},
     {"41", ORG, "contact_created", "{\"contact\":{}}", "1700000000003"},
     {ORG, USER, "key-1", "hash", "201", N, "1700000000003"},

@@ -29,19 +29,6 @@ static int u_delivery_insert(store_conn *c, void *arg) { return c->ops->delivery
 static int u_delivery_update(store_conn *c, void *arg) { return c->ops->delivery_update(c, arg); }
 static int u_nothing(store_conn *c, void *arg) { (void)c; (void)arg; return 0; }
 
-struct update_arg { const crm_contact *ct; int64_t expected; };
-static int u_contact_update(store_conn *c, void *arg)
-{
-    struct update_arg *u = arg;
-    return c->ops->contact_update(c, u->ct, u->expected);
-}
-
-struct pair_arg { const char *org_id, *id; };
-static int u_contact_delete(store_conn *c, void *arg)
-{
-    struct pair_arg *p = arg;
-    return c->ops->contact_delete(c, p->org_id, p->id);
-}
 static int u_pipeline_delete(store_conn *c, void *arg)
 {
     struct pair_arg *p = arg;

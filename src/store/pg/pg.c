@@ -352,4 +352,10 @@ static const store_ops pg_ops = {
     .count_rows = pg_count_rows,
     .contact_widths = pg_contact_widths,
     .delivery_claim = pg_delivery_claim,
+    /* version 9 */
+    .note_insert = pg_note_insert,
+    .note_get = pg_note_get,
+    .note_update = pg_note_update,
+    .note_delete = pg_note_delete,
+    .note_list = pg_note_list,
 };

@@ -63,6 +63,58 @@ static void read_assignees(const PGresult *r, int row, int col, arena *a, crm_co
     out->nassignees = n;
 }
 
+/* The next space-terminated word of *s (NULL at the end). */
+static char *word(char **s)
+{
+    char *w = *s, *sp = w ? strchr(w, ' ') : NULL;
+    if (!sp)
+        return NULL;
+    *sp = '\0';
+    *s = sp + 1;
+    return w;
+}
+
+/* PG_CONTACT_LISTS_OF's verified numbers and emails: "<type> <value> <at> <by> <n> <n bytes>"... */
+static void read_methods(const PGresult *r, int row, int col, arena *a, crm_contact *out)
+{
+    char *s = pg_col_str(a, r, row, col), *end = s ? s + strlen(s) : NULL;
+    size_t cap = 0;
+    while (s && s < end) {
+        char *type = word(&s), *value = word(&s), *at = word(&s), *by = word(&s), *len = word(&s);
+        if (!len)
+            break;
+        long n = strtol(len, NULL, 10);
+        if (n > end - s)
+            break;
+        if (out->nmethods == cap) {
+            crm_method_verification *bigger = arena_alloc(a, (cap = cap ? cap * 2 : 4) * sizeof *bigger);
+            if (out->nmethods)
+                memcpy(bigger, out->methods, out->nmethods * sizeof *bigger);
+            out->methods = bigger;
+        }
+        crm_method_verification *m = &out->methods[out->nmethods++];
+        m->type = strcmp(type, "email") == 0 ? "email" : "phone";
+        m->value = value;
+        m->v.at = strtoll(at, NULL, 10);
+        snprintf(m->v.by, sizeof m->v.by, "%s", by);
+        if (n >= 0) {
+            m->v.source = arena_alloc(a, (size_t)n + 1);
+            memcpy(m->v.source, s, (size_t)n);
+            s += n;
+        }
+    }
+}
+
+static void read_verification(const PGresult *r, int row, int col, arena *a, crm_verification *v)
+{
+    memset(v, 0, sizeof *v);
+    if (PQgetisnull(r, row, col))
+        return;
+    v->at = pg_col_int(r, row, col);
+    pg_col_id(r, row, col + 1, v->by);
+    v->source = pg_col_str(a, r, row, col + 2);
+}
+
 void pg_contact_read(const PGresult *r, int row, int c0, arena *a, crm_contact *out)
 {
     memset(out, 0, sizeof *out);
@@ -80,9 +132,11 @@ void pg_contact_read(const PGresult *r, int row, int c0, arena *a, crm_contact *
     out->created_at = pg_col_int(r, row, c0 + 11);
     out->updated_at = pg_col_int(r, row, c0 + 12);
     out->version = pg_col_int(r, row, c0 + 13);
-    read_phones(r, row, c0 + 14, a, out);
-    read_emails(r, row, c0 + 15, a, out);
-    read_assignees(r, row, c0 + 16, a, out);
+    read_verification(r, row, c0 + 14, a, &out->verified);
+    read_phones(r, row, c0 + 17, a, out);
+    read_emails(r, row, c0 + 18, a, out);
+    read_assignees(r, row, c0 + 19, a, out);
+    read_methods(r, row, c0 + 20, a, out);
 }
 
 /* The lists of a contact as arrays: every number (phones, then secondary), its flags, the emails
@@ -101,6 +155,31 @@ static int64_t number_primary(const void *arr, size_t i)
 static const char *email_at(const void *arr, size_t i) { return ((const crm_contact *)arr)->emails[i].value; }
 static int64_t email_primary(const void *arr, size_t i) { return ((const crm_contact *)arr)->emails[i].is_primary; }
 static const char *assignee_at(const void *arr, size_t i) { return ((const crm_contact *)arr)->assignees[i]; }
+static const char *method_type(const void *arr, size_t i) { return ((const crm_contact *)arr)->methods[i].type; }
+static const char *method_value(const void *arr, size_t i) { return ((const crm_contact *)arr)->methods[i].value; }
+static int64_t method_at(const void *arr, size_t i) { return ((const crm_contact *)arr)->methods[i].v.at; }
+static const char *method_by(const void *arr, size_t i) { return ((const crm_contact *)arr)->methods[i].v.by; }
+static const char *method_source(const void *arr, size_t i) { return ((const crm_contact *)arr)->methods[i].v.source; }
+
+static void methods_params(pg_params *p, arena *a, const crm_contact *ct)
+{
+    pg_p_array(p, a, ct, ct->nmethods, method_type);
+    pg_p_array(p, a, ct, ct->nmethods, method_value);
+    pg_p_ints(p, a, ct, ct->nmethods, method_at);
+    pg_p_array(p, a, ct, ct->nmethods, method_by);
+    pg_p_array(p, a, ct, ct->nmethods, method_source);
+}
+
+/* The contact's own verification: at, by, source (all NULL when not verified). */
+static void verification_params(pg_params *p, const crm_verification *v)
+{
+    if (v->at)
+        pg_p_int(p, v->at);
+    else
+        pg_p_text(p, NULL);
+    pg_p_id(p, v->at ? v->by : NULL);
+    pg_p_text(p, v->at ? v->source : NULL);
+}
 
 static void children_params(pg_params *p, arena *a, const crm_contact *ct)
 {
@@ -141,6 +220,8 @@ int pg_contact_insert(store_conn *sc, const crm_contact *ct)
     pg_p_int(&p, ct->created_at);
     pg_p_int(&p, ct->updated_at);
     pg_p_int(&p, ct->version);
+    verification_params(&p, &ct->verified);
+    methods_params(&p, a, ct);
     /* Inside a unit it goes with COMMIT (or the unit's next read): nothing in a unit reads the
      * result, and a taken number fails the statement and so the whole unit with PHONE_TAKEN
      * (the service has already named the holder of any number taken before its lock). */
@@ -243,6 +324,7 @@ int pg_contact_update(store_conn *sc, const crm_contact *ct, int64_t expected_ve
     pg_p_int(&p, ct->updated_at);
     pg_p_int(&p, ct->version);
     pg_p_int(&p, expected_version);
+    verification_params(&p, &ct->verified);
     int rc = pg_exec(c, PG_CONTACT_UPDATE, &p, &r);
     if (rc)
         goto done;
@@ -258,6 +340,7 @@ int pg_contact_update(store_conn *sc, const crm_contact *ct, int64_t expected_ve
         goto done;
     }
     children_params(&q, a, ct);
+    methods_params(&q, a, ct);
     if ((rc = pg_exec(c, PG_CONTACT_CHILDREN_INSERT, &q, &r)) == 0)
         rc = numbers_written(r, ct);
 done:

@@ -12,7 +12,7 @@
 #include "store/pg/pg_sql.h"
 #include "store/store.h"
 
-#define PG_MAX_PARAMS 24
+#define PG_MAX_PARAMS 32
 #define PG_VARIANTS 48           /* run-time assembled statements prepared per connection */
 #define PG_QUEUE_MAX 32          /* statements of a unit waiting to go with the next one */
 #define PG_LOCKS_MAX 32          /* advisory locks a unit remembers having asked for */
@@ -246,5 +246,12 @@ int pg_delivery_get(store_conn *c, const char *org_id, const char *delivery_id, 
 int pg_delivery_list(store_conn *c, const char *org_id, const char *webhook_id, int64_t offset, int64_t limit,
                      arena *a, crm_delivery **out, size_t *n, int64_t *total);
 int pg_delivery_due(store_conn *c, int64_t now, int64_t limit, arena *a, crm_delivery **out, size_t *n);
+
+int pg_note_insert(store_conn *c, const crm_note *n);
+int pg_note_get(store_conn *c, const char *org_id, const char *note_id, arena *a, crm_note *out);
+int pg_note_update(store_conn *c, const crm_note *n);
+int pg_note_delete(store_conn *c, const char *org_id, const char *note_id);
+int pg_note_list(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
+                 int64_t limit, arena *a, crm_note **out, size_t *n);
 
 #endif

@@ -247,6 +247,38 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at, id);"
     "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (organization_id, webhook_id, created_at, id);",
+
+    /* 2: verification and notes, as SQLite's migration 6 (the same tables, columns and keys). */
+    "ALTER TABLE contacts ADD COLUMN verified_at bigint,"
+    "  ADD COLUMN verified_by " ID ","
+    "  ADD COLUMN verification_source text;"
+    "CREATE TABLE contact_method_verifications ("
+    "  organization_id " ID " NOT NULL,"
+    "  contact_id " ID " NOT NULL,"
+    "  type text NOT NULL CHECK (type IN ('phone', 'email')),"
+    "  value " ID " NOT NULL,"
+    "  verified_at bigint NOT NULL,"
+    "  verified_by " ID " NOT NULL,"
+    "  verification_source text,"
+    "  PRIMARY KEY (organization_id, contact_id, type, value),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE TABLE contact_notes ("
+    "  organization_id " ID " NOT NULL,"
+    "  id " ID " NOT NULL,"
+    "  contact_id " ID " NOT NULL,"
+    "  user_id " ID " NOT NULL,"
+    "  note text NOT NULL,"
+    "  mentions text NOT NULL,"
+    "  attachments text NOT NULL,"
+    "  created_at bigint NOT NULL,"
+    "  updated_at bigint NOT NULL,"
+    "  PRIMARY KEY (organization_id, id),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX contact_notes_by_contact ON contact_notes (organization_id, contact_id, created_at, id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

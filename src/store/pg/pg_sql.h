@@ -26,7 +26,9 @@
 #define PG_CONTACT_COLS_OF(t)                                                                     \
     t "id, " t "organization_id, " t "user_id, " t "created_by, " t "first_name, " t "last_name, " \
     t "status, " t "process, " t "source, " t "pipeline_id, " t "stage_id, " t "created_at, "     \
-    t "updated_at, " t "version"
+    t "updated_at, " t "version, " t "verified_at, " t "verified_by, " t "verification_source"
+/* ... and the verified numbers and emails, each "<type> <value> <at> <by> <source bytes, -1 for
+ * NULL> <source>" (the source is free text: its length says where the next one starts). */
 #define PG_CONTACT_LISTS_OF(t)                                                                    \
     "(SELECT string_agg(p.is_secondary::int::text || p.is_primary::int::text || p.e164, ' ' "     \
     "ORDER BY p.is_secondary, p.position) FROM contact_phones p "                                 \
@@ -34,9 +36,14 @@
     "(SELECT string_agg(e.is_primary::int::text || e.value, ' ' ORDER BY e.position) "            \
     "FROM contact_emails e WHERE e.organization_id = " t "organization_id AND e.contact_id = " t "id), " \
     "(SELECT string_agg(a.user_id, ' ' ORDER BY a.position) FROM contact_assignees a "            \
-    "WHERE a.organization_id = " t "organization_id AND a.contact_id = " t "id)"
+    "WHERE a.organization_id = " t "organization_id AND a.contact_id = " t "id), "                \
+    "(SELECT string_agg(v.type || ' ' || v.value || ' ' || v.verified_at || ' ' || v.verified_by " \
+    "|| ' ' || coalesce(octet_length(v.verification_source), -1) || ' ' || "                       \
+    "coalesce(v.verification_source, ''), '' ORDER BY v.type, v.value) "                          \
+    "FROM contact_method_verifications v "                                                        \
+    "WHERE v.organization_id = " t "organization_id AND v.contact_id = " t "id)"
 #define PG_CONTACT_SELECT_OF(t) "SELECT " PG_CONTACT_COLS_OF(t) ", " PG_CONTACT_LISTS_OF(t)
-#define PG_CONTACT_NCOLS 17
+#define PG_CONTACT_NCOLS 21
 
 /* The search document of a contact, from the values being written: words are "first last" (or
  * the one that is set) and every email, one per line, lower-cased; digits are the digits of
@@ -61,7 +68,14 @@
     "a AS (INSERT INTO contact_assignees (organization_id, contact_id, position, user_id) "       \
     "SELECT $1, $2, x.pos - 1, x.user_id FROM unnest($8::text[]) WITH ORDINALITY AS x(user_id, pos) " \
     "RETURNING 1) "
+/* The verified numbers and emails of a contact from arrays: type, value, at, by, source. */
+#define PG_CONTACT_METHODS(type, value, at, by, source)                                           \
+    ", v AS (INSERT INTO contact_method_verifications (organization_id, contact_id, type, value, " \
+    "verified_at, verified_by, verification_source) SELECT $1, $2, x.type, x.value, x.at, x.by, " \
+    "x.source FROM unnest(" type "::text[], " value "::text[], " at "::bigint[], " by "::text[], " \
+    source "::text[]) AS x(type, value, at, by, source) RETURNING 1) "
 
+#define PG_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
 #define PG_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
 #define PG_EVENT_COLS "seq, organization_id, name, payload, created_at"
 #define PG_WEBHOOK_COLS_OF(t)                                                                     \
@@ -169,12 +183,14 @@
                        "AND pipeline_id = $2) DELETE FROM pipelines WHERE organization_id = $1 "  \
                        "AND id = $2")                                                             \
     /* contacts */                                                                                \
-    /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns; a taken number \
-     * fails it (contact_phones_pkey: PHONE_TAKEN), so that it can go with COMMIT */             \
+    /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns, $24-$28 the      \
+     * verified numbers and emails; a taken number fails it (contact_phones_pkey: PHONE_TAKEN), \
+     * so that it can go with COMMIT */                                                          \
     X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ", search_words, " \
                       "search_digits) VALUES ($2, $1, $9, $10, $11, $12, $13, $14, $15, $16, $17, " \
-                      "$18, $19, $20, " PG_SEARCH_WORDS("$11", "$12", "$6") ", "                  \
+                      "$18, $19, $20, $21, $22, $23, " PG_SEARCH_WORDS("$11", "$12", "$6") ", "   \
                       PG_SEARCH_DIGITS("$3") ") RETURNING 1), " PG_CONTACT_CHILDREN("")           \
+                      PG_CONTACT_METHODS("$24", "$25", "$26", "$27", "$28")                       \
                       "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c)")                \
     X(CONTACT_GET, PG_CONTACT_SELECT_OF("c.") " FROM contacts c "                                 \
                    "WHERE c.organization_id = $1 AND c.id = $2")                                  \
@@ -186,21 +202,41 @@
                       "(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM contact_emails " \
                       "WHERE organization_id = $1 GROUP BY contact_id) AS e)")                    \
     /* the whole row and every child is rewritten; created_at never changes */                    \
-    /* $1 org, $2 id, $3 numbers, $4 emails, $5.. the columns, $16 the expected version */       \
+    /* $1 org, $2 id, $3 numbers, $4 emails, $5.. the columns, $16 the expected version,         \
+     * $17-$19 the contact's verification */                                                     \
     X(CONTACT_UPDATE, "UPDATE contacts SET user_id = $5, created_by = $6, first_name = $7, "      \
                       "last_name = $8, status = $9, process = $10, source = $11, pipeline_id = $12, " \
-                      "stage_id = $13, updated_at = $14, version = $15, search_words = "          \
+                      "stage_id = $13, updated_at = $14, version = $15, verified_at = $17, "      \
+                      "verified_by = $18, verification_source = $19, search_words = "             \
                       PG_SEARCH_WORDS("$7", "$8", "$4") ", search_digits = " PG_SEARCH_DIGITS("$3") \
                       " WHERE organization_id = $1 AND id = $2 AND version = $16")                \
     X(CONTACT_CHILDREN_DELETE, "WITH p AS (DELETE FROM contact_phones WHERE organization_id = $1 " \
                                "AND contact_id = $2), e AS (DELETE FROM contact_emails "          \
+                               "WHERE organization_id = $1 AND contact_id = $2), "                \
+                               "v AS (DELETE FROM contact_method_verifications "                  \
                                "WHERE organization_id = $1 AND contact_id = $2) "                 \
                                "DELETE FROM contact_assignees WHERE organization_id = $1 "        \
                                "AND contact_id = $2")                                             \
     X(CONTACT_CHILDREN_INSERT, "WITH " PG_CONTACT_CHILDREN("ON CONFLICT DO NOTHING ")             \
-                               "SELECT (SELECT count(*) FROM p)")                                 \
+                               PG_CONTACT_METHODS("$9", "$10", "$11", "$12", "$13")               \
+                               "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM v)")       \
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = $1 AND id = $2")    \
+    /* its children and notes go by ON DELETE CASCADE */                                          \
     X(CONTACT_DELETE, "DELETE FROM contacts WHERE organization_id = $1 AND id = $2")             \
+    /* notes (pg_notes.c); a contact's, newest first: $3 after created_at, $4 after id */         \
+    X(NOTE_INSERT, "INSERT INTO contact_notes (" PG_NOTE_COLS ") "                                \
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")                                 \
+    X(NOTE_GET, "SELECT " PG_NOTE_COLS " FROM contact_notes WHERE organization_id = $1 AND id = $2") \
+    X(NOTE_GET_FOR_UPDATE, "SELECT " PG_NOTE_COLS " FROM contact_notes "                          \
+                           "WHERE organization_id = $1 AND id = $2 FOR UPDATE")                   \
+    X(NOTE_UPDATE, "UPDATE contact_notes SET note = $3, mentions = $4, attachments = $5, "        \
+                   "updated_at = $6 WHERE organization_id = $1 AND id = $2")                      \
+    X(NOTE_DELETE, "DELETE FROM contact_notes WHERE organization_id = $1 AND id = $2")           \
+    X(NOTE_LIST, "SELECT " PG_NOTE_COLS " FROM contact_notes WHERE organization_id = $1 "         \
+                 "AND contact_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3")                \
+    X(NOTE_LIST_AFTER, "SELECT " PG_NOTE_COLS " FROM contact_notes WHERE organization_id = $1 "   \
+                       "AND contact_id = $2 AND (created_at, id) < ($4, $5) "                     \
+                       "ORDER BY created_at DESC, id DESC LIMIT $3")                              \
     X(CONTACT_IDS_IN_STAGE, "SELECT id FROM contacts WHERE organization_id = $1 AND stage_id = $2 " \
                             "ORDER BY created_at, id")                                            \
     X(CONTACT_IDS_IN_PIPELINE, "SELECT id FROM contacts WHERE organization_id = $1 "              \

@@ -320,4 +320,10 @@ static const store_ops sqlite_ops = {
     .count_rows = sq_count_rows,
     .contact_widths = sq_contact_widths,
     .delivery_claim = sq_delivery_claim,
+    /* version 9 */
+    .note_insert = sq_note_insert,
+    .note_get = sq_note_get,
+    .note_update = sq_note_update,
+    .note_delete = sq_note_delete,
+    .note_list = sq_note_list,
 };

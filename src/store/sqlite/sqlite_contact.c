@@ -49,6 +49,7 @@ int sq_contact_insert(store_conn *sc, const crm_contact *ct)
     sqlite3_bind_int64(st, 12, ct->created_at);
     sqlite3_bind_int64(st, 13, ct->updated_at);
     sqlite3_bind_int64(st, 14, ct->version);
+    sq_bind_verification(st, 15, &ct->verified);
     int rc = sq_step(c, SQ_CONTACT_INSERT);
     sq_done(st);
     if (rc < 0)
@@ -76,6 +77,20 @@ int sq_contact_insert_children(sq_conn *c, const crm_contact *ct)
         sq_bind_text(st, 4, ct->emails[i].value);
         sqlite3_bind_int(st, 5, ct->emails[i].is_primary);
         rc = sq_step(c, SQ_CONTACT_EMAIL_INSERT);
+        sq_done(st);
+        if (rc < 0)
+            return rc;
+    }
+
+    if (ct->nmethods && !(st = sq_stmt(c, SQ_CONTACT_METHOD_INSERT)))
+        return -CRM_E_UNAVAILABLE;
+    for (size_t i = 0; i < ct->nmethods; i++) {
+        sq_bind_text(st, 1, ct->org_id);
+        sq_bind_text(st, 2, ct->id);
+        sq_bind_text(st, 3, ct->methods[i].type);
+        sq_bind_text(st, 4, ct->methods[i].value);
+        sq_bind_verification(st, 5, &ct->methods[i].v);
+        rc = sq_step(c, SQ_CONTACT_METHOD_INSERT);
         sq_done(st);
         if (rc < 0)
             return rc;
@@ -157,6 +172,50 @@ static int load_assignees(sq_conn *c, arena *a, crm_contact *ct)
     return rc < 0 ? rc : 0;
 }
 
+static int load_methods(sq_conn *c, arena *a, crm_contact *ct)
+{
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONTACT_METHOD_LIST);
+    size_t cap = 0;
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    sq_bind_text(st, 1, ct->org_id);
+    sq_bind_text(st, 2, ct->id);
+    int rc;
+    while ((rc = sq_step(c, SQ_CONTACT_METHOD_LIST)) == 1) {
+        ct->methods = sq_grow(a, ct->methods, &cap, ct->nmethods, sizeof *ct->methods);
+        crm_method_verification *m = &ct->methods[ct->nmethods++];
+        char *type = sq_col_str(a, st, 0);
+        m->type = type && strcmp(type, "email") == 0 ? "email" : "phone";
+        m->value = sq_col_str(a, st, 1);
+        sq_col_verification(a, st, 2, &m->v);
+    }
+    sq_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+void sq_bind_verification(sqlite3_stmt *st, int i, const crm_verification *v)
+{
+    if (v->at) {
+        sqlite3_bind_int64(st, i, v->at);
+        sq_bind_id(st, i + 1, v->by);
+        sq_bind_text(st, i + 2, v->source);
+    } else {
+        sqlite3_bind_null(st, i);
+        sqlite3_bind_null(st, i + 1);
+        sqlite3_bind_null(st, i + 2);
+    }
+}
+
+void sq_col_verification(arena *a, sqlite3_stmt *st, int i, crm_verification *v)
+{
+    memset(v, 0, sizeof *v);
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return;
+    v->at = sqlite3_column_int64(st, i);
+    sq_col_id(st, i + 1, v->by);
+    v->source = sq_col_str(a, st, i + 2);
+}
+
 void sq_contact_read(sqlite3_stmt *st, arena *a, crm_contact *out)
 {
     memset(out, 0, sizeof *out);
@@ -174,13 +233,14 @@ void sq_contact_read(sqlite3_stmt *st, arena *a, crm_contact *out)
     out->created_at = sqlite3_column_int64(st, 11);
     out->updated_at = sqlite3_column_int64(st, 12);
     out->version = sqlite3_column_int64(st, 13);
+    sq_col_verification(a, st, 14, &out->verified);
 }
 
 int sq_contact_load_lists(sq_conn *c, arena *a, crm_contact *ct)
 {
     int rc;
-    if (!(rc = load_phones(c, a, ct)) && !(rc = load_emails(c, a, ct)))
-        rc = load_assignees(c, a, ct);
+    if (!(rc = load_phones(c, a, ct)) && !(rc = load_emails(c, a, ct)) && !(rc = load_assignees(c, a, ct)))
+        rc = load_methods(c, a, ct);
     return rc;
 }
 

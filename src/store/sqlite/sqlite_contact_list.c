@@ -114,8 +114,8 @@ static uint32_t row_checks(uint32_t key)
     return key & CL_ROW;
 }
 
-/* A page cut from the search's set alone carries the count of the whole set (column 14) unless
- * a keyset bounds the set. */
+/* A page cut from the search's set alone carries the count of the whole set (the column after
+ * the contact's) unless a keyset bounds the set. */
 static bool page_counts(uint32_t key)
 {
     return driver_of(key) == CL_BY_SEARCH && !row_checks(key) && !(key & CL_AFTER);
@@ -362,7 +362,7 @@ static int list_page(sq_conn *c, uint32_t key, const char *org_id, const contact
         *out = sq_grow(a, *out, &cap, *n, sizeof **out);
         sq_contact_read(st, a, &(*out)[(*n)++]);
         if (page_counts(key))
-            *total = sqlite3_column_int64(st, 14);
+            *total = sqlite3_column_int64(st, SQ_CONTACT_NCOLS);
     }
     rc = rc == SQLITE_DONE ? 0 : sq_fail(c, "CONTACT_LIST");
     sq_done(st);

@@ -9,7 +9,7 @@
 static int delete_children(sq_conn *c, const char *org_id, const char *contact_id)
 {
     static const sq_stmt_id children[] = {SQ_CONTACT_PHONES_DELETE, SQ_CONTACT_EMAILS_DELETE,
-                                          SQ_CONTACT_ASSIGNEES_DELETE};
+                                          SQ_CONTACT_ASSIGNEES_DELETE, SQ_CONTACT_METHODS_DELETE};
     for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
         int rc = sq_run_for_contact(c, children[i], org_id, contact_id, -1);
         if (rc < 0)
@@ -55,6 +55,7 @@ int sq_contact_update(store_conn *sc, const crm_contact *ct, int64_t expected_ve
     sqlite3_bind_int64(st, 12, ct->updated_at);
     sqlite3_bind_int64(st, 13, ct->version);
     sqlite3_bind_int64(st, 14, expected_version);
+    sq_bind_verification(st, 15, &ct->verified);
     int rc = sq_step(c, SQ_CONTACT_UPDATE);
     sq_done(st);
     if (rc < 0)
@@ -66,13 +67,14 @@ int sq_contact_update(store_conn *sc, const crm_contact *ct, int64_t expected_ve
     return sq_contact_index_sync(c, ct->org_id, ct->id);
 }
 
-/* The child rows go explicitly (the foreign keys would cascade too); the contacts_index_delete
- * trigger drops the search document and the access rows. */
+/* The child rows and the notes go explicitly (the foreign keys would cascade too); the
+ * contacts_index_delete trigger drops the search document and the access rows. */
 int sq_contact_delete(store_conn *sc, const char *org_id, const char *contact_id)
 {
     sq_conn *c = sq_of(sc);
     int rc = delete_children(c, org_id, contact_id);
-    if (rc == 0 && (rc = sq_run_for_contact(c, SQ_CONTACT_DELETE, org_id, contact_id, -1)) == 0)
+    if (rc == 0 && (rc = sq_run_for_contact(c, SQ_CONTACT_NOTES_DELETE, org_id, contact_id, -1)) >= 0 &&
+        (rc = sq_run_for_contact(c, SQ_CONTACT_DELETE, org_id, contact_id, -1)) == 0)
         return -CRM_E_NOT_FOUND;
     return rc < 0 ? rc : 0;
 }

@@ -160,6 +160,9 @@ int sq_contact_list_plan(sq_conn *c, const contact_query *q, bool count, char *o
  * (lists empty), and the phones, emails and assignees of ct (whose org_id and id are set). */
 void sq_contact_read(sqlite3_stmt *st, arena *a, crm_contact *out);
 int sq_contact_load_lists(sq_conn *c, arena *a, crm_contact *ct);
+/* A verification as three parameters or columns from i: at, by, source (all NULL: none). */
+void sq_bind_verification(sqlite3_stmt *st, int i, const crm_verification *v);
+void sq_col_verification(arena *a, sqlite3_stmt *st, int i, crm_verification *v);
 
 /* The derived indexes of a contact: its search document (contact_search, through its row in
  * contact_search_rows) and who owns, created or is assigned it (contact_access). Every write that
@@ -222,5 +225,13 @@ int sq_load_row(store_conn *c, const store_table *t, const char *const *values);
 int sq_load_end(store_conn *c, const store_table *t, bool keep);
 int sq_rebuild_derived(store_conn *c);
 int sq_count_rows(store_conn *c, const store_table *t, int64_t *n);
+
+/* Store version 9: sqlite_notes.c. */
+int sq_note_insert(store_conn *c, const crm_note *n);
+int sq_note_get(store_conn *c, const char *org_id, const char *note_id, arena *a, crm_note *out);
+int sq_note_update(store_conn *c, const crm_note *n);
+int sq_note_delete(store_conn *c, const char *org_id, const char *note_id);
+int sq_note_list(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
+                 int64_t limit, arena *a, crm_note **out, size_t *n);
 
 #endif

@@ -327,6 +327,43 @@ static const char *const migrations[] = {
     "CREATE INDEX event_logs_by_user ON event_logs (organization_id, user_id, created_at, id);"
     "CREATE INDEX event_logs_by_contact ON event_logs (organization_id, contact_id, created_at, id);"
     "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);",
+
+    /* 6: verification (API.md §5.6) and notes (§5.7). A contact's own verification is three
+     * columns of it (isVerified is verified_at IS NOT NULL). A number's or an email's is a row
+     * keyed by its value, not by its slot: a PATCH that rewrites the lists keeps the rows of the
+     * values it keeps. Notes go with their contact (the foreign key cascades, and
+     * sq_contact_delete deletes them first). */
+    "ALTER TABLE contacts ADD COLUMN verified_at INTEGER;"
+    "ALTER TABLE contacts ADD COLUMN verified_by TEXT;"
+    "ALTER TABLE contacts ADD COLUMN verification_source TEXT;"
+    "CREATE TABLE contact_method_verifications ("
+    "  organization_id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  type TEXT NOT NULL CHECK (type IN ('phone', 'email')),"
+    "  value TEXT NOT NULL,"
+    "  verified_at INTEGER NOT NULL,"
+    "  verified_by TEXT NOT NULL,"
+    "  verification_source TEXT,"
+    "  PRIMARY KEY (organization_id, contact_id, type, value),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE contact_notes ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  mentions TEXT NOT NULL,"
+    "  attachments TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id),"
+    "  FOREIGN KEY (organization_id, contact_id) REFERENCES contacts (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    /* A contact's notes newest first, by scanning backwards (ascending: rows arrive in order). */
+    "CREATE INDEX contact_notes_by_contact ON contact_notes (organization_id, contact_id, created_at, id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

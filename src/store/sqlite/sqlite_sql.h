@@ -15,8 +15,10 @@
 #define SQ_CONTACT_COLS_OF(t)                                                                     \
     t "id, " t "organization_id, " t "user_id, " t "created_by, " t "first_name, " t "last_name, " \
     t "status, " t "process, " t "source, " t "pipeline_id, " t "stage_id, " t "created_at, "     \
-    t "updated_at, " t "version"
+    t "updated_at, " t "version, " t "verified_at, " t "verified_by, " t "verification_source"
 #define SQ_CONTACT_COLS SQ_CONTACT_COLS_OF("")
+#define SQ_CONTACT_NCOLS 17
+#define SQ_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
 #define SQ_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
 
 /* The event-log filters: ?1 org, ?2 user, ?3 contact, ?4 since, ?5 limit, ?6 offset. Each
@@ -248,7 +250,7 @@
                               "WHERE organization_id = ?1 AND type = ?2 AND is_default")          \
     /* contacts */                                                                                \
     X(CONTACT_INSERT, "INSERT INTO contacts (" SQ_CONTACT_COLS ") "                               \
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")     \
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)") \
     X(CONTACT_GET, "SELECT " SQ_CONTACT_COLS " FROM contacts WHERE organization_id = ?1 AND id = ?2") \
     X(CONTACT_PHONE_INSERT, "INSERT INTO contact_phones (organization_id, e164, contact_id, "     \
                             "is_secondary, is_primary, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
@@ -268,6 +270,28 @@
                       "contact_phones WHERE organization_id = ?1 GROUP BY contact_id)), "         \
                       "(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM contact_emails " \
                       "WHERE organization_id = ?1 GROUP BY contact_id))")                         \
+    X(CONTACT_METHOD_INSERT, "INSERT INTO contact_method_verifications (organization_id, "         \
+                             "contact_id, type, value, verified_at, verified_by, "                \
+                             "verification_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")          \
+    X(CONTACT_METHOD_LIST, "SELECT type, value, verified_at, verified_by, verification_source "    \
+                           "FROM contact_method_verifications WHERE organization_id = ?1 "        \
+                           "AND contact_id = ?2 ORDER BY type, value")                            \
+    X(CONTACT_METHODS_DELETE, "DELETE FROM contact_method_verifications "                         \
+                              "WHERE organization_id = ?1 AND contact_id = ?2")                   \
+    /* notes (sqlite_notes.c); a contact's, newest first: ?3 after created_at, ?4 after id */     \
+    X(NOTE_INSERT, "INSERT INTO contact_notes (" SQ_NOTE_COLS ") "                                \
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                 \
+    X(NOTE_GET, "SELECT " SQ_NOTE_COLS " FROM contact_notes WHERE organization_id = ?1 AND id = ?2") \
+    X(NOTE_UPDATE, "UPDATE contact_notes SET note = ?3, mentions = ?4, attachments = ?5, "        \
+                   "updated_at = ?6 WHERE organization_id = ?1 AND id = ?2")                      \
+    X(NOTE_DELETE, "DELETE FROM contact_notes WHERE organization_id = ?1 AND id = ?2")           \
+    X(NOTE_LIST, "SELECT " SQ_NOTE_COLS " FROM contact_notes WHERE organization_id = ?1 "         \
+                 "AND contact_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?5")                \
+    X(NOTE_LIST_AFTER, "SELECT " SQ_NOTE_COLS " FROM contact_notes WHERE organization_id = ?1 "   \
+                       "AND contact_id = ?2 AND (created_at, id) < (?3, ?4) "                     \
+                       "ORDER BY created_at DESC, id DESC LIMIT ?5")                              \
+    X(CONTACT_NOTES_DELETE, "DELETE FROM contact_notes WHERE organization_id = ?1 "               \
+                            "AND contact_id = ?2")                                                \
     /* the derived indexes of a contact (sq_contact_index_sync) */                               \
     X(CONTACT_SEARCH_ROW, SQ_SEARCH_ROWS_INSERT(SQ_ONE_CONTACT) " ON CONFLICT DO NOTHING")        \
     X(CONTACT_SEARCH_ROW_REFRESH, "UPDATE contact_search_rows SET created_at = coalesce((SELECT "   \
@@ -318,7 +342,8 @@
      * are ordered by it */                                                                       \
     X(CONTACT_UPDATE, "UPDATE contacts SET user_id = ?3, created_by = ?4, first_name = ?5, "      \
                       "last_name = ?6, status = ?7, process = ?8, source = ?9, pipeline_id = ?10, " \
-                      "stage_id = ?11, updated_at = ?12, version = ?13 "                          \
+                      "stage_id = ?11, updated_at = ?12, version = ?13, verified_at = ?15, "      \
+                      "verified_by = ?16, verification_source = ?17 "                             \
                       "WHERE organization_id = ?1 AND id = ?2 AND version = ?14")                 \
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = ?1 AND id = ?2")    \
     X(CONTACT_PHONES_DELETE, "DELETE FROM contact_phones WHERE organization_id = ?1 "             \
