@@ -166,7 +166,11 @@ static bool frame_start(ws *w, const struct wslay_frame_iocb *f)
         return false;
     }
     if (!control && f->payload_length > w->max_msg - w->msg_len) {
-        fail(w, 1009);
+        ws_queue_close(w, 1009);
+        /* Read on and drop the rest of the frame (a few more KiB for what follows): a close()
+         * with it unread would reset the connection and lose the close frame. */
+        uint64_t cap = 16u << 20;
+        w->discard_left = (f->payload_length < cap ? f->payload_length : cap) + (64u << 10);
         return false;
     }
     w->in_frame = true;
@@ -294,8 +298,30 @@ static void frame_data(ws *w, const struct wslay_frame_iocb *f)
     free(msg);
 }
 
+/* Reads and drops input until the client closes or the budget is spent; then reading is done. */
+static int discard(ws *w)
+{
+    uint8_t buf[16384];
+    while (w->discard_left > 0) {
+        size_t want = w->discard_left < sizeof buf ? (size_t)w->discard_left : sizeof buf;
+        ssize_t n = recv(w->fd, buf, want, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0)
+            break;
+        w->discard_left -= (uint64_t)n;
+    }
+    w->discard_left = 0;
+    w->read_done = true;
+    return 0;
+}
+
 int ws_read(ws *w)
 {
+    if (w->discard_left)
+        return discard(w);
     while (!w->read_done) {
         struct wslay_frame_iocb f;
         memset(&f, 0, sizeof f);
@@ -309,7 +335,7 @@ int ws_read(ws *w)
         if (r < 0)
             return -1;
         if (!w->in_frame && !frame_start(w, &f))
-            break;
+            return w->discard_left ? discard(w) : 0;
         frame_data(w, &f);
     }
     return 0;

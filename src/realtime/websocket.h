@@ -46,6 +46,9 @@ typedef struct ws {
     ws_out *data_head, *data_tail, *control_head, *control_tail, *sending;
     size_t queued_msgs, queued_bytes;
     bool read_done;               /* close received, or input given up on (a close is queued) */
+    uint64_t discard_left;        /* after a message too long: its bytes, read and dropped, so that
+                                     closing the socket with them unread (a TCP reset) does not
+                                     destroy the 1009 close frame before the client reads it */
     bool close_queued, close_sent;
     bool broken;                  /* the socket failed or the peer hung up */
 } ws;
@@ -56,7 +59,8 @@ int ws_open(ws *w, int fd, const char *extra, size_t extra_len, uint64_t max_msg
 void ws_free(ws *w);
 /* Reads what the socket has, calling on_msg for each whole message (which may queue messages
  * or a close, but not free w). -1: the connection is broken. A protocol error is not: it
- * queues a close frame with its code (1002, 1007, 1009) and stops reading. */
+ * queues a close frame with its code (1002, 1007, 1009) and stops reading (after a message too
+ * long, once the rest of it has been read and dropped, or the client closed). */
 int ws_read(ws *w);
 int ws_flush(ws *w);                /* writes what the socket takes; -1: broken */
 int ws_queue_text(ws *w, const char *s, size_t n);   /* -1: closing or out of memory */
