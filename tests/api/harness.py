@@ -358,6 +358,49 @@ class HAProxy:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class CreateLoad:
+    """Eight clients creating contacts (through h.SERVER) until stopped; what they were answered:
+    201 (the contacts in acked), unavailable (a 503, or a proxy's 502, with that error code), or
+    anything else (in answers["other"])."""
+
+    def __init__(self, tok):
+        self.tok = tok
+        self.acked, self.lock, self.stop_ = [], threading.Lock(), threading.Event()
+        self.answers = {"201": 0, "unavailable": 0, "other": []}
+        self.threads = [threading.Thread(target=self.writer, args=(i,)) for i in range(8)]
+        for t in self.threads:
+            t.start()
+
+    def writer(self, i):
+        n = 0
+        while not self.stop_.is_set():
+            n += 1
+            try:
+                r = post("/api/contact", {"phoneNumber": us_phone(), "firstName": "L%d-%d" % (i, n)},
+                           token=self.tok, timeout=30)
+            except Exception as ex:  # noqa: BLE001 - every failure is reported
+                with self.lock:
+                    self.answers["other"].append(repr(ex))
+                continue
+            with self.lock:
+                if r.status == 201:
+                    self.answers["201"] += 1
+                    self.acked.append(r.json["data"]["contact"])
+                elif r.status in (502, 503) and r.json.get("error") == "unavailable":
+                    self.answers["unavailable"] += 1
+                else:
+                    self.answers["other"].append(r.status)
+
+    def count(self):
+        with self.lock:
+            return self.answers["201"]
+
+    def stop(self):
+        self.stop_.set()
+        for t in self.threads:
+            t.join(60)
+
+
 SERVER = None           # the current module's server
 _token_cache = {}       # (port-start, email, password) -> token
 

@@ -3,7 +3,6 @@ the error envelope (never a 2xx for a write that is not stored, never a crash), 
 and the same process serves again on its own once the database is back; a kill -9 of the whole
 database server (a server of the test's own) under concurrent writers loses no acknowledged contact."""
 
-import threading
 import time
 
 import harness as h
@@ -87,32 +86,7 @@ class Outage(ApiTest):
     def test_kill9_of_the_database_under_concurrent_writers(self):
         o = h.create_org()
         tok = o.token   # logged in once, before the crash
-        acked, lock, stop = [], threading.Lock(), threading.Event()
-        answers = {"201": 0, "503": 0, "other": []}
-
-        def writer(i):
-            n = 0
-            while not stop.is_set():
-                n += 1
-                try:
-                    r = h.post("/api/contact", {"phoneNumber": h.us_phone(), "firstName": "W%d-%d" % (i, n)},
-                               token=tok, timeout=30)
-                except Exception as ex:  # noqa: BLE001 - every failure is reported below
-                    with lock:
-                        answers["other"].append(repr(ex))
-                    continue
-                with lock:
-                    if r.status == 201:
-                        answers["201"] += 1
-                        acked.append(r.json["data"]["contact"])
-                    elif r.status == 503 and r.json.get("error") == "unavailable":
-                        answers["503"] += 1
-                    else:
-                        answers["other"].append(r.status)
-
-        threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
+        load = h.CreateLoad(tok)
         try:
             time.sleep(1.0)
             self.db_stop("kill9")
@@ -121,15 +95,13 @@ class Outage(ApiTest):
             self.wait_ready()
             time.sleep(0.5)
         finally:
-            stop.set()
-            for t in threads:
-                t.join(60)
+            load.stop()
 
-        self.assertEqual(answers["other"], [], "every create was answered 201 or 503 unavailable")
-        self.assertGreater(answers["201"], 0, "creates succeeded around the crash")
-        self.assertGreater(answers["503"], 0, "creates were refused while the database was down")
+        self.assertEqual(load.answers["other"], [], "every create was answered 201 or 503 unavailable")
+        self.assertGreater(load.answers["201"], 0, "creates succeeded around the crash")
+        self.assertGreater(load.answers["unavailable"], 0, "creates were refused while the database was down")
         self.assertTrue(self.srv.alive())
-        for c in acked:
+        for c in load.acked:
             g = h.get("/api/contacts/" + c["_id"], token=tok)
             self.assertStatus(g, 200, "acknowledged contact %s lost in the crash" % c["_id"])
             self.assertEqual(g.json["data"]["contact"], c)

@@ -9,7 +9,6 @@ import time
 import cluster
 import harness as h
 from harness import ApiTest
-from test_cluster import Load
 
 BACKENDS = ("postgres",)
 
@@ -60,7 +59,7 @@ class Failover(ApiTest):
         h._token_cache.clear()
         o = h.create_org()
         t0 = time.time()
-        load = Load(o.token)
+        load = h.CreateLoad(o.token)
         try:
             time.sleep(1.0)
             self.assertGreater(load.count(), 0, "writes through the synchronous pair")
