@@ -1,6 +1,6 @@
 /* Webhooks (API.md §7, beyond): the rules of registering, listing and removing an organization's
  * webhooks, reading their delivery log and queueing a redelivery. Delivery itself is
- * service/webhook_worker.c. Every function here is ADMIN-only and acts in the caller's org. */
+ * service/webhook_worker.h. Every function here is ADMIN-only and acts in the caller's org. */
 #ifndef CRM_WEBHOOKS_H
 #define CRM_WEBHOOKS_H
 
