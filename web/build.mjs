@@ -46,6 +46,7 @@ const html = Buffer.from(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>crmd</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${cssA.path}">
 <script defer src="${sioA.path}"></script>
 <script defer src="${jsA.path}"></script>

@@ -114,7 +114,7 @@ function Shell({ sess, onSignOut }) {
   if (problem) view = html`<p class="error" role="alert">${problem}</p>`;
   else if (!org) view = html`<p role="status">Loading…</p>`;
   else if (route === "/contacts/new") view = html`<${NewContact} org=${org} />`;
-  else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} me=${me} live=${live} />`;
+  else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
 
   return html`<div class="shell">
@@ -278,6 +278,15 @@ function FieldError({ id, error }) {
 }
 
 function ListInputs({ kind, label, values, errors, onChange, type, max }) {
+  // After Add the new input has the focus, after Remove the one before: never the page.
+  const focusNext = useRef(null);
+  useEffect(() => {
+    if (focusNext.current === null) return;
+    document.getElementById(`cf-${kind}-${focusNext.current}`)?.focus();
+    focusNext.current = null;
+  }, [values.length, kind]);
+  const add = () => { focusNext.current = values.length; onChange([...values, ""]); };
+  const remove = (i) => { focusNext.current = Math.max(0, i - 1); onChange(values.filter((_, j) => j !== i)); };
   return html`<fieldset class="list">
     <legend>${label}s</legend>
     ${values.map((v, i) => {
@@ -288,12 +297,12 @@ function ListInputs({ kind, label, values, errors, onChange, type, max }) {
           <input id=${id} type=${type} maxlength=${max} value=${v} aria-invalid=${err ? "true" : undefined}
                  aria-describedby=${err ? id + "-err" : undefined}
                  onInput=${(e) => onChange(values.map((x, j) => (j === i ? e.target.value : x)))} />
-          ${values.length > 1 && html`<button type="button" onClick=${() => onChange(values.filter((_, j) => j !== i))}>Remove ${label.toLowerCase()} ${i + 1}</button>`}
+          ${values.length > 1 && html`<button type="button" onClick=${() => remove(i)}>Remove ${label.toLowerCase()} ${i + 1}</button>`}
         </div>
         <${FieldError} id=${id + "-err"} error=${err} />
       </div>`;
     })}
-    ${values.length < 20 && html`<button type="button" onClick=${() => onChange([...values, ""])}>Add ${label.toLowerCase()}</button>`}
+    ${values.length < 20 && html`<button type="button" onClick=${add}>Add ${label.toLowerCase()}</button>`}
   </fieldset>`;
 }
 
@@ -377,7 +386,7 @@ function NewContact({ org }) {
 
 // ---------------------------------------------------------------- the contact page
 
-function ContactPage({ id, org, me, live }) {
+function ContactPage({ id, org, live }) {
   const [contact, setContact] = useState(null);
   const [etag, setEtag] = useState(null);
   const [events, setEvents] = useState([]);
