@@ -10,7 +10,7 @@ import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const SHOTS = process.env.SCREENSHOTS || join(root, process.env.BUILD || "build", "screenshots");
+export const SHOTS = process.env.SCREENSHOTS || resolve(root, process.env.BUILD || "build", "screenshots");
 
 export function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true });
