@@ -133,10 +133,24 @@ function Shell({ sess, onSignOut }) {
 
 // ---------------------------------------------------------------- contacts table
 
-function Phone({ value, country }) {
-  if (!value) return html`<span class="muted">–</span>`;
-  const p = displayPhone(value, country);
-  return html`<span title=${p.e164}>${p.text}</span>`;
+// A table row's cells, computed once per contact object (a live update brings a new object):
+// formatting numbers and dates is the costly part of a scroll.
+const rowCache = new WeakMap();
+function Row({ c, country }) {
+  let cells = rowCache.get(c);
+  if (!cells || cells.country !== country) {
+    const phone = primaryPhone(c);
+    cells = { country, name: fullName(c), phone: phone && displayPhone(phone, country), created: when(c.createdAt) };
+    rowCache.set(c, cells);
+  }
+  return html`<tr data-id=${c._id}>
+    <td><a href=${"#/contacts/" + c._id}>${cells.name}</a></td>
+    <td>${cells.phone ? html`<span title=${cells.phone.e164}>${cells.phone.text}</span>` : html`<span class="muted">–</span>`}</td>
+    <td class="wide">${c.email ?? ""}</td>
+    <td>${c.status ?? "–"}</td>
+    <td class="wide">${c.source ?? ""}</td>
+    <td class="wide">${cells.created}</td>
+  </tr>`;
 }
 
 function Contacts({ org, me, live }) {
@@ -147,7 +161,7 @@ function Contacts({ org, me, live }) {
   const [next, setNext] = useState(null);
   const [state, setState] = useState("loading");   // loading | ready | more | error
   const [error, setError] = useState(null);
-  const [scroll, setScroll] = useState({ top: 0, height: 600 });
+  const [win, setWin] = useState([0, 0]);   // the rows rendered: [first, last)
   const box = useRef(null);
   const gen = useRef(0);
   const filtersRef = useRef(filters);
@@ -174,18 +188,20 @@ function Contacts({ org, me, live }) {
   useEffect(() => { if (box.current) box.current.scrollTop = 0; load(null); }, [filters, load]);
   useEffect(() => live.subscribe((name, c) => setList((l) => applyEvent(l, name, c, filtersRef.current, me))), [live, me]);
 
-  const onScroll = () => {
+  const n = list.contacts.length;
+  // A scroll re-renders only when the window of rows changes, not on every scroll event.
+  const onScroll = useCallback(() => {
     const el = box.current;
-    if (el) setScroll({ top: el.scrollTop, height: el.clientHeight });
-  };
+    if (!el) return;
+    const w = rowWindow(el.scrollTop, el.clientHeight || 600, ROW_HEIGHT, n);
+    setWin((old) => (old[0] === w[0] && old[1] === w[1] ? old : w));
+  }, [n]);
   useEffect(() => {
     onScroll();
     addEventListener("resize", onScroll);
     return () => removeEventListener("resize", onScroll);
-  }, []);
-
-  const n = list.contacts.length;
-  const [first, last] = rowWindow(scroll.top, scroll.height, ROW_HEIGHT, n);
+  }, [onScroll]);
+  const [first, last] = win;
   useEffect(() => {
     if (next && state === "ready" && last >= n - 10) load(next);
   }, [last, n, next, state, load]);
@@ -193,7 +209,6 @@ function Contacts({ org, me, live }) {
   const set = (k) => (e) => setFilters((f) => ({ ...f, [k]: e.target.value, ...(k === "pipelineId" ? { stageId: "" } : {}) }));
   const pipeline = org.pipelines.find((p) => p._id === filters.pipelineId);
   const stages = pipeline ? pipeline.pipelineStages.filter((s) => s.isActive) : [];
-  const stageName = (c) => c.status ?? "–";
 
   return html`<section aria-labelledby="contacts-h">
     <div class="bar">
@@ -243,14 +258,7 @@ function Contacts({ org, me, live }) {
           <th scope="col">Stage</th><th scope="col" class="wide">Source</th><th scope="col" class="wide">Created</th></tr></thead>
         <tbody>
           ${first > 0 && html`<tr class="spacer" aria-hidden="true" style=${{ height: first * ROW_HEIGHT + "px" }}><td colspan="6"></td></tr>`}
-          ${list.contacts.slice(first, last).map((c) => html`<tr key=${c._id} data-id=${c._id}>
-            <td><a href=${"#/contacts/" + c._id}>${fullName(c)}</a></td>
-            <td><${Phone} value=${primaryPhone(c)} country=${org.country} /></td>
-            <td class="wide">${c.email ?? ""}</td>
-            <td>${stageName(c)}</td>
-            <td class="wide">${c.source ?? ""}</td>
-            <td class="wide">${when(c.createdAt)}</td>
-          </tr>`)}
+          ${list.contacts.slice(first, last).map((c) => html`<${Row} key=${c._id} c=${c} country=${org.country} />`)}
           ${last < n && html`<tr class="spacer" aria-hidden="true" style=${{ height: (n - last) * ROW_HEIGHT + "px" }}><td colspan="6"></td></tr>`}
         </tbody>
       </table>
