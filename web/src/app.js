@@ -39,6 +39,11 @@ function openLive(token) {
   };
 }
 
+const EVENT_LABELS = {
+  CONTACT_CREATE: "Created", CONTACT_UPDATE: "Changed", CONTACT_DELETE: "Deleted",
+  CONTACT_METHOD_VERIFIED: "Verified", CONTACT_METHOD_UNVERIFIED: "Unverified",
+  NOTE_CREATE: "Note added", NOTE_UPDATE: "Note changed", NOTE_DELETE: "Note deleted",
+};
 const fullName = (c) => [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 
@@ -431,6 +436,13 @@ function ContactPage({ id, org, live }) {
   if (!contact) return html`<p role="status">Loading…</p>`;
   const users = new Map(org.users.map((u) => [u._id, u.fullName]));
   const pipeline = org.pipelines.find((p) => p._id === contact.pipelineId);
+  const stageNames = new Map(org.pipelines.flatMap((p) => p.pipelineStages.map((st) => [st._id, st.name])));
+  const readable = (k, v) => (k === "pipelineStage" ? stageNames.get(v) ?? v
+    : k === "pipelineId" ? org.pipelines.find((p) => p._id === v)?.name ?? v
+    : k === "userId" || k === "createdBy" ? users.get(v) ?? v
+    : k === "assignees" && Array.isArray(v) ? v.map((a) => users.get(a) ?? a).join(", ")
+    : k === "phoneNumber" || k === "secondaryPhoneNumber" || k === "email" ? (Array.isArray(v) ? v.map((x) => x?.value ?? x).join(", ") : v)
+    : v);
 
   async function save(form) {
     const body = patchBody(formFromContact(contact), form);
@@ -493,8 +505,8 @@ function ContactPage({ id, org, live }) {
       <h2 id="timeline-h">Timeline</h2>
       ${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<ol>
         ${events.map((ev) => html`<li key=${ev._id}>
-          <span class="tag">${ev.type}</span> ${when(ev.createdAt)} · ${users.get(ev.userId) ?? "someone"} · ${ev.source}
-          ${describeChanges(ev.changes) && html`<div class="muted changes">${describeChanges(ev.changes)}</div>`}
+          <span class="tag" title=${ev.type}>${EVENT_LABELS[ev.type] ?? ev.type}</span> ${when(ev.createdAt)} · ${users.get(ev.userId) ?? "someone"} · ${ev.source}
+          ${describeChanges(ev.changes, readable) && html`<div class="muted changes">${describeChanges(ev.changes, readable)}</div>`}
         </li>`)}
       </ol>`}
     </section>

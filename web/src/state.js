@@ -117,11 +117,16 @@ export function listQuery(filters, size, after) {
 }
 
 // One line for an event-log entry's changes: "firstName: Ada → Grace; source: – → web".
-export function describeChanges(changes) {
+// name(key, value) may give a value its readable form (a stage id its stage's name).
+export function describeChanges(changes, name = (k, v) => v) {
   if (!changes || typeof changes !== "object") return "";
-  const show = (v) => (v === null || v === undefined || v === "" ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v));
+  const show = (k, v) => {
+    if (v === null || v === undefined || v === "") return "–";
+    const n = name(k, v);
+    return typeof n === "object" ? JSON.stringify(n) : String(n);
+  };
   return Object.entries(changes)
     .filter(([, v]) => v && typeof v === "object" && ("from" in v || "to" in v))
-    .map(([k, v]) => `${k}: ${show(v.from)} → ${show(v.to)}`)
+    .map(([k, v]) => `${k}: ${show(k, v.from)} → ${show(k, v.to)}`)
     .join("; ");
 }

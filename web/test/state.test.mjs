@@ -106,6 +106,10 @@ test("event-log changes read as one line", () => {
   assert.equal(describeChanges({ firstName: { from: "Ada", to: "Grace" }, source: { from: null, to: "web" } }),
     "firstName: Ada → Grace; source: – → web");
   assert.equal(describeChanges({ phoneNumber: { from: ["+1"], to: ["+2"] } }), 'phoneNumber: ["+1"] → ["+2"]');
+  const stages = { s1: "New Lead", s2: "Won" };
+  assert.equal(describeChanges({ pipelineStage: { from: "s1", to: "s2" }, status: { from: "New Lead", to: "Won" } },
+                               (k, v) => (k === "pipelineStage" ? stages[v] ?? v : v)),
+               "pipelineStage: New Lead → Won; status: New Lead → Won");
   assert.equal(describeChanges(null), "");
   assert.equal(describeChanges({ note: "x" }), "");
 });
