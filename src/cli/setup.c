@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include "cli/cli.h"
 #include "lib/password.h"
+#include "lib/random.h"
 #include "service/auth.h"
 #include "service/orgs.h"
 #include "service/users.h"

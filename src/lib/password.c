@@ -1,5 +1,6 @@
-/* Argon2id password hashing, API keys and the small crypto helpers of crmd, on libsodium. */
+/* Argon2id password hashing, API keys and constant-time comparison, on libsodium. */
 #include "lib/password.h"
+#include "lib/random.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -8,32 +9,11 @@
 #define APIKEY_PREFIX "tk_live_"
 #define APIKEY_RANDOM 32
 
-static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
-static int sodium_status;
-
-static void sodium_start(void)
-{
-    sodium_status = sodium_init() < 0 ? -1 : 0;
-}
-
-/* Every entry point makes sure of sodium_init: a caller that forgot crypto_init must not
- * silently get a generator or Argon2 implementation that was never set up. */
-static int ensure_sodium(void)
-{
-    pthread_once(&sodium_once, sodium_start);
-    return sodium_status;
-}
-
-int crypto_init(void)
-{
-    return ensure_sodium();
-}
-
 int password_hash(const char *password, char out[PASSWORD_HASH_MAX])
 {
     _Static_assert(PASSWORD_HASH_MAX >= crypto_pwhash_argon2id_STRBYTES, "hash buffer too small");
     out[0] = '\0';
-    if (!password || ensure_sodium() < 0)
+    if (!password || random_init() < 0)
         return -1;
     /* The argon2id function, not crypto_pwhash_str: the algorithm must not change with the
      * library's default. */
@@ -66,7 +46,7 @@ static bool well_formed(const char *hash)
 bool password_verify(const char *hash, const char *password)
 {
     const char *pw = password ? password : "";
-    if (ensure_sodium() < 0)
+    if (random_init() < 0)
         return false;
     if (!well_formed(hash) || !password) {
         /* Burn the same work on a known hash, then fail whatever it says: an unknown user
@@ -105,15 +85,6 @@ void apikey_hash(const char *key, char out[APIKEY_HASH_HEX])
     _Static_assert(APIKEY_HASH_HEX == 2 * crypto_hash_sha256_BYTES + 1, "hex digest size");
     crypto_hash_sha256(digest, (const unsigned char *)k, strlen(k));
     sodium_bin2hex(out, APIKEY_HASH_HEX, digest, sizeof digest);
-}
-
-void random_bytes(void *buf, size_t n)
-{
-    /* sodium_init failing means no usable entropy source; handing out predictable keys
-     * would be worse than stopping. */
-    if (ensure_sodium() < 0)
-        sodium_misuse();
-    randombytes_buf(buf, n);
 }
 
 bool ct_equal(const void *a, const void *b, size_t n)

@@ -9,14 +9,12 @@
 #define APIKEY_MAX 64          /* "tk_live_" + 43 base64url characters + NUL fits */
 #define APIKEY_HASH_HEX 65     /* hex SHA-256 + NUL */
 
-int crypto_init(void);          /* sodium_init; 0 or -1 */
 /* 0 on success, -1 when out of memory for the hash. */
 int password_hash(const char *password, char out[PASSWORD_HASH_MAX]);
 /* Constant-time; a NULL or malformed hash verifies a dummy so timing does not reveal it. */
 bool password_verify(const char *hash, const char *password);
 void apikey_new(char out[APIKEY_MAX]);                       /* "tk_live_<random>" */
 void apikey_hash(const char *key, char out[APIKEY_HASH_HEX]); /* hex SHA-256 for lookups */
-void random_bytes(void *buf, size_t n);
 bool ct_equal(const void *a, const void *b, size_t n);        /* constant-time comparison */
 
 #endif

@@ -1,6 +1,6 @@
 /* Engine.IO protocol 4: packet types, session ids and the open packet. */
 #include "realtime/engineio.h"
-#include "lib/password.h"
+#include "lib/random.h"
 
 #include <sodium.h>
 #include <stdio.h>

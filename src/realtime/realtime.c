@@ -529,20 +529,6 @@ static bool take_mail(realtime *rt)
     return stop;
 }
 
-/* Revocation reaches open sockets at the next ping: the user must still exist, be enabled and
- * hold the token version it connected with. A storage hiccup keeps the socket. */
-static bool user_still_valid(realtime *rt, const session *s)
-{
-    store_conn *c = rt->app->st->ops->reader(rt->app->st);
-    arena *a = arena_new();
-    crm_user u;
-    int rc = c ? c->ops->user_get(c, s->user_id, a, &u) : -CRM_E_UNAVAILABLE;
-    bool ok = rc == -CRM_E_UNAVAILABLE || (rc == 0 && !u.login_disabled && u.token_version == s->token_version &&
-                                           strcmp(u.org_id, s->org_id) == 0);
-    arena_destroy(a);
-    return ok;
-}
-
 static void run_timers(realtime *rt)
 {
     int64_t now = now_ms();
@@ -552,7 +538,7 @@ static void run_timers(realtime *rt)
             drop(s);
             continue;
         }
-        if (s->connected && !user_still_valid(rt, s)) {
+        if (s->connected && !auth_still_valid(rt->app, s->user_id, s->org_id, s->token_version)) {
             /* The server ends the Socket.IO session, then the socket; should the close not get
              * out, the pong timer drops it. */
             sl_append(&rt->pongs, s, now + rt->cfg.ping_timeout_ms);

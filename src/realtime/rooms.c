@@ -1,36 +1,26 @@
-/* Rooms as a chained hash table keyed by organization id; a room disappears with its last
- * member, so the table holds only organizations that have someone listening. */
+/* Rooms in an id_table keyed by organization id; a room disappears with its last member, so the
+ * table holds only organizations that have someone listening. */
 #include "realtime/rooms.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define NBUCKETS 1024
+#include "lib/id_table.h"
 
 struct room {
-    room *next;              /* in its bucket */
-    objectid org_id;
+    objectid org_id;         /* its key, for leaving */
     room_link *head;
 };
 
 struct rooms {
-    room *bucket[NBUCKETS];
-    size_t n;
+    id_table *by_org;
 };
-
-static size_t hash(const char *s)
-{
-    size_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % NBUCKETS;
-}
 
 rooms *rooms_new(void)
 {
     rooms *t = calloc(1, sizeof *t);
     if (!t)
         abort();
+    t->by_org = id_table_new(sizeof(room));
     return t;
 }
 
@@ -38,39 +28,15 @@ void rooms_free(rooms *t)
 {
     if (!t)
         return;
-    for (size_t b = 0; b < NBUCKETS; b++)
-        while (t->bucket[b]) {
-            room *r = t->bucket[b];
-            t->bucket[b] = r->next;
-            free(r);
-        }
+    id_table_free(t->by_org);
     free(t);
-}
-
-static room *find(rooms *t, const char *org_id, room ***slot)
-{
-    room **p = &t->bucket[hash(org_id)];
-    for (; *p; p = &(*p)->next)
-        if (strcmp((*p)->org_id, org_id) == 0)
-            break;
-    if (slot)
-        *slot = p;
-    return *p;
 }
 
 void rooms_join(rooms *t, const char *org_id, room_link *l)
 {
-    room **slot;
-    room *r = find(t, org_id, &slot);
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r)
-            abort();
-        strncpy(r->org_id, org_id, OBJECTID_LEN);
-        r->org_id[OBJECTID_LEN] = '\0';
-        *slot = r;
-        t->n++;
-    }
+    room *r = id_table_put(t->by_org, org_id);
+    if (!r->head)
+        memcpy(r->org_id, org_id, strnlen(org_id, OBJECTID_LEN));
     l->room = r;
     l->prev = NULL;
     l->next = r->head;
@@ -81,7 +47,7 @@ void rooms_join(rooms *t, const char *org_id, room_link *l)
 
 void rooms_leave(rooms *t, room_link *l)
 {
-    room *r = l->room, **slot;
+    room *r = l->room;
     if (!r)
         return;
     if (l->prev)
@@ -92,20 +58,20 @@ void rooms_leave(rooms *t, room_link *l)
         l->next->prev = l->prev;
     l->room = NULL;
     l->prev = l->next = NULL;
-    if (!r->head && find(t, r->org_id, &slot) == r) {
-        *slot = r->next;
-        free(r);
-        t->n--;
+    if (!r->head) {
+        objectid org;
+        memcpy(org, r->org_id, sizeof org);   /* the key outlives the entry it names */
+        id_table_remove(t->by_org, org);
     }
 }
 
 room_link *rooms_first(rooms *t, const char *org_id)
 {
-    room *r = find(t, org_id, NULL);
+    room *r = id_table_get(t->by_org, org_id);
     return r ? r->head : NULL;
 }
 
 size_t rooms_count(const rooms *t)
 {
-    return t->n;
+    return id_table_count(t->by_org);
 }

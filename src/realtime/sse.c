@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "realtime/sse.h"
+#include "service/auth.h"
 #include "service/event_audience.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
@@ -90,21 +91,6 @@ static void reap(sse *s, bool all)
     }
 }
 
-/* Revocation reaches open streams too: the user must still exist, be enabled and hold the
- * token version the stream was opened with. A storage hiccup keeps the stream. */
-static bool user_still_valid(sse *s, const stream *st)
-{
-    store_conn *c = s->app->st->ops->reader(s->app->st);
-    arena *a = arena_new();
-    crm_user u;
-    int rc = c ? c->ops->user_get(c, st->user_id, a, &u) : -CRM_E_UNAVAILABLE;
-    bool ok = rc == -CRM_E_UNAVAILABLE ||
-              (rc == 0 && !u.login_disabled && u.token_version == st->token_version &&
-               strcmp(u.org_id, st->org_id) == 0);
-    arena_destroy(a);
-    return ok;
-}
-
 static void *keepalive_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "sse-keepalive");
@@ -114,9 +100,11 @@ static void *keepalive_main(void *arg)
         struct timespec until = time_deadline(CLOCK_REALTIME, s->keepalive_ms);
         if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
             continue;
+        /* Revocation reaches open streams at their keep-alive. */
         for (stream *st = s->streams; st; st = st->next)
             if (!atomic_load(&st->gone) &&
-                (!user_still_valid(s, st) || http_stream_write(st->hs, ": keep-alive\n\n", 14) != 0))
+                (!auth_still_valid(s->app, st->user_id, st->org_id, st->token_version) ||
+                 http_stream_write(st->hs, ": keep-alive\n\n", 14) != 0))
                 atomic_store(&st->gone, true);
         reap(s, false);
     }
@@ -167,12 +155,12 @@ void sse_stop(sse *s)
 
 /* Sends the logged events after st->last; returns how many, or -1 on a storage error. The
  * caller holds the lock only for the last round, which is what makes the switch to live exact. */
-static int replay_batch(sse *s, store_conn *c, stream *st, bool locked)
+static int replay_batch(sse *s, stream *st, bool locked)
 {
     arena *a = arena_new();
     crm_event *ev;
     size_t n = 0;
-    int rc = c->ops->event_list_after(c, st->org_id, st->last, SSE_REPLAY_BATCH, a, &ev, &n);
+    int rc = event_history(s->app, st->org_id, st->last, SSE_REPLAY_BATCH, a, &ev, &n);
     if (rc == 0) {
         if (!locked)
             pthread_mutex_lock(&s->lock);
@@ -187,7 +175,6 @@ static int replay_batch(sse *s, store_conn *c, stream *st, bool locked)
 
 int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
 {
-    store_conn *c = s->app->st->ops->reader(s->app->st);
     stream *st = calloc(1, sizeof *st);
     if (!st)
         abort();
@@ -198,7 +185,8 @@ int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
     st->last = after >= 0 ? after : s->hub ? event_hub_last_seq(s->hub) : 0;
     /* An id from the future (a restored database, a confused client) would mute the stream. */
     int64_t newest = 0;
-    if (c && c->ops->event_last_seq(c, &newest) == 0 && st->last > newest)
+    bool readable = event_newest_seq(s->app, &newest) == 0;
+    if (readable && st->last > newest)
         st->last = newest;
 
     pthread_mutex_lock(&s->lock);
@@ -207,7 +195,7 @@ int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
     for (const stream *o = s->streams; o; o = o->next)
         open += !atomic_load(&o->gone) && strcmp(o->user_id, me->id) == 0;
     pthread_mutex_unlock(&s->lock);
-    if (stopping || !c) {
+    if (stopping || !readable) {
         free(st);
         return -1;
     }
@@ -227,12 +215,12 @@ int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
     /* Catch up outside the lock while there is much to send; the last round holds it. */
     int n = after >= 0 ? SSE_REPLAY_BATCH : 0;
     while (n == SSE_REPLAY_BATCH && !atomic_load(&st->gone))
-        n = replay_batch(s, c, st, false);
+        n = replay_batch(s, st, false);
     /* Under the lock until the log is exhausted: the hub cannot deliver past us meanwhile, even
      * when one commit appended more than a batch. */
     pthread_mutex_lock(&s->lock);
     if (n >= 0 && after >= 0)
-        while ((n = replay_batch(s, c, st, true)) == SSE_REPLAY_BATCH && !atomic_load(&st->gone))
+        while ((n = replay_batch(s, st, true)) == SSE_REPLAY_BATCH && !atomic_load(&st->gone))
             ;
     if (n < 0) {
         log_error("SSE: cannot read the event log");

@@ -1,6 +1,6 @@
 /* WebSocket over a non-blocking socket with wslay's frame API (see websocket.h). */
 #include "realtime/websocket.h"
-#include "realtime/sha1.h"
+#include "lib/sha1.h"
 #include "lib/utf8.h"
 
 #include <errno.h>

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include "service/app.h"
 #include "lib/password.h"
+#include "lib/random.h"
 #include "lib/timefmt.h"
 
 #define META_JWT_SECRET "jwt_secret"
@@ -46,7 +47,7 @@ int app_open(crm_app *app, const char *db_url, const char *secret_override, char
 {
     memset(app, 0, sizeof *app);
     app->token_ttl_s = 24 * 3600;
-    if (crypto_init() != 0) {
+    if (random_init() != 0) {
         snprintf(err, errlen, "cannot initialise libsodium");
         return -1;
     }

@@ -80,6 +80,18 @@ int auth_authenticate(crm_app *app, const char *authorization, arena *a, crm_use
     return 0;
 }
 
+bool auth_still_valid(crm_app *app, const char *user_id, const char *org_id, int64_t token_version)
+{
+    store_conn *c = app->st->ops->reader(app->st);
+    arena *a = arena_new();
+    crm_user u;
+    int rc = c ? c->ops->user_get(c, user_id, a, &u) : -CRM_E_UNAVAILABLE;
+    bool ok = rc == -CRM_E_UNAVAILABLE ||
+              (rc == 0 && !u.login_disabled && u.token_version == token_version && strcmp(u.org_id, org_id) == 0);
+    arena_destroy(a);
+    return ok;
+}
+
 bool auth_is_apikey(const char *authorization)
 {
     static const char bearer[] = "Bearer ";

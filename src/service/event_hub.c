@@ -88,12 +88,19 @@ static void *hub_main(void *arg)
     return NULL;
 }
 
-/* The newest seq at start: the hub hands out only what is committed from now on. */
-static int newest_seq(crm_app *app, int64_t *seq)
+int event_newest_seq(crm_app *app, int64_t *seq)
 {
     store_conn *c = app->st->ops->reader(app->st);
     *seq = 0;
-    return c ? c->ops->event_last_seq(c, seq) : -1;
+    return c && c->ops->event_last_seq(c, seq) == 0 ? 0 : -1;
+}
+
+int event_history(crm_app *app, const char *org_id, int64_t after, size_t limit, arena *a, crm_event **ev,
+                  size_t *n)
+{
+    store_conn *c = app->st->ops->reader(app->st);
+    *n = 0;
+    return c && c->ops->event_list_after(c, org_id, after, limit, a, ev, n) == 0 ? 0 : -1;
 }
 
 event_hub *event_hub_start(crm_app *app, char *err, size_t errlen)
@@ -105,7 +112,7 @@ event_hub *event_hub_start(crm_app *app, char *err, size_t errlen)
     pthread_mutex_init(&h->lock, NULL);
     pthread_mutex_init(&h->deliver, NULL);
     pthread_cond_init(&h->wake, NULL);
-    if (newest_seq(app, &h->last_seq) != 0) {
+    if (event_newest_seq(app, &h->last_seq) != 0) {
         snprintf(err, errlen, "cannot read the event log");
         goto fail;
     }

@@ -9,6 +9,7 @@
 #include "lib/netaddr.h"
 #include "service/render.h"
 #include "lib/password.h"
+#include "lib/random.h"
 #include "lib/timefmt.h"
 
 static const char *const known_events[] = { "contact_created", "contact_updated", "contact_removed",

@@ -47,3 +47,12 @@ store *store_open(const char *url, char *err, size_t errlen)
     snprintf(err, errlen, "unknown database URL scheme '%.*s' (supported: sqlite:PATH, postgres://...)", shown, url);
     return NULL;
 }
+
+void store_table_columns(const store_table *t, const char *flag_suffix, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < t->ncols && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s%s", i ? ", " : "", t->cols[i].name,
+                               t->cols[i].kind == STORE_COL_BOOL ? flag_suffix : "");
+}

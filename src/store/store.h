@@ -43,6 +43,9 @@ typedef struct store_table {
 } store_table;
 /* One row of tables[table]; non-zero stops the dump with that value. */
 typedef int (*store_row_fn)(void *ctx, size_t table, const char *const *values);
+/* Writes t's column names into buf, comma-separated, each flag column followed by flag_suffix
+ * ("" or a cast, e.g. "::int" to read flags as numbers). */
+void store_table_columns(const store_table *t, const char *flag_suffix, char *buf, size_t len);
 
 typedef struct event_log_filter {
     const char *user_id, *contact_id;  /* NULL: any */

@@ -64,40 +64,84 @@ def pg_new_database(prefix="crmd_api"):
     return "postgresql://postgres@/%s?host=%s" % (name, PG_DIR)
 
 
-def pg_ctl(action):
-    """Stops (immediately, as a crash would), kills -9, or starts the test cluster's server."""
-    data = os.path.join(PG_DIR, "data")
-    as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-    pg_bin = os.environ.get("CRMD_TEST_PG_BIN", "")
-    if action in ("kill9", "stop"):
-        # The restart replays the WAL written since the last checkpoint, and the tier's CREATE
-        # DATABASEs (each copies template1 into the WAL) leave hundreds of MB of it: longer than
-        # pg_ctl start waits on a busy machine. What is written after this is still replayed.
-        subprocess.run(["psql", "-h", PG_DIR, "-U", "postgres", "-d", "postgres", "-qc", "CHECKPOINT"],
-                       capture_output=True, timeout=120)
-    if action == "kill9":
-        # The postmaster and every backend at once, as a machine crash leaves them.
-        with open(os.path.join(data, "postmaster.pid")) as f:
-            pid = int(f.readline())
-        subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
-        os.kill(pid, signal.SIGKILL)
-        # pg_ctl start refuses while the old postmaster still lives (or its backends hold the
-        # shared memory): wait until the kill has taken.
-        deadline = time.time() + 30
-        while time.time() < deadline:
+class PgServer:
+    """A PostgreSQL server of a test's own (not the tier's shared cluster, which other tiers use
+    at the same time): a temp dir holding its socket and data/, fsync on as in production.
+    With standby_of, a streaming copy of that server (pg_basebackup) instead of a new one."""
+
+    BIN = os.environ.get("CRMD_TEST_PG_BIN", "")
+
+    def __init__(self, extra_conf="", standby_of=None):
+        self.dir = tempfile.mkdtemp(prefix="crmd-pg-")
+        os.chmod(self.dir, 0o755)
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        try:
+            if standby_of is None:
+                self._run("initdb", "-D", self.data, "--auth=trust", "--username=postgres", "--encoding=UTF8",
+                          "--locale=C.UTF-8")
+            else:
+                self._run("pg_basebackup", "-h", standby_of.dir, "-U", "postgres", "-D", self.data, "-R",
+                          "-X", "stream", "-c", "fast")
+            with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+                f.write("listen_addresses = ''\nunix_socket_directories = '%s'\nport = 5432\nfsync = on\n"
+                        "synchronous_commit = on\n%s" % (self.dir, extra_conf))
+            self.ctl("start")
+        except BaseException:
+            self.destroy()
+            raise
+
+    @property
+    def data(self):
+        return os.path.join(self.dir, "data")
+
+    def _run(self, prog, *args):
+        as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        r = subprocess.run(as_owner + [os.path.join(self.BIN, prog)] + list(args), capture_output=True, text=True,
+                           timeout=120)
+        if r.returncode != 0:
+            raise HarnessError("%s %s failed: %s%s" % (prog, args[0], r.stdout, r.stderr))
+
+    def ctl(self, action):
+        """start; stop (immediately, as a crash would); kill9 (the postmaster and every backend at
+        once, as a machine crash leaves them); promote (a standby)."""
+        if action == "kill9":
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                pid = int(f.readline())
+            subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
+            os.kill(pid, signal.SIGKILL)
+            # pg_ctl start refuses while the old postmaster lives: wait until the kill has taken.
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    time.sleep(0.3)
+                    return
+                time.sleep(0.05)
+            raise HarnessError("the killed PostgreSQL server did not go away")
+        args = {"start": ["start", "-w", "-t", "60", "-l", os.path.join(self.dir, "server.log")],
+                "stop": ["stop", "-w", "-m", "immediate"], "promote": ["promote", "-w"]}[action]
+        self._run("pg_ctl", "-D", self.data, *args)
+
+    def psql(self, sql, db="postgres"):
+        """Runs sql on this server; returns its output, stripped."""
+        r = subprocess.run(["psql", "-h", self.dir, "-U", "postgres", "-d", db, "-qAt", "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise HarnessError("psql %s: %s" % (sql, r.stderr.strip()))
+        return r.stdout.strip()
+
+    def url(self, db="postgres"):
+        return "postgresql://postgres@/%s?host=%s" % (db, self.dir)
+
+    def destroy(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
             try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                time.sleep(0.3)
-                return
-            time.sleep(0.05)
-        raise HarnessError("the killed PostgreSQL server did not go away")
-    args = {"stop": ["stop", "-m", "immediate"],
-            "start": ["start", "-w", "-t", "60", "-l", os.path.join(PG_DIR, "server.log")]}[action]
-    r = subprocess.run(as_owner + [os.path.join(pg_bin, "pg_ctl"), "-D", data] + args,
-                       capture_output=True, text=True, timeout=90)
-    if r.returncode != 0:
-        raise HarnessError("pg_ctl %s failed: %s%s" % (action, r.stdout, r.stderr))
+                self.ctl("stop")
+            except HarnessError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def pg_query(url, sql):
@@ -312,6 +356,49 @@ class HAProxy:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class CreateLoad:
+    """Eight clients creating contacts (through h.SERVER) until stopped; what they were answered:
+    201 (the contacts in acked), unavailable (a 503, or a proxy's 502, with that error code), or
+    anything else (in answers["other"])."""
+
+    def __init__(self, tok):
+        self.tok = tok
+        self.acked, self.lock, self.stop_ = [], threading.Lock(), threading.Event()
+        self.answers = {"201": 0, "unavailable": 0, "other": []}
+        self.threads = [threading.Thread(target=self.writer, args=(i,)) for i in range(8)]
+        for t in self.threads:
+            t.start()
+
+    def writer(self, i):
+        n = 0
+        while not self.stop_.is_set():
+            n += 1
+            try:
+                r = post("/api/contact", {"phoneNumber": us_phone(), "firstName": "L%d-%d" % (i, n)},
+                           token=self.tok, timeout=30)
+            except Exception as ex:  # noqa: BLE001 - every failure is reported
+                with self.lock:
+                    self.answers["other"].append(repr(ex))
+                continue
+            with self.lock:
+                if r.status == 201:
+                    self.answers["201"] += 1
+                    self.acked.append(r.json["data"]["contact"])
+                elif r.status in (502, 503) and r.json.get("error") == "unavailable":
+                    self.answers["unavailable"] += 1
+                else:
+                    self.answers["other"].append(r.status)
+
+    def count(self):
+        with self.lock:
+            return self.answers["201"]
+
+    def stop(self):
+        self.stop_.set()
+        for t in self.threads:
+            t.join(60)
 
 
 SERVER = None           # the current module's server

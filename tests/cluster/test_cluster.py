@@ -5,7 +5,6 @@ server, once; a server killed under a write load loses nothing it acknowledged, 
 the load to the others, and the restarted server rejoins."""
 
 import json
-import threading
 import time
 
 import cluster
@@ -97,47 +96,6 @@ class OneSystem(ApiTest):
             receiver.server_close()
 
 
-class Load:
-    """Eight clients creating contacts through the proxy until stopped; what they were answered."""
-
-    def __init__(self, tok):
-        self.tok = tok
-        self.acked, self.lock, self.stop_ = [], threading.Lock(), threading.Event()
-        self.answers = {"201": 0, "unavailable": 0, "other": []}
-        self.threads = [threading.Thread(target=self.writer, args=(i,)) for i in range(8)]
-        for t in self.threads:
-            t.start()
-
-    def writer(self, i):
-        n = 0
-        while not self.stop_.is_set():
-            n += 1
-            try:
-                r = h.post("/api/contact", {"phoneNumber": h.us_phone(), "firstName": "L%d-%d" % (i, n)},
-                           token=self.tok, timeout=30)
-            except Exception as ex:  # noqa: BLE001 - every failure is reported
-                with self.lock:
-                    self.answers["other"].append(repr(ex))
-                continue
-            with self.lock:
-                if r.status == 201:
-                    self.answers["201"] += 1
-                    self.acked.append(r.json["data"]["contact"])
-                elif r.status in (502, 503) and r.json.get("error") == "unavailable":
-                    self.answers["unavailable"] += 1
-                else:
-                    self.answers["other"].append(r.status)
-
-    def count(self):
-        with self.lock:
-            return self.answers["201"]
-
-    def stop(self):
-        self.stop_.set()
-        for t in self.threads:
-            t.join(60)
-
-
 class Faults(ApiTest):
     def assert_all_readable(self, acked, tok):
         for c in acked:
@@ -147,7 +105,7 @@ class Faults(ApiTest):
 
     def test_sigterm_drains_a_server_without_a_failed_request(self):
         o = h.create_org()
-        load = Load(o.token)
+        load = h.CreateLoad(o.token)
         leaving = servers()[2]
         try:
             time.sleep(1.0)
@@ -167,7 +125,7 @@ class Faults(ApiTest):
 
     def test_kill9_of_one_server_under_load_loses_nothing_acknowledged(self):
         o = h.create_org()
-        load = Load(o.token)
+        load = h.CreateLoad(o.token)
         victim = servers()[1]
         try:
             time.sleep(1.0)

@@ -1,7 +1,7 @@
 /* The pure pieces of the Socket.IO endpoint: SHA-1, the WebSocket accept key (RFC 6455's own
  * example), Engine.IO packet types and the open packet, Socket.IO packet parsing. */
 #include "realtime/engineio.h"
-#include "realtime/sha1.h"
+#include "lib/sha1.h"
 #include "realtime/socketio.h"
 #include "realtime/websocket.h"
 #include "tap.h"

@@ -20,16 +20,6 @@ static const char *row_filter(const store_table *t)
 }
 
 /* The column list, flags read as 0/1 when `as_read`. */
-static void column_list(const store_table *t, bool as_read, char *buf, size_t len)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < t->ncols && at < len; i++) {
-        bool flag = as_read && t->cols[i].kind == STORE_COL_BOOL;
-        at += (size_t)snprintf(buf + at, len - at, "%s%s%s", i ? ", " : "", t->cols[i].name, flag ? "::int" : "");
-    }
-}
-
 /* Reads every remaining result so that the connection can take the next command. */
 static void drain(pg_conn *c)
 {
@@ -43,7 +33,7 @@ static int dump_table(pg_conn *c, const store_table *t, size_t index, store_row_
     char cols[SQL_MAX / 2], sql[SQL_MAX];
     if (t->ncols > MAX_COLS)
         return -CRM_E_UNAVAILABLE;
-    column_list(t, true, cols, sizeof cols);
+    store_table_columns(t, "::int", cols, sizeof cols);
     snprintf(sql, sizeof sql, "SELECT %s FROM %s%s ORDER BY %s", cols, t->name, row_filter(t), t->key);
     if (!PQsendQuery(c->db, sql) || !PQsetSingleRowMode(c->db))
         return pg_fail(c, NULL, t->name);
@@ -79,7 +69,7 @@ int pg_load_begin(store_conn *conn, const store_table *t)
 {
     pg_conn *c = pg_of(conn);
     char cols[SQL_MAX / 2], sql[SQL_MAX];
-    column_list(t, false, cols, sizeof cols);
+    store_table_columns(t, "", cols, sizeof cols);
     snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN", t->name, cols);
     int rc = pg_unit_flush(c);   /* the unit's BEGIN first: COPY is part of its transaction */
     if (rc)

@@ -14,14 +14,6 @@
 #define MAX_COLS 64
 
 /* The table's column names, "a, b, c", into buf. */
-static void column_list(const store_table *t, char *buf, size_t len)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < t->ncols && at < len; i++)
-        at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", t->cols[i].name);
-}
-
 static sqlite3_stmt *prepare(sq_conn *c, const char *sql, const char *table)
 {
     sqlite3_stmt *st = NULL;
@@ -37,7 +29,7 @@ static int dump_table(sq_conn *c, const store_table *t, size_t index, store_row_
     char cols[SQL_MAX / 2], sql[SQL_MAX];
     if (t->ncols > MAX_COLS)
         return -CRM_E_UNAVAILABLE;
-    column_list(t, cols, sizeof cols);
+    store_table_columns(t, "", cols, sizeof cols);
     snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", cols, t->name, t->key);
     sqlite3_stmt *st = prepare(c, sql, t->name);
     if (!st)
@@ -71,7 +63,7 @@ int sq_load_begin(store_conn *conn, const store_table *t)
 {
     sq_conn *c = sq_of(conn);
     char cols[SQL_MAX / 2], params[SQL_MAX / 4], sql[SQL_MAX];
-    column_list(t, cols, sizeof cols);
+    store_table_columns(t, "", cols, sizeof cols);
     size_t at = 0;
     for (size_t i = 0; i < t->ncols && at < sizeof params; i++)
         at += (size_t)snprintf(params + at, sizeof params - at, "%s?", i ? ", " : "");

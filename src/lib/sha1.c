@@ -1,5 +1,5 @@
 /* SHA-1 over one buffer: the 80-round compression function and the Merkle–Damgård padding. */
-#include "realtime/sha1.h"
+#include "lib/sha1.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SHA-1 (FIPS 180-4), for the WebSocket handshake only (RFC 6455 names it; libsodium has none).
  * Never use it for anything that needs collision resistance. */
-#ifndef CRM_REALTIME_SHA1_H
-#define CRM_REALTIME_SHA1_H
+#ifndef CRM_SHA1_H
+#define CRM_SHA1_H
 
 #include <stddef.h>
 #include <stdint.h>
