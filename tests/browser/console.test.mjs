@@ -330,7 +330,7 @@ describe("live", () => {
 });
 
 describe("roles", () => {
-  test("a SALES_REP sees only its contacts and no owner filter", async () => {
+  test("a SALES_REP sees only its contacts, no owner filter and no users screen", async () => {
     const org = await newOrg();
     const rep = await addUser(org, "SALES_REP", "Rep");
     const theirs = await createContact(org.token, { firstName: "Admins", lastName: "Lead" });
@@ -343,6 +343,10 @@ describe("roles", () => {
       await page.getByText("1 contact,").waitFor();
       assert.equal(await page.getByRole("link", { name: "Admins Lead" }).count(), 0);
       assert.equal(await page.getByLabel("Owner").count(), 0);
+      assert.equal(await page.getByRole("link", { name: "Users" }).count(), 0);
+      await page.goto(`${srv.base}/#/users`);
+      await page.getByRole("alert").filter({ hasText: "Only an ADMIN manages users." }).waitFor();
+      assert.equal(await page.getByRole("button", { name: "Create user" }).count(), 0);
       await page.goto(`${srv.base}/#/contacts/${theirs._id}`);
       await page.getByRole("alert").filter({ hasText: "does not exist, or you may not see it" }).waitFor();
       assert.equal(await page.getByRole("button", { name: "Delete" }).count(), 0);
@@ -417,7 +421,61 @@ describe("keyboard and small screens", () => {
         await page.getByRole("button", { name: "Create contact" }).waitFor();
         await noOverflow("new contact");
         await screenshot(page, `new-contact-${width}`);
+        await page.goto(srv.base + "/#/users");
+        await page.getByRole("button", { name: "Create user" }).waitFor();
+        await noOverflow("users");
+        await screenshot(page, `users-${width}`);
       }, { width, height: 900 });
     });
   }
+});
+
+describe("users (ADMIN)", () => {
+  test("an ADMIN creates a user, changes its role, disables it; errors land at their field", async () => {
+    const org = await newOrg();
+    const email = `new-rep-${Date.now()}@rt.test`;
+    await withPage(async ({ page, allow }) => {
+      allow(400, "POST", /^\/api\/users$/);
+      allow(409, "POST", /^\/api\/users$/);
+      await signIn(page, srv.base, org.email, org.password);
+      await page.getByRole("link", { name: "Users" }).click();
+      await page.getByRole("heading", { name: "Users" }).waitFor();
+      await page.getByLabel("Full name").fill("Rita Rep");
+      await page.getByLabel("Email address").fill(email);
+      await page.getByLabel("Password (at least 8 characters)").fill("short");
+      await page.getByRole("button", { name: "Create user" }).click();
+      await page.locator("#uf-password-err").waitFor();
+      await page.getByLabel("Password (at least 8 characters)").fill("rita-pass-123");
+      await page.getByRole("button", { name: "Create user" }).click();
+      await page.getByText(`Rita Rep can now sign in as ${email}.`).waitFor();
+      const rita = await until(async () => {
+        const list = await srv.req("GET", "/api/user/list", undefined, org.token);
+        return list.json.find((u) => u.email === email);
+      }, 2000, "the new user in the list");
+      assert.equal(rita.accessRole, "SALES_REP");
+      assert.equal(rita.fullName, "Rita Rep");
+      assert.equal((await srv.req("POST", "/api/auth/login", { email, password: "rita-pass-123" })).status, 200);
+
+      // the same email again: 409 at the email field
+      await page.getByLabel("Full name").fill("Rita Twice");
+      await page.getByLabel("Email address").fill(email);
+      await page.getByLabel("Password (at least 8 characters)").fill("rita-pass-123");
+      await page.getByRole("button", { name: "Create user" }).click();
+      await page.locator("#uf-email-err").waitFor();
+
+      await page.getByLabel("Role of Rita Rep").selectOption("DEPARTMENT_HEAD");
+      await page.getByText("Rita Rep is now DEPARTMENT_HEAD.").waitFor();
+      const list = await srv.req("GET", "/api/user/list", undefined, org.token);
+      assert.equal(list.json.find((u) => u.email === email).accessRole, "DEPARTMENT_HEAD");
+
+      await page.getByRole("button", { name: "Disable Rita Rep" }).click();
+      await page.getByRole("button", { name: "Enable Rita Rep" }).waitFor();
+      assert.equal((await srv.req("POST", "/api/auth/login", { email, password: "rita-pass-123" })).status, 401);
+      await page.getByRole("button", { name: "Enable Rita Rep" }).click();
+      await page.getByRole("button", { name: "Disable Rita Rep" }).waitFor();
+      assert.equal((await srv.req("POST", "/api/auth/login", { email, password: "rita-pass-123" })).status, 200);
+      // an ADMIN's own row offers neither
+      assert.equal(await page.getByRole("button", { name: /^Disable Admin/ }).count(), 0);
+    });
+  });
 });

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import htm from "htm";
 import { api, ApiError, session, setUnauthorizedHandler } from "./api.js";
 import { displayPhone, primaryPhone } from "./phone.js";
+import { Users } from "./users.js";
 import { applyEvent, contactBody, describeChanges, formFromContact, formKey, listQuery, patchBody, rowWindow } from "./state.js";
 
 const html = htm.bind(h);
@@ -99,26 +100,28 @@ function Shell({ sess, onSignOut }) {
   useEffect(() => () => live.close(), [live]);
   const me = sess.user;
 
+  const loadOrg = useCallback(() => Promise.all([
+    api("GET", `/api/organizations/${me.organizationId}`),
+    api("GET", "/api/pipelines/list?type=Contact"),
+    api("GET", "/api/user/list"),
+  ]).then(([o, p, u]) => setOrg({
+    country: o.body.data.organization.defaultCountry,
+    pipelines: p.body.data.pipelines.filter((x) => x.isActive),
+    users: u.body,
+  })), [me.organizationId]);
   useEffect(() => {
-    if (!me.organizationId) {
+    if (!me.organizationId)
       setProblem("This account belongs to no organization: the organization screens are not in this console yet.");
-      return;
-    }
-    Promise.all([
-      api("GET", `/api/organizations/${me.organizationId}`),
-      api("GET", "/api/pipelines/list?type=Contact"),
-      api("GET", "/api/user/list"),
-    ]).then(([o, p, u]) => setOrg({
-      country: o.body.data.organization.defaultCountry,
-      pipelines: p.body.data.pipelines.filter((x) => x.isActive),
-      users: u.body,
-    })).catch((e) => setProblem(e.message));
-  }, [me.organizationId]);
+    else
+      loadOrg().catch((e) => setProblem(e.message));
+  }, [me.organizationId, loadOrg]);
+  const admin = me.accessRole === "ADMIN";
 
   let view;
   if (problem) view = html`<p class="error" role="alert">${problem}</p>`;
   else if (!org) view = html`<p role="status">Loading…</p>`;
   else if (route === "/contacts/new") view = html`<${NewContact} org=${org} />`;
+  else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
 
@@ -128,6 +131,7 @@ function Shell({ sess, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/contacts" aria-current=${route === "/contacts" ? "page" : undefined}>Contacts</a>
         <a href="#/contacts/new" aria-current=${route === "/contacts/new" ? "page" : undefined}>New contact</a>
+        ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>`}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
       <button type="button" onClick=${onSignOut}>Sign out</button>
