@@ -15,7 +15,8 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  await srv.stop();
+  const r = await srv.stop();
+  assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
 });
 
 let orgs = 0;
