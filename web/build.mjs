@@ -4,7 +4,7 @@
 //   node web/build.mjs OUT.c
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, constants } from "node:zlib";
@@ -81,9 +81,6 @@ files.forEach((f, i) => {
        `      body${i}, sizeof body${i}, gz${i}, sizeof gz${i} },\n`;
 });
 c += "};\nconst size_t console_nassets = sizeof console_assets / sizeof console_assets[0];\n";
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, c);
-
 for (const f of files)
   console.log(`console: ${f.path.padEnd(34)} ${String(f.body.length).padStart(7)} B, ${String(f.gz.length).padStart(6)} B gzipped`);
 console.log(`console: JS+CSS gzipped ${total} B of a ${BUDGET_GZ} B budget`);
@@ -91,3 +88,7 @@ if (total > BUDGET_GZ) {
   console.error("console: over the size budget");
   process.exit(1);
 }
+// Written whole or not at all, so that make never takes a broken file for an up-to-date one.
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out + ".tmp", c);
+renameSync(out + ".tmp", out);
