@@ -58,7 +58,8 @@ export function patchBody(before, after) {
   // A cleared secondary list must be said too: phoneNumber replaces both lists.
   if (out.phoneNumber) out.secondaryPhoneNumber = [];
   if (after.pipelineId !== before.pipelineId) out.pipelineId = after.pipelineId;
-  if (after.stageId !== before.stageId || out.pipelineId) out.pipelineStage = after.stageId;
+  // No stage chosen in a new pipeline: the server puts the contact on its first stage.
+  if ((after.stageId !== before.stageId || out.pipelineId) && after.stageId) out.pipelineStage = after.stageId;
   return out;
 }
 

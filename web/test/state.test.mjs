@@ -48,6 +48,7 @@ test("an edit sends only what changed", () => {
   assert.deepEqual(patchBody(before, { ...before, firstName: "Grace" }), { firstName: "Grace" });
   assert.deepEqual(patchBody(before, { ...before, stageId: "s2" }), { pipelineStage: "s2" });
   assert.deepEqual(patchBody(before, { ...before, pipelineId: "p2", stageId: "s9" }), { pipelineId: "p2", pipelineStage: "s9" });
+  assert.deepEqual(patchBody(before, { ...before, pipelineId: "p2", stageId: "" }), { pipelineId: "p2" });
   const phones = patchBody(before, { ...before, phones: ["+12125550143", "+12125550144"] });
   assert.deepEqual(phones, { phoneNumber: [{ value: "+12125550143", isPrimary: true }, { value: "+12125550144", isPrimary: false }],
     secondaryPhoneNumber: [] });
