@@ -199,9 +199,12 @@ describe("contacts table", () => {
       await page.getByLabel("Search").fill("");
       await page.getByRole("button", { name: "Search", exact: true }).click();
       await until(async () => (await rows.count()) === 3, 2000, "all rows again");
-      await page.getByLabel("Pipeline").selectOption({ index: 1 });
-      await page.getByLabel("Stage").selectOption({ label: "Qualified" });
+      await page.getByLabel("Stage").selectOption({ label: "Qualified" });   // any pipeline's stage
       await until(async () => (await rows.count()) === 2, 2000, "two Qualified");
+      await page.getByLabel("Pipeline").selectOption({ index: 1 });   // choosing a pipeline clears the stage
+      await until(async () => (await rows.count()) === 3, 2000, "all three in the pipeline");
+      await page.getByLabel("Stage").selectOption({ label: "Qualified" });
+      await until(async () => (await rows.count()) === 2, 2000, "two Qualified in the pipeline");
       const ids = await rows.evaluateAll((els) => els.map((e) => e.dataset.id).sort());
       assert.deepEqual(ids, [a._id, c._id].sort());
       await page.getByLabel("Source").fill("web");

@@ -216,8 +216,9 @@ function Contacts({ org, me, live }) {
   }, [last, n, next, state, load]);
 
   const set = (k) => (e) => setFilters((f) => ({ ...f, [k]: e.target.value, ...(k === "pipelineId" ? { stageId: "" } : {}) }));
-  const pipeline = org.pipelines.find((p) => p._id === filters.pipelineId);
-  const stages = pipeline ? pipeline.pipelineStages.filter((s) => s.isActive) : [];
+  // Without a pipeline chosen, the stages of every pipeline, grouped by pipeline.
+  const shown = org.pipelines.filter((p) => !filters.pipelineId || p._id === filters.pipelineId);
+  const stagesOf = (p) => p.pipelineStages.filter((st) => st.isActive).sort((a, b) => a.position - b.position);
 
   return html`<section aria-labelledby="contacts-h">
     <div class="bar">
@@ -240,9 +241,11 @@ function Contacts({ org, me, live }) {
       </div>
       <div class="field">
         <label for="f-stage">Stage</label>
-        <select id="f-stage" value=${filters.stageId} onChange=${set("stageId")} disabled=${!pipeline}>
-          <option value="">${pipeline ? "All stages" : "Choose a pipeline first"}</option>
-          ${stages.map((s) => html`<option value=${s._id}>${s.name}</option>`)}
+        <select id="f-stage" value=${filters.stageId} onChange=${set("stageId")}>
+          <option value="">All stages</option>
+          ${shown.map((p) => html`<optgroup label=${p.name}>
+            ${stagesOf(p).map((st) => html`<option value=${st._id}>${st.name}</option>`)}
+          </optgroup>`)}
         </select>
       </div>
       ${!rep && html`<div class="field">
