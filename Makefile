@@ -17,7 +17,7 @@ LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_CXX  := $(wildcard src/lib/*.cc)
 APP_SRC  := $(wildcard src/http/*.c src/api/*.c src/service/*.c src/store/*.c src/store/*/*.c src/model/*.c src/realtime/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
-APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/console_assets.o
 CLI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/cli/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -38,6 +38,21 @@ $(BUILD)/%.o: %.c $(wildcard src/*/*.h src/*/*/*.h)
 $(BUILD)/%.o: %.cc $(wildcard src/*/*.h src/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(SAN) -c -o $@ $<
+
+# The web console (web/, docs/console.md): npm installs the locked packages, web/build.mjs
+# bundles them and writes every file into one generated C file.
+WEB_SRC := $(wildcard web/src/*) web/build.mjs web/package-lock.json
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(BUILD)/gen/console_assets.c: $(WEB_SRC) web/node_modules/.installed
+	@mkdir -p $(dir $@)
+	node web/build.mjs $@
+
+$(BUILD)/gen/console_assets.o: $(BUILD)/gen/console_assets.c src/api/console_assets.h
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 # Every module but main.o, as an archive: a unit test pulls in only what it uses.
 $(BUILD)/libcrmd.a: $(APP_OBJ) $(LIB_OBJ)

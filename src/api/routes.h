@@ -23,6 +23,7 @@ API_RESOURCE(socketio)
 API_RESOURCE(webhook)
 API_RESOURCE(events)
 API_RESOURCE(metrics)
+API_RESOURCE(console)
 #undef API_RESOURCE
 
 /* The filters of GET /api/contacts (search, status, source, ownerFilter, pipelineStage,

@@ -93,7 +93,7 @@ export class Crmd {
     const r = await this.req("POST", "/api/organizations",
       { name: `${name} ${Date.now()}`, adminDetails: { fullName: `Admin ${name}`, email, password: "admin-pass-123" } }, sa);
     if (r.status !== 201) throw new Error(`create org: ${r.status} ${r.text}`);
-    return { id: r.json.data.organization._id, token: await this.login(email, "admin-pass-123") };
+    return { id: r.json.data.organization._id, email, password: "admin-pass-123", token: await this.login(email, "admin-pass-123") };
   }
 }
 

@@ -1,0 +1,98 @@
+// Headless Chromium (Debian's, never a downloaded one) driven by playwright-core, against a real
+// crmd started by ../realtime/harness.mjs. Every page is watched: a console error, an uncaught
+// exception, a failed request, a request to another host or an HTTP error the test did not
+// expect fails the test.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const SHOTS = process.env.SCREENSHOTS || resolve(root, process.env.BUILD || "build", "screenshots");
+
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true });
+}
+
+// A new context (its own sessionStorage) and page, watched. `allow(status, method, path regexp)`
+// declares an HTTP error the test expects; `check()` asserts nothing else went wrong.
+export async function openPage(browser, base, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const origin = new URL(base).origin;
+  const problems = [];
+  const allowed = [];
+  page.on("console", (m) => {
+    // The browser logs every HTTP error as "Failed to load resource"; those are judged below.
+    if (m.type() === "error" && !/^Failed to load resource: the server responded with a status of \d+/.test(m.text()))
+      problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`uncaught: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`failed request: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.protocol !== "data:" && u.origin !== origin) problems.push(`request to another host: ${r.url()}`);
+  });
+  page.on("websocket", (ws) => {
+    if (new URL(ws.url()).host !== new URL(base).host) problems.push(`socket to another host: ${ws.url()}`);
+  });
+  page.on("response", (r) => {
+    if (r.status() < 400) return;
+    const path = new URL(r.url()).pathname, method = r.request().method();
+    if (!allowed.some((a) => a.status === r.status() && a.method === method && a.path.test(path)))
+      problems.push(`unexpected ${r.status()} for ${method} ${path}`);
+  });
+  return {
+    page, context,
+    allow(status, method, path) { allowed.push({ status, method, path }); },
+    check() { assert.deepEqual(problems, [], "the page had problems"); },
+    async close() { await context.close(); },
+  };
+}
+
+export async function signIn(page, base, email, password) {
+  await page.goto(base + "/");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Contacts", exact: true }).waitFor();
+}
+
+// Polls fn until it returns a truthy value, or fails after ms.
+export async function until(fn, ms = 2000, what = "condition") {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((ok) => setTimeout(ok, 25));
+  }
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+// The text of the element that has the keyboard focus, and whether its focus ring shows.
+export function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const style = el ? getComputedStyle(el) : null;
+    return { id: el?.id ?? "", text: (el?.textContent ?? "").trim(), tag: el?.tagName ?? "",
+             ring: !!style && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 };
+  });
+}
+
+// Presses Tab until pred(focused) holds (at most 40 times); every stop must show its focus ring.
+export async function tabTo(page, pred, what) {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    const f = await focused(page);
+    assert.ok(f.ring, `focus ring not visible on ${f.tag}#${f.id} "${f.text}"`);
+    if (pred(f)) return f;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
