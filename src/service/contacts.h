@@ -56,6 +56,9 @@ typedef struct contact_list_input {
 int contact_list_query(const crm_user *me, const contact_list_input *in, arena *a, contact_query *q,
                        crm_err *err);
 
+/* ownerFilter of a list: my (NULL too), all, unassigned or a user id, into q's owner criteria. */
+int contact_owner_filter(const crm_user *me, const char *filter, contact_query *q, crm_err *err);
+
 /* GET /api/contacts. *next_cursor (arena) is NULL when no row follows the page. */
 int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
                  crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err);

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 9
+#define STORE_OPS_VERSION 10
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -54,6 +54,9 @@ enum contact_owner_mode {
     CONTACT_OWNER_ANY = 0,      /* every contact (still subject to visible_to) */
     CONTACT_OWNER_USER,         /* owned by owner_id (userId) or assigned to owner_id */
     CONTACT_OWNER_UNASSIGNED,   /* no assignees at all */
+    /* version 10 */
+    CONTACT_OWNER_ASSIGNED,     /* at least one assignee */
+    CONTACT_OWNER_AMONG,        /* created by, owned by or assigned to one of owner_ids */
 };
 
 /* A page of contacts, newest first (created_at DESC, id DESC). Every criterion is optional. */
@@ -70,6 +73,9 @@ typedef struct contact_query {
     bool after;                  /* keyset: only rows strictly older than (after_created_at, after_id) */
     int64_t after_created_at;
     objectid after_id;
+    /* version 10: CONTACT_OWNER_AMONG's users (valid ObjectIds, at least one) */
+    const char *const *owner_ids;
+    size_t nowner_ids;
 } contact_query;
 
 /* Where a page of notes resumes: only notes strictly older than (created_at, id). */

@@ -83,7 +83,7 @@
  * (sqlite_contact_list.c); every value is a parameter with a fixed number in every variant:
  * ?1 org, ?2 search, ?3 search digits, ?4 status, ?5 stage, ?6 pipeline, ?7 source, ?8 owner,
  * ?9 visible_to, ?10 created_from, ?11 created_to, ?12 after created_at, ?13 after id,
- * ?14 limit, ?15 offset.
+ * ?14 limit, ?15 offset, ?16 the users of CONTACT_OWNER_AMONG as a JSON array.
  *
  * One source of (created_at, contact id) drives each query, outermost (CROSS JOIN):
  * - a search: the union of its parts' matches, each a set of (contact_id, created_at) of the
@@ -162,6 +162,13 @@
 #define SQ_CL_UNASSIGNED                                                                          \
     " AND NOT EXISTS (SELECT 1 FROM contact_assignees a "                                         \
     "WHERE a.organization_id = ?1 AND a.contact_id = c.id)"
+#define SQ_CL_ASSIGNED                                                                            \
+    " AND EXISTS (SELECT 1 FROM contact_assignees a "                                             \
+    "WHERE a.organization_id = ?1 AND a.contact_id = c.id)"
+/* Created by, owned by or assigned to one of the users: the contact's access rows. */
+#define SQ_CL_AMONG                                                                               \
+    " AND EXISTS (SELECT 1 FROM contact_access w WHERE w.organization_id = ?1 "                   \
+    "AND w.contact_id = c.id AND w.user_id IN (SELECT value FROM json_each(?16)))"
 #define SQ_CL_STATUS " AND c.status = ?4"
 #define SQ_CL_STAGE " AND c.stage_id = ?5"
 #define SQ_CL_PIPELINE " AND c.pipeline_id = ?6"
