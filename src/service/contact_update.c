@@ -144,7 +144,7 @@ int contact_move_stage(crm_app *app, const crm_user *me, const char *contact_id,
 
 int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
                          const crm_pipeline *pipeline, const crm_stage *stage, bool quiet, arena *a,
-                         crm_contact *out)
+                         crm_contact *out, bool *changed)
 {
     crm_contact before;
     int rc = c->ops->contact_get(c, org_id, contact_id, a, &before);
@@ -154,7 +154,16 @@ int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, 
     memcpy(out->pipeline_id, pipeline->id, sizeof out->pipeline_id);
     memcpy(out->stage_id, stage->id, sizeof out->stage_id);
     out->status = stage->name;
-    return save_change(c, me, &before, out, quiet, a);
+    rc = save_change(c, me, &before, out, quiet, a);
+    if (changed)
+        *changed = rc == 0 && out->version != before.version;
+    return rc;
+}
+
+int contact_delete_in_unit(store_conn *c, const crm_user *me, const crm_contact *ct)
+{
+    int rc = c->ops->contact_delete(c, ct->org_id, ct->id);
+    return rc ? rc : event_log_record(c, me, ct, "CONTACT_DELETE", NULL, "contact_removed");
 }
 
 struct delete_work {
@@ -179,8 +188,7 @@ static int delete_unit(store_conn *c, void *arg)
                 return crm_fail(w->err, CRM_E_NOT_FOUND, NULL, "No such contact");
             continue;
         }
-        if (rc || (rc = c->ops->contact_delete(c, w->me->org_id, ct.id)) ||
-            (rc = event_log_record(c, w->me, &ct, "CONTACT_DELETE", NULL, "contact_removed")))
+        if (rc || (rc = contact_delete_in_unit(c, w->me, &ct)))
             return rc;
         w->deleted++;
     }

@@ -273,6 +273,26 @@ struct store_ops {
     int (*note_delete)(store_conn *c, const char *org_id, const char *note_id);
     int (*note_list)(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
                      int64_t limit, arena *a, crm_note **out, size_t *n);
+
+    /* --- version 10: bulk jobs (API.md §5.5); contact_query's CONTACT_OWNER_ASSIGNED/AMONG --- */
+
+    /* A job and its items, the ids of the contacts it is to process. */
+    int (*bulk_job_insert)(store_conn *c, const crm_bulk_job *j, const objectid *items, size_t n);
+    int (*bulk_job_get)(store_conn *c, const char *org_id, const char *job_id, arena *a, crm_bulk_job *out);
+    /* In a unit of work: takes the oldest pending job whose lease has ended (lease_until <= now,
+     * in any organization) by setting lease_until to until. NOT_FOUND when there is none; on
+     * PostgreSQL a job another server is taking is skipped. */
+    int (*bulk_job_claim)(store_conn *c, int64_t now, int64_t until, arena *a, crm_bulk_job *out);
+    /* At most limit of the job's items still to process, oldest contact first. */
+    int (*bulk_job_items)(store_conn *c, const char *org_id, const char *job_id, int64_t limit, arena *a,
+                          objectid **items, size_t *n);
+    /* In a unit of work: deletes the n items done (those still there), adds how many went to
+     * processed, and writes state, error, lease_until and updated_at of j; *processed is the job's
+     * count after it. NOT_FOUND when the job is gone. */
+    int (*bulk_job_advance)(store_conn *c, const crm_bulk_job *j, const objectid *done, size_t n, int64_t *processed);
+    /* Deletes at most limit jobs that are no longer pending and were last updated before
+     * before_ms, with their items (a unit of work); *deleted is how many went. */
+    int (*bulk_job_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

@@ -19,6 +19,8 @@
 #define SQ_CONTACT_COLS SQ_CONTACT_COLS_OF("")
 #define SQ_CONTACT_NCOLS 17
 #define SQ_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
+#define SQ_JOB_COLS                                                                               \
+    "organization_id, id, user_id, kind, state, total, processed, error, lease_until, created_at, updated_at"
 #define SQ_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
 
 /* The event-log filters: ?1 org, ?2 user, ?3 contact, ?4 since, ?5 limit, ?6 offset. Each
@@ -285,6 +287,24 @@
                            "AND contact_id = ?2 ORDER BY type, value")                            \
     X(CONTACT_METHODS_DELETE, "DELETE FROM contact_method_verifications "                         \
                               "WHERE organization_id = ?1 AND contact_id = ?2")                   \
+    /* bulk jobs (sqlite_bulk.c); item lists travel as JSON arrays of ids */                      \
+    X(BULK_JOB_INSERT, "INSERT INTO bulk_jobs (" SQ_JOB_COLS ") "                                 \
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")                   \
+    X(BULK_JOB_ITEMS_INSERT, "INSERT INTO bulk_job_items (organization_id, job_id, contact_id) "  \
+                             "SELECT ?1, ?2, value FROM json_each(?3)")                           \
+    X(BULK_JOB_GET, "SELECT " SQ_JOB_COLS " FROM bulk_jobs WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_DUE, "SELECT organization_id, id FROM bulk_jobs WHERE state = 'pending' "          \
+                    "AND lease_until <= ?1 ORDER BY created_at, id LIMIT 1")                      \
+    X(BULK_JOB_LEASE, "UPDATE bulk_jobs SET lease_until = ?3 WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_ITEMS, "SELECT contact_id FROM bulk_job_items WHERE organization_id = ?1 "         \
+                      "AND job_id = ?2 ORDER BY contact_id LIMIT ?3")                             \
+    X(BULK_JOB_ITEMS_DONE, "DELETE FROM bulk_job_items WHERE organization_id = ?1 AND job_id = ?2 " \
+                           "AND contact_id IN (SELECT value FROM json_each(?3))")                 \
+    X(BULK_JOB_UPDATE, "UPDATE bulk_jobs SET processed = processed + ?3, state = ?4, error = ?5, " \
+                       "lease_until = ?6, updated_at = ?7 WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_PROCESSED, "SELECT processed FROM bulk_jobs WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_PURGE, "DELETE FROM bulk_jobs WHERE rowid IN (SELECT rowid FROM bulk_jobs "        \
+                      "WHERE state <> 'pending' AND updated_at < ?1 LIMIT ?2)")                   \
     /* notes (sqlite_notes.c); a contact's, newest first: ?3 after created_at, ?4 after id */     \
     X(NOTE_INSERT, "INSERT INTO contact_notes (" SQ_NOTE_COLS ") "                                \
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                 \
