@@ -183,16 +183,6 @@ static void get_job(http_req *r)
     api_send_json(r, 200, reply);
 }
 
-static long next_piece(void *ctx, char *buf, size_t max)
-{
-    return contact_export_read(ctx, buf, max);
-}
-
-static void finished(void *ctx)
-{
-    contact_export_close(ctx);
-}
-
 static void query_export(http_req *r)
 {
     crm_err err = { 0 };
@@ -206,16 +196,10 @@ static void query_export(http_req *r)
              bulk_queries(api_app(), me, &f, http_req_arena(r), &qs, &nq, &err) ||
              contact_export_open_tether(api_app(), me, qs, nq, &x, &err);
     json_decref(held);   /* the export copied what it keeps */
-    if (rc) {
+    if (rc)
         api_send_error(r, &err);
-        return;
-    }
-    char iso[TIMEFMT_ISO_LEN + 1], disposition[80];
-    time_iso8601(time_now_ms(), iso);
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"contacts-%.10s.csv\"", iso);
-    http_reply_header(r, "Content-Disposition", disposition);
-    http_reply_header(r, "Cache-Control", "no-store");
-    http_reply_pull(r, 200, "text/csv; charset=utf-8", next_piece, finished, x);
+    else
+        api_send_export(r, x);
 }
 
 const http_route api_bulk_routes[] = {

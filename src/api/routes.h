@@ -31,6 +31,10 @@ API_RESOURCE(metrics)
  * pipelineId, dateRange), shared by the list and the export. */
 int api_contact_filters(http_req *r, contact_list_input *in, crm_err *err);
 
+/* Streams the CSV of x as an attachment named contacts-<today>.csv; closes x when done. */
+typedef struct contact_export contact_export;
+void api_send_export(http_req *r, contact_export *x);
+
 /* Shared by organizations (adminDetails) and users. */
 int api_read_user_input(json_t *obj, const char *prefix, user_input *u, crm_err *err);
 

@@ -31,7 +31,7 @@ static int select_stages(const crm_pipeline *p, const board_input *in, arena *a,
 {
     const crm_stage *only = NULL;
     for (size_t i = 0; i < p->nstages; i++) {
-        want[i] = p->stages[i].is_active && !in->stages && !in->status && !in->stage_id;
+        want[i] = p->stages[i].is_active && !in->nstages && !in->status && !in->stage_id;
         page[i] = 1;
     }
     if (in->status && !(only = find_stage(p, in->status, a)))

@@ -23,7 +23,7 @@ typedef struct board_input {
     const char *status;                /* a stage name: only that stage */
     const char *status_field;          /* the key that carried it, for errors */
     const char *stage_id;              /* POST /api/contacts/status's pipelineStage (NULL: none) */
-    const char *const *stages;         /* ids or names: only those stages (NULL: every one) */
+    const char *const *stages;         /* ids or names: only those stages (none: every one) */
     size_t nstages;
     const char *owner_filter;          /* my (default), all, team, unassigned or a user id */
     const char *const *owners;         /* creator, owner or assignee is one of them; overrides owner_filter */

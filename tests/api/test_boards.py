@@ -118,6 +118,9 @@ class Filters(BoardTest):
         self.assertEqual(list(j["data"]), ["New Lead", "Won"], "stages by id or name, still in position order")
         self.assertEqual(j["data"]["Won"]["total"], 1)
         self.assertEqual(len(j["stageIdByName"]), 5, "the maps name every active stage")
+        j = self.board_ok({"ownerFilter": "all", "stages": [], "owner": []})
+        self.assertEqual(list(j["data"]), STAGES, "empty arrays are no filter")
+        self.assertEqual(j["data"]["New Lead"]["total"], 5)
 
     def test_search_and_source(self):
         self.assertEqual(self.totals({"ownerFilter": "all", "search": "nina"}), {"New Lead": 5})
