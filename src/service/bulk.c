@@ -5,7 +5,7 @@
 #include "service/bulk.h"
 #include "service/pipelines.h"
 
-#define MATCH_PAGE 1000
+#define MATCH_PAGE 500
 
 static int require_bulk_role(const crm_user *me, crm_err *err)
 {
@@ -164,33 +164,65 @@ struct move_work {
     crm_err *err;
 };
 
+/* Moves every match of q a page at a time (keyset: the contacts moved out of q's stage do not
+ * shift the pages still to read), so memory holds one page whatever the count. */
+static int move_matches(store_conn *c, struct move_work *w, contact_query q, const crm_pipeline *p,
+                        const crm_stage *stage)
+{
+    arena *page = arena_new();
+    int rc = 0;
+    for (;;) {
+        crm_contact *rows;
+        size_t got;
+        arena_reset(page);
+        if ((rc = c->ops->contact_list(c, w->me->org_id, &q, page, &rows, &got, NULL)) ||
+            (rc = contact_move_many_in_unit(c, w->me, rows, got, p, stage, page, &w->modified)))
+            break;
+        w->matched += (int64_t)got;
+        if (got < (size_t)q.limit)
+            break;
+        q.after = true;
+        q.after_created_at = rows[got - 1].created_at;
+        memcpy(q.after_id, rows[got - 1].id, sizeof q.after_id);
+    }
+    arena_destroy(page);
+    return rc;
+}
+
 /* One unit: the filter is read and every match moved in the same transaction, so the move is
  * all-or-nothing and sees no contact half-changed by another writer. */
 static int move_unit(store_conn *c, void *arg)
 {
     struct move_work *w = arg;
-    arena *a = arena_new(), *one = arena_new();
+    arena *a = arena_new();
     crm_pipeline p;
     const crm_stage *stage;
-    size_t n = 0;
-    objectid *ids = NULL;
+    contact_query *qs;
+    size_t nq;
+    w->matched = w->modified = 0;
     int rc = check_stage(c, w->me, w->stage_id, "targetStageId", a, &p, &stage, w->err);
     if (rc == 0 && (!stage->is_active || !p.is_active))
         rc = crm_fail(w->err, CRM_E_STAGE_NOT_FOUND, "targetStageId", "targetStageId is not an active stage");
     if (rc == 0 && strcasecmp(str_trim(arena_strdup(a, w->status)), stage->name) != 0)
         rc = crm_fail(w->err, CRM_E_STAGE_MISMATCH, "targetStatus", "targetStatus is not the name of targetStageId");
     if (rc == 0)
-        rc = bulk_match(c, w->me, w->f, a, &ids, &n, w->err);
-    w->matched = (int64_t)n;
-    w->modified = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        crm_contact ct;
-        bool changed;
-        arena_reset(one);
-        if ((rc = contact_move_in_unit(c, w->me, w->me->org_id, ids[i], &p, stage, false, one, &ct, &changed)) == 0)
-            w->modified += changed;
+        rc = filter_queries(c, w->me, w->f, a, &qs, &nq, w->err);
+    /* The target's own stage first: its contacts are matched, not modified, and counted before
+     * the others move in. */
+    for (size_t i = 0; rc == 0 && i < nq; i++) {
+        if (!qs[i].stage_id || strcmp(qs[i].stage_id, stage->id) != 0)
+            continue;
+        crm_contact *none;
+        size_t zero;
+        int64_t total;
+        contact_query count = qs[i];
+        count.limit = 0;
+        if ((rc = c->ops->contact_list(c, w->me->org_id, &count, a, &none, &zero, &total)) == 0)
+            w->matched += total;
     }
-    arena_destroy(one);
+    for (size_t i = 0; rc == 0 && i < nq; i++)
+        if (!qs[i].stage_id || strcmp(qs[i].stage_id, stage->id) != 0)
+            rc = move_matches(c, w, qs[i], &p, stage);
     arena_destroy(a);
     return rc;
 }

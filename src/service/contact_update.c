@@ -160,6 +160,49 @@ int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, 
     return rc;
 }
 
+/* Whether ct already sits on stage of pipeline under the stage's name. */
+static bool on_stage(const crm_contact *ct, const crm_pipeline *pipeline, const crm_stage *stage)
+{
+    return strcmp(ct->pipeline_id, pipeline->id) == 0 && strcmp(ct->stage_id, stage->id) == 0 && ct->status &&
+           strcmp(ct->status, stage->name) == 0;
+}
+
+int contact_move_many_in_unit(store_conn *c, const crm_user *me, const crm_contact *cts, size_t n,
+                              const crm_pipeline *pipeline, const crm_stage *stage, arena *a, int64_t *modified)
+{
+    crm_contact *todo = arena_alloc(a, (n + 1) * sizeof *todo);
+    bool *moved = arena_alloc(a, (n + 1) * sizeof *moved);
+    size_t m = 0;
+    int64_t now = time_now_ms();
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!on_stage(&cts[i], pipeline, stage))
+            todo[m++] = cts[i];
+    if (m && (rc = c->ops->contact_move_many(c, cts[0].org_id, todo, m, pipeline->id, stage->id, stage->name, now,
+                                             moved)))
+        return rc;
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        crm_contact after = todo[i], out;
+        bool changed = false;
+        if (!moved[i]) {
+            /* changed since it was read (another server's unit): move what it is now */
+            rc = contact_move_in_unit(c, me, after.org_id, after.id, pipeline, stage, false, a, &out, &changed);
+            rc = rc == -CRM_E_NOT_FOUND ? 0 : rc;
+            *modified += changed;
+            continue;
+        }
+        memcpy(after.pipeline_id, pipeline->id, sizeof after.pipeline_id);
+        memcpy(after.stage_id, stage->id, sizeof after.stage_id);
+        after.status = stage->name;
+        after.version = todo[i].version + 1;
+        after.updated_at = now;
+        rc = event_log_record(c, me, &after, "CONTACT_UPDATE", contact_changes_json(&todo[i], &after, a),
+                              "contact_updated");
+        *modified += rc == 0;
+    }
+    return rc;
+}
+
 int contact_delete_in_unit(store_conn *c, const crm_user *me, const crm_contact *ct)
 {
     int rc = c->ops->contact_delete(c, ct->org_id, ct->id);

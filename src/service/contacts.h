@@ -137,6 +137,11 @@ int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, 
                          const crm_pipeline *pipeline, const crm_stage *stage, bool quiet, arena *a,
                          crm_contact *out, bool *changed);
 
+/* Inside a unit of work: the same move for the contacts cts (as read in this unit), in one
+ * store operation; those already there are left alone. Adds to *modified how many changed. */
+int contact_move_many_in_unit(store_conn *c, const crm_user *me, const crm_contact *cts, size_t n,
+                              const crm_pipeline *pipeline, const crm_stage *stage, arena *a, int64_t *modified);
+
 /* Inside a unit of work: deletes ct (read in this unit) with its notes and child rows, freeing
  * its numbers, and logs CONTACT_DELETE + contact_removed with the contact as it was. */
 int contact_delete_in_unit(store_conn *c, const crm_user *me, const crm_contact *ct);

@@ -293,6 +293,13 @@ struct store_ops {
     /* Deletes at most limit jobs that are no longer pending and were last updated before
      * before_ms, with their items (a unit of work); *deleted is how many went. */
     int (*bulk_job_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+    /* A stage move of many contacts (a unit of work): each cts[i] still at version cts[i].version
+     * gets pipeline_id, stage_id, status, updated_at and the next version, and moved[i] true; the
+     * others (changed meanwhile, or gone) are left alone with moved[i] false. Only the contact
+     * rows change: a contact's phones, emails and indexes do not depend on its stage. */
+    int (*contact_move_many)(store_conn *c, const char *org_id, const crm_contact *cts, size_t n,
+                             const char *pipeline_id, const char *stage_id, const char *status, int64_t updated_at,
+                             bool *moved);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

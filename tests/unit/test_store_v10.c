@@ -1,7 +1,7 @@
 /* The storage contract, version 10: contact_list's CONTACT_OWNER_AMONG (creator, owner or
  * assignee is one of the users) and CONTACT_OWNER_ASSIGNED, and bulk jobs (insert with items, get,
  * claim under a lease, items in batches, advance counting only the items still there, purge of
- * finished jobs). Runs through store_ops only, against SQLite in a fresh temp dir and PostgreSQL
+ * finished jobs), and contact_move_many (each contact at its version only). Runs through store_ops only, against SQLite in a fresh temp dir and PostgreSQL
  * when CRMD_TEST_PG_URL names a database. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +262,65 @@ static void test_jobs(store *s)
     arena_destroy(a);
 }
 
+struct move_arg {
+    const char *org_id;
+    const crm_contact *cts;
+    size_t n;
+    const crm_pipeline *p;
+    const crm_stage *st;
+    bool moved[4];
+};
+
+static int u_move_many(store_conn *c, void *arg)
+{
+    struct move_arg *m = arg;
+    return c->ops->contact_move_many(c, m->org_id, m->cts, m->n, m->p->id, m->st->id, m->st->name, 1800000000000,
+                                     m->moved);
+}
+
+static void test_move_many(store *s)
+{
+    struct fixture f;
+    arena *a = arena_new();
+    objectid u;
+    objectid_new(u);
+    new_fixture(s, &f);
+    crm_contact cts[3];
+    for (int i = 0; i < 3; i++)
+        add_contact(s, &f, u, u, NULL, &cts[i]);
+    crm_stage won = {.name = "Won", .color = "#00ff00", .position = 0, .is_active = true};
+    crm_pipeline second = f.pipeline;   /* the stage of another pipeline: the pipeline follows */
+    objectid_new(second.id);
+    objectid_new(won.id);
+    second.name = "Second";
+    second.is_default = false;
+    second.stages = &won;
+    ok(s->ops->write(s, u_pipeline_insert, &second) == 0, "a second pipeline");
+    crm_contact stale = cts[1];
+    stale.version += 1;   /* another writer changed it since */
+    crm_contact batch[3] = {cts[0], stale, cts[2]};
+    objectid_new(batch[2].id);   /* gone */
+    struct move_arg m = {f.org.id, batch, 3, &second, &won, {false}};
+    is_int(s->ops->write(s, u_move_many, &m), 0, "contact_move_many");
+    ok(m.moved[0] && !m.moved[1] && !m.moved[2], "moves the contact at its version only");
+    store_conn *r = s->ops->reader(s);
+    crm_contact got;
+    is_int(r->ops->contact_get(r, f.org.id, cts[0].id, a, &got), 0, "read back");
+    is_str(got.stage_id, won.id, "new stage");
+    is_str(got.pipeline_id, second.id, "its pipeline");
+    is_str(got.status, "Won", "status");
+    is_int(got.version, cts[0].version + 1, "next version");
+    is_int(got.updated_at, 1800000000000, "updated_at");
+    ok(got.nphones == 1 && strcmp(got.phones[0].e164, cts[0].phones[0].e164) == 0, "its number kept");
+    is_int(r->ops->contact_get(r, f.org.id, cts[1].id, a, &got), 0, "the stale one");
+    is_str(got.stage_id, f.stage.id, "left alone");
+    is_int(got.version, cts[1].version, "at its version");
+    struct move_arg other = {"0123456789abcdef01234567", cts, 1, &second, &won, {false}};
+    is_int(s->ops->write(s, u_move_many, &other), 0, "in another org");
+    ok(!other.moved[0], "moves nothing");
+    arena_destroy(a);
+}
+
 static void run_contract(const char *url)
 {
     char err[512] = "";
@@ -275,6 +334,7 @@ static void run_contract(const char *url)
     is_int(s->ops->migrate(s), 0, "migrate");
     test_owner_modes(s);
     test_jobs(s);
+    test_move_many(s);
     s->ops->close(s);
 }
 

@@ -364,4 +364,5 @@ static const store_ops pg_ops = {
     .bulk_job_items = pg_bulk_job_items,
     .bulk_job_advance = pg_bulk_job_advance,
     .bulk_job_purge = pg_bulk_job_purge,
+    .contact_move_many = pg_contact_move_many,
 };

@@ -143,3 +143,43 @@ int pg_bulk_job_purge(store_conn *sc, int64_t before_ms, int64_t limit, int64_t 
     PQclear(r);
     return 0;
 }
+
+static const char *contact_id_at(const void *arr, size_t i)
+{
+    return ((const crm_contact *)arr)[i].id;
+}
+
+static int64_t contact_version_at(const void *arr, size_t i)
+{
+    return ((const crm_contact *)arr)[i].version;
+}
+
+/* One statement for the whole batch; the rows it returns are the ones that moved. */
+int pg_contact_move_many(store_conn *sc, const char *org_id, const crm_contact *cts, size_t n, const char *pipeline_id,
+                         const char *stage_id, const char *status, int64_t updated_at, bool *moved)
+{
+    arena *a = arena_new();
+    pg_params p = {0};
+    PGresult *r;
+    pg_p_text(&p, org_id);
+    pg_p_array(&p, a, cts, n, contact_id_at);
+    pg_p_text(&p, pipeline_id);
+    pg_p_text(&p, stage_id);
+    pg_p_text(&p, status);
+    pg_p_int(&p, updated_at);
+    pg_p_ints(&p, a, cts, n, contact_version_at);
+    int rc = pg_exec(pg_of(sc), PG_CONTACT_MOVE_MANY, &p, &r);
+    arena_destroy(a);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        moved[i] = false;
+    for (int row = 0; row < PQntuples(r); row++)
+        for (size_t i = 0; i < n; i++)
+            if (!moved[i] && strcmp(PQgetvalue(r, row, 0), cts[i].id) == 0) {
+                moved[i] = true;
+                break;
+            }
+    PQclear(r);
+    return 0;
+}

@@ -262,5 +262,7 @@ int pg_bulk_job_items(store_conn *c, const char *org_id, const char *job_id, int
                       objectid **items, size_t *n);
 int pg_bulk_job_advance(store_conn *c, const crm_bulk_job *j, const objectid *done, size_t n, int64_t *processed);
 int pg_bulk_job_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+int pg_contact_move_many(store_conn *c, const char *org_id, const crm_contact *cts, size_t n, const char *pipeline_id,
+                         const char *stage_id, const char *status, int64_t updated_at, bool *moved);
 
 #endif

@@ -244,6 +244,11 @@
                         "UPDATE bulk_jobs SET processed = processed + (SELECT count(*) FROM done), " \
                         "state = $4, error = $5, lease_until = $6, updated_at = $7 "              \
                         "WHERE organization_id = $1 AND id = $2 RETURNING processed")             \
+    X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = $4, status = $5, "    \
+                         "updated_at = $6, version = c.version + 1 "                              \
+                         "FROM unnest($2::text[], $7::bigint[]) AS m(id, version) "               \
+                         "WHERE c.organization_id = $1 AND c.id = m.id AND c.version = m.version " \
+                         "RETURNING c.id")                                                        \
     X(BULK_JOB_PURGE, "WITH d AS (DELETE FROM bulk_jobs WHERE ctid = ANY (ARRAY(SELECT ctid "     \
                       "FROM bulk_jobs WHERE state <> 'pending' AND updated_at < $1 LIMIT $2)) "   \
                       "RETURNING 1) SELECT count(*) FROM d")                                      \

@@ -332,4 +332,5 @@ static const store_ops sqlite_ops = {
     .bulk_job_items = sq_bulk_job_items,
     .bulk_job_advance = sq_bulk_job_advance,
     .bulk_job_purge = sq_bulk_job_purge,
+    .contact_move_many = sq_contact_move_many,
 };

@@ -191,3 +191,40 @@ int sq_bulk_job_purge(store_conn *sc, int64_t before_ms, int64_t limit, int64_t 
     *deleted = sqlite3_changes(c->db);
     return 0;
 }
+
+/* One statement for the batch, the ids and versions as JSON; the rows it returns moved. */
+int sq_contact_move_many(store_conn *sc, const char *org_id, const crm_contact *cts, size_t n, const char *pipeline_id,
+                         const char *stage_id, const char *status, int64_t updated_at, bool *moved)
+{
+    sq_conn *c = sq_of(sc);
+    sqlite3_stmt *st = sq_stmt(c, SQ_CONTACT_MOVE);
+    if (!st)
+        return -CRM_E_UNAVAILABLE;
+    arena *a = arena_new();
+    char *json = arena_alloc(a, n * (OBJECTID_LEN + 32) + 3), *p = json;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        p += sprintf(p, "%s[\"%s\",%lld]", i ? "," : "", cts[i].id, (long long)cts[i].version);
+        moved[i] = false;
+    }
+    strcpy(p, "]");
+    sq_bind_text(st, 1, org_id);
+    sq_bind_text(st, 2, json);
+    sq_bind_text(st, 3, pipeline_id);
+    sq_bind_text(st, 4, stage_id);
+    sq_bind_text(st, 5, status);
+    sqlite3_bind_int64(st, 6, updated_at);
+    int rc;
+    /* RETURNING gives the rows in no set order; n is a page (hundreds), so a scan is fine */
+    while ((rc = sq_step(c, SQ_CONTACT_MOVE)) == 1) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        for (size_t i = 0; id && i < n; i++)
+            if (!moved[i] && strcmp(cts[i].id, id) == 0) {
+                moved[i] = true;
+                break;
+            }
+    }
+    sq_done(st);
+    arena_destroy(a);
+    return rc < 0 ? rc : 0;
+}

@@ -373,6 +373,13 @@
                       "verified_by = ?16, verification_source = ?17 "                             \
                       "WHERE organization_id = ?1 AND id = ?2 AND version = ?14")                 \
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = ?1 AND id = ?2")    \
+    /* ?2: [[id, version], ...]; one statement for a batch (a statement journals the pages it    \
+     * changes and, in memory, drops them by walking the whole sub-journal: per row, that was     \
+     * quadratic in a long unit) */                                                              \
+    X(CONTACT_MOVE, "UPDATE contacts SET pipeline_id = ?3, stage_id = ?4, status = ?5, "          \
+                    "updated_at = ?6, version = version + 1 WHERE organization_id = ?1 AND "      \
+                    "(id, version) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?2)) "      \
+                    "RETURNING id")                                                               \
     X(CONTACT_PHONES_DELETE, "DELETE FROM contact_phones WHERE organization_id = ?1 "             \
                              "AND contact_id = ?2")                                               \
     X(CONTACT_EMAILS_DELETE, "DELETE FROM contact_emails WHERE organization_id = ?1 "             \
