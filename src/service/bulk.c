@@ -95,7 +95,7 @@ int bulk_count(crm_app *app, const crm_user *me, const bulk_filter *f, int64_t *
     for (size_t i = 0; rc == 0 && i < nq; i++) {
         crm_contact *rows;
         size_t n;
-        int64_t total;
+        int64_t total = 0;
         qs[i].limit = 0;
         if ((rc = c->ops->contact_list(c, me->org_id, &qs[i], a, &rows, &n, &total)))
             rc = crm_fail(err, -rc, NULL, NULL);
@@ -105,81 +105,20 @@ int bulk_count(crm_app *app, const crm_user *me, const bulk_filter *f, int64_t *
     return rc;
 }
 
-/* The ids of every match of the queries, read a page at a time (keyset) into ids. */
-static int match_ids(store_conn *c, const char *org_id, contact_query *qs, size_t nq, arena *a, objectid **ids,
-                     size_t *n)
-{
-    size_t cap = 0;
-    arena *page = arena_new();
-    int rc = 0;
-    *ids = NULL;
-    *n = 0;
-    for (size_t i = 0; rc == 0 && i < nq; i++) {
-        contact_query q = qs[i];
-        for (;;) {
-            crm_contact *rows;
-            size_t got;
-            arena_reset(page);
-            if ((rc = c->ops->contact_list(c, org_id, &q, page, &rows, &got, NULL)))
-                break;
-            if (*n + got > cap) {
-                size_t grown = cap ? cap * 2 : 1024;
-                while (grown < *n + got)
-                    grown *= 2;
-                objectid *more = arena_alloc(a, grown * sizeof *more);
-                if (*n)
-                    memcpy(more, *ids, *n * sizeof *more);
-                *ids = more;
-                cap = grown;
-            }
-            for (size_t k = 0; k < got; k++)
-                memcpy((*ids)[(*n)++], rows[k].id, sizeof(objectid));
-            if (got < (size_t)q.limit)
-                break;
-            q.after = true;
-            q.after_created_at = rows[got - 1].created_at;
-            memcpy(q.after_id, rows[got - 1].id, sizeof q.after_id);
-        }
-    }
-    arena_destroy(page);
-    return rc;
-}
+typedef int (*page_fn)(const crm_contact *rows, size_t n, arena *page, void *arg);
 
-int bulk_match(store_conn *c, const crm_user *me, const bulk_filter *f, arena *a, objectid **ids, size_t *n,
-               crm_err *err)
-{
-    contact_query *qs;
-    size_t nq;
-    int rc = filter_queries(c, me, f, a, &qs, &nq, err);
-    if (rc == 0 && (rc = match_ids(c, me->org_id, qs, nq, a, ids, n)))
-        rc = crm_fail(err, -rc, NULL, NULL);
-    return rc;
-}
-
-struct move_work {
-    const crm_user *me;
-    const bulk_filter *f;
-    const char *stage_id, *status;
-    int64_t matched, modified;
-    crm_err *err;
-};
-
-/* Moves every match of q a page at a time (keyset: the contacts moved out of q's stage do not
- * shift the pages still to read), so memory holds one page whatever the count. */
-static int move_matches(store_conn *c, struct move_work *w, contact_query q, const crm_pipeline *p,
-                        const crm_stage *stage)
+/* Calls fn with every match of q, a page (q.limit) at a time in list order, keyset-paged: rows
+ * that a page's work moves out of q's criteria do not shift the pages still to read. */
+static int each_page(store_conn *c, const char *org_id, contact_query q, page_fn fn, void *arg)
 {
     arena *page = arena_new();
-    int rc = 0;
+    int rc;
     for (;;) {
         crm_contact *rows;
         size_t got;
         arena_reset(page);
-        if ((rc = c->ops->contact_list(c, w->me->org_id, &q, page, &rows, &got, NULL)) ||
-            (rc = contact_move_many_in_unit(c, w->me, rows, got, p, stage, page, &w->modified)))
-            break;
-        w->matched += (int64_t)got;
-        if (got < (size_t)q.limit)
+        if ((rc = c->ops->contact_list(c, org_id, &q, page, &rows, &got, NULL)) || (rc = fn(rows, got, page, arg)) ||
+            got < (size_t)q.limit)
             break;
         q.after = true;
         q.after_created_at = rows[got - 1].created_at;
@@ -189,6 +128,68 @@ static int move_matches(store_conn *c, struct move_work *w, contact_query q, con
     return rc;
 }
 
+struct id_list {
+    arena *a;
+    objectid *ids;
+    size_t n, cap;
+};
+
+static int add_ids(const crm_contact *rows, size_t n, arena *page, void *arg)
+{
+    struct id_list *l = arg;
+    (void)page;
+    if (l->n + n > l->cap) {
+        size_t grown = l->cap ? l->cap * 2 : 1024;
+        while (grown < l->n + n)
+            grown *= 2;
+        objectid *more = arena_alloc(l->a, grown * sizeof *more);
+        if (l->n)
+            memcpy(more, l->ids, l->n * sizeof *more);
+        l->ids = more;
+        l->cap = grown;
+    }
+    for (size_t k = 0; k < n; k++)
+        memcpy(l->ids[l->n++], rows[k].id, sizeof(objectid));
+    return 0;
+}
+
+int bulk_match(store_conn *c, const crm_user *me, const bulk_filter *f, arena *a, objectid **ids, size_t *n,
+               crm_err *err)
+{
+    contact_query *qs;
+    size_t nq;
+    struct id_list l = { a, NULL, 0, 0 };
+    int rc = filter_queries(c, me, f, a, &qs, &nq, err);
+    for (size_t i = 0; rc == 0 && i < nq; i++)
+        if ((rc = each_page(c, me->org_id, qs[i], add_ids, &l)))
+            rc = crm_fail(err, -rc, NULL, NULL);
+    *ids = l.ids;
+    *n = l.n;
+    return rc;
+}
+
+struct move_work {
+    const crm_user *me;
+    const bulk_filter *f;
+    const char *stage_id, *status;
+    int64_t matched, modified;
+    crm_err *err;
+    store_conn *c;
+};
+
+struct move_page {
+    struct move_work *w;
+    const crm_pipeline *p;
+    const crm_stage *stage;
+};
+
+static int move_rows(const crm_contact *rows, size_t n, arena *page, void *arg)
+{
+    struct move_page *m = arg;
+    m->w->matched += (int64_t)n;
+    return contact_move_many_in_unit(m->w->c, m->w->me, rows, n, m->p, m->stage, page, &m->w->modified);
+}
+
 /* One unit: the filter is read and every match moved in the same transaction, so the move is
  * all-or-nothing and sees no contact half-changed by another writer. */
 static int move_unit(store_conn *c, void *arg)
@@ -196,6 +197,7 @@ static int move_unit(store_conn *c, void *arg)
     struct move_work *w = arg;
     arena *a = arena_new();
     crm_pipeline p;
+    w->c = c;
     const crm_stage *stage;
     contact_query *qs;
     size_t nq;
@@ -220,9 +222,10 @@ static int move_unit(store_conn *c, void *arg)
         if ((rc = c->ops->contact_list(c, w->me->org_id, &count, a, &none, &zero, &total)) == 0)
             w->matched += total;
     }
+    struct move_page mp = { w, &p, stage };
     for (size_t i = 0; rc == 0 && i < nq; i++)
         if (!qs[i].stage_id || strcmp(qs[i].stage_id, stage->id) != 0)
-            rc = move_matches(c, w, qs[i], &p, stage);
+            rc = each_page(c, w->me->org_id, qs[i], move_rows, &mp);
     arena_destroy(a);
     return rc;
 }
@@ -230,7 +233,7 @@ static int move_unit(store_conn *c, void *arg)
 int bulk_move(crm_app *app, const crm_user *me, const bulk_filter *f, const char *target_stage_id,
               const char *target_status, int64_t *matched, int64_t *modified, crm_err *err)
 {
-    struct move_work w = { me, f, target_stage_id, target_status, 0, 0, err };
+    struct move_work w = { me, f, target_stage_id, target_status, 0, 0, err, NULL };
     int rc = require_bulk_role(me, err);
     if (rc == 0)
         rc = app_write(app, move_unit, &w, err);
