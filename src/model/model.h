@@ -115,6 +115,17 @@ typedef struct crm_note {
     int64_t created_at, updated_at;
 } crm_note;
 
+/* A bulk job (API.md §5.5): today a delete by query, of the contacts matched when it began. */
+typedef struct crm_bulk_job {
+    objectid id, org_id, user_id;   /* user_id: who started it, the only one who may read it */
+    char *kind;                /* "delete" */
+    char *state;               /* pending | completed | failed */
+    int64_t total, processed;
+    char *error;               /* NULL unless failed */
+    int64_t lease_until;       /* a server runs a pending job only while its lease holds (ms) */
+    int64_t created_at, updated_at;
+} crm_bulk_job;
+
 typedef struct crm_event_log {
     objectid id, org_id, user_id, contact_id;
     char *type;                /* CONTACT_CREATE | CONTACT_UPDATE | CONTACT_DELETE | CONTACT_METHOD_(UN)VERIFIED | NOTE_* */

@@ -56,6 +56,9 @@ typedef struct contact_list_input {
 int contact_list_query(const crm_user *me, const contact_list_input *in, arena *a, contact_query *q,
                        crm_err *err);
 
+/* ownerFilter of a list: my (NULL too), all, unassigned or a user id, into q's owner criteria. */
+int contact_owner_filter(const crm_user *me, const char *filter, contact_query *q, crm_err *err);
+
 /* GET /api/contacts. *next_cursor (arena) is NULL when no row follows the page. */
 int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
                  crm_contact **out, size_t *n, int64_t *total, char **next_cursor, crm_err *err);
@@ -128,10 +131,20 @@ int contact_delete(crm_app *app, const crm_user *me, const char *const *ids, siz
                    int64_t *deleted, crm_err *err);
 
 /* Inside a unit of work: moves one contact to pipeline/stage (status = the stage's name),
- * bumps its version, and logs CONTACT_UPDATE + contact_updated unless quiet. */
+ * bumps its version, and logs CONTACT_UPDATE + contact_updated unless quiet. A contact already
+ * there is left alone; *changed (when not NULL) says which it was. */
 int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
                          const crm_pipeline *pipeline, const crm_stage *stage, bool quiet, arena *a,
-                         crm_contact *out);
+                         crm_contact *out, bool *changed);
+
+/* Inside a unit of work: the same move for the contacts cts (as read in this unit), in one
+ * store operation; those already there are left alone. Adds to *modified how many changed. */
+int contact_move_many_in_unit(store_conn *c, const crm_user *me, const crm_contact *cts, size_t n,
+                              const crm_pipeline *pipeline, const crm_stage *stage, arena *a, int64_t *modified);
+
+/* Inside a unit of work: deletes ct (read in this unit) with its notes and child rows, freeing
+ * its numbers, and logs CONTACT_DELETE + contact_removed with the contact as it was. */
+int contact_delete_in_unit(store_conn *c, const crm_user *me, const crm_contact *ct);
 
 /* The ETag of a contact version: "<id>.<__v>" with the quotes. */
 void contact_etag(const crm_contact *ct, char out[48]);

@@ -77,6 +77,14 @@ static const store_column webhook_deliveries[] = {
     I("updated_at"),
 };
 
+static const store_column bulk_jobs[] = {
+    T("organization_id"), T("id"), T("user_id"), T("kind"), T("state"), I("total"), I("processed"), T("error"),
+    I("lease_until"), I("created_at"), I("updated_at"),
+};
+static const store_column bulk_job_items[] = {
+    T("organization_id"), T("job_id"), T("contact_id"),
+};
+
 /* Parents before children, so that every foreign key holds at each insert. */
 static const store_table tables[] = {
     TABLE("meta", "key", meta),
@@ -97,6 +105,8 @@ static const store_table tables[] = {
     TABLE("webhooks", "organization_id, id", webhooks),
     TABLE("webhook_events", "organization_id, webhook_id, position", webhook_events),
     TABLE("webhook_deliveries", "organization_id, id", webhook_deliveries),
+    TABLE("bulk_jobs", "organization_id, id", bulk_jobs),
+    TABLE("bulk_job_items", "organization_id, job_id, contact_id", bulk_job_items),
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 _Static_assert(NTABLES <= STORE_COPY_TABLES, "store_copy_report holds every table");

@@ -48,6 +48,9 @@ static const char *const rows[][20] = {
     {ORG, HOOK, "0", "contact_created"},
     {ORG, "6b0000000000000000000008", HOOK, "41", "contact_created", "{}", "failed", "3", "500", "boom",
      "1700000000009", "1700000000003", "1700000000009"},
+    {ORG, "6b000000000000000000000a", USER, "delete", "failed", "2", "1", "disk\tfull", "0", "1700000000010",
+     "1700000000011"},
+    {ORG, "6b000000000000000000000a", CONTACT},
 };
 
 struct loader { size_t ntables; const store_table *tables; size_t bad_table; };

@@ -358,4 +358,11 @@ static const store_ops pg_ops = {
     .note_update = pg_note_update,
     .note_delete = pg_note_delete,
     .note_list = pg_note_list,
+    .bulk_job_insert = pg_bulk_job_insert,
+    .bulk_job_get = pg_bulk_job_get,
+    .bulk_job_claim = pg_bulk_job_claim,
+    .bulk_job_items = pg_bulk_job_items,
+    .bulk_job_advance = pg_bulk_job_advance,
+    .bulk_job_purge = pg_bulk_job_purge,
+    .contact_move_many = pg_contact_move_many,
 };

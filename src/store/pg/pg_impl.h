@@ -254,4 +254,15 @@ int pg_note_delete(store_conn *c, const char *org_id, const char *note_id);
 int pg_note_list(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
                  int64_t limit, arena *a, crm_note **out, size_t *n);
 
+/* pg_bulk.c (store version 10) */
+int pg_bulk_job_insert(store_conn *c, const crm_bulk_job *j, const objectid *items, size_t n);
+int pg_bulk_job_get(store_conn *c, const char *org_id, const char *job_id, arena *a, crm_bulk_job *out);
+int pg_bulk_job_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_bulk_job *out);
+int pg_bulk_job_items(store_conn *c, const char *org_id, const char *job_id, int64_t limit, arena *a,
+                      objectid **items, size_t *n);
+int pg_bulk_job_advance(store_conn *c, const crm_bulk_job *j, const objectid *done, size_t n, int64_t *processed);
+int pg_bulk_job_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+int pg_contact_move_many(store_conn *c, const char *org_id, const crm_contact *cts, size_t n, const char *pipeline_id,
+                         const char *stage_id, const char *status, int64_t updated_at, bool *moved);
+
 #endif

@@ -279,6 +279,31 @@ static const char *const migrations[] = {
     "    ON DELETE CASCADE"
     ");"
     "CREATE INDEX contact_notes_by_contact ON contact_notes (organization_id, contact_id, created_at, id);",
+
+    /* 3: bulk jobs, as SQLite's migration 7. */
+    "CREATE TABLE bulk_jobs ("
+    "  organization_id " ID " NOT NULL,"
+    "  id " ID " NOT NULL,"
+    "  user_id " ID " NOT NULL,"
+    "  kind text NOT NULL,"
+    "  state text NOT NULL CHECK (state IN ('pending', 'completed', 'failed')),"
+    "  total bigint NOT NULL,"
+    "  processed bigint NOT NULL,"
+    "  error text,"
+    "  lease_until bigint NOT NULL,"
+    "  created_at bigint NOT NULL,"
+    "  updated_at bigint NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX bulk_jobs_due ON bulk_jobs (state, lease_until);"
+    "CREATE TABLE bulk_job_items ("
+    "  organization_id " ID " NOT NULL,"
+    "  job_id " ID " NOT NULL,"
+    "  contact_id " ID " NOT NULL,"
+    "  PRIMARY KEY (organization_id, job_id, contact_id),"
+    "  FOREIGN KEY (organization_id, job_id) REFERENCES bulk_jobs (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ");",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

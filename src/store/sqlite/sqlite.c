@@ -326,4 +326,11 @@ static const store_ops sqlite_ops = {
     .note_update = sq_note_update,
     .note_delete = sq_note_delete,
     .note_list = sq_note_list,
+    .bulk_job_insert = sq_bulk_job_insert,
+    .bulk_job_get = sq_bulk_job_get,
+    .bulk_job_claim = sq_bulk_job_claim,
+    .bulk_job_items = sq_bulk_job_items,
+    .bulk_job_advance = sq_bulk_job_advance,
+    .bulk_job_purge = sq_bulk_job_purge,
+    .contact_move_many = sq_contact_move_many,
 };

@@ -364,6 +364,33 @@ static const char *const migrations[] = {
     ");"
     /* A contact's notes newest first, by scanning backwards (ascending: rows arrive in order). */
     "CREATE INDEX contact_notes_by_contact ON contact_notes (organization_id, contact_id, created_at, id);",
+
+    /* 7: bulk jobs (API.md §5.5). A job lists the contacts it is to process as items, and each
+     * batch deletes its items in the transaction that processes them: a job resumed after a
+     * crash neither skips nor repeats a contact. */
+    "CREATE TABLE bulk_jobs ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'completed', 'failed')),"
+    "  total INTEGER NOT NULL,"
+    "  processed INTEGER NOT NULL,"
+    "  error TEXT,"
+    "  lease_until INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX bulk_jobs_due ON bulk_jobs (state, lease_until);"
+    "CREATE TABLE bulk_job_items ("
+    "  organization_id TEXT NOT NULL,"
+    "  job_id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  PRIMARY KEY (organization_id, job_id, contact_id),"
+    "  FOREIGN KEY (organization_id, job_id) REFERENCES bulk_jobs (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
