@@ -358,4 +358,13 @@ static const store_ops pg_ops = {
     .note_update = pg_note_update,
     .note_delete = pg_note_delete,
     .note_list = pg_note_list,
+    .import_insert = pg_import_insert,
+    .import_rows_insert = pg_import_rows_insert,
+    .import_get = pg_import_get,
+    .import_rows_pending = pg_import_rows_pending,
+    .import_row_done = pg_import_row_done,
+    .import_rows_list = pg_import_rows_list,
+    .import_finish = pg_import_finish,
+    .import_claim = pg_import_claim,
+    .import_renew = pg_import_renew,
 };

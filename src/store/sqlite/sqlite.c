@@ -326,4 +326,13 @@ static const store_ops sqlite_ops = {
     .note_update = sq_note_update,
     .note_delete = sq_note_delete,
     .note_list = sq_note_list,
+    .import_insert = sq_import_insert,
+    .import_rows_insert = sq_import_rows_insert,
+    .import_get = sq_import_get,
+    .import_rows_pending = sq_import_rows_pending,
+    .import_row_done = sq_import_row_done,
+    .import_rows_list = sq_import_rows_list,
+    .import_finish = sq_import_finish,
+    .import_claim = sq_import_claim,
+    .import_renew = sq_import_renew,
 };

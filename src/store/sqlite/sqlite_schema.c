@@ -364,6 +364,41 @@ static const char *const migrations[] = {
     ");"
     /* A contact's notes newest first, by scanning backwards (ascending: rows arrive in order). */
     "CREATE INDEX contact_notes_by_contact ON contact_notes (organization_id, contact_id, created_at, id);",
+    /* 7: CSV imports (store version 10). The rows of the file are kept with their results, so
+     * that a server restarted mid-import goes on from the rows without one. */
+    "CREATE TABLE imports ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),"
+    "  on_duplicate TEXT NOT NULL,"
+    "  dry_run INTEGER NOT NULL,"
+    "  file_name TEXT,"
+    "  error TEXT,"
+    "  total INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER,"
+    "  lease_until INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX imports_running ON imports (state, lease_until);"
+    "CREATE TABLE import_rows ("
+    "  organization_id TEXT NOT NULL,"
+    "  import_id TEXT NOT NULL,"
+    "  row INTEGER NOT NULL,"
+    "  after_row INTEGER NOT NULL,"
+    "  input TEXT NOT NULL,"
+    "  status TEXT CHECK (status IN ('created', 'updated', 'skipped', 'failed')),"
+    "  contact_id TEXT,"
+    "  error TEXT,"
+    "  field TEXT,"
+    "  value TEXT,"
+    "  message TEXT,"
+    "  PRIMARY KEY (organization_id, import_id, row),"
+    "  FOREIGN KEY (organization_id, import_id) REFERENCES imports (organization_id, id)"
+    ") WITHOUT ROWID;"
+    /* the counts of an import and its rows of one status, without reading the inputs */
+    "CREATE INDEX import_rows_by_status ON import_rows (organization_id, import_id, status, row);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
