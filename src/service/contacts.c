@@ -55,9 +55,13 @@ static int create_unit(store_conn *c, void *arg)
         return rc < 0 ? rc : 0;
     if ((rc = contact_apply_stage(c, w->in, w->a, ct, w->err)) || (rc = contact_check_refs(c, ct, w->a, w->err)))
         return rc;
+    if (w->in->dry_run)
+        return w->in->unit_hook ? w->in->unit_hook(c, ct, true, w->in->hook_arg) : 0;
     if ((rc = c->ops->contact_insert(c, ct)) == -CRM_E_PHONE_TAKEN)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
-    if (rc || (rc = event_log_record(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created")))
+    if (rc || (rc = event_log_record_from(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created", w->in->log_source)))
+        return rc;
+    if (w->in->unit_hook && (rc = w->in->unit_hook(c, ct, true, w->in->hook_arg)))
         return rc;
     w->status = 201;
     if (!w->in->idempotency_key)
