@@ -155,6 +155,8 @@ static void read_row(struct reading *rd, const csv_record *rec, int64_t row, are
         char *cell = str_trim(rec->fields[i]);
         if (!key || !*cell)
             continue;
+        if (cell[0] == '\'' && cell[1] && strchr("=+-@\t", cell[1]))
+            cell++;   /* a cell an export neutralized against formulas reads as it was */
         if (rd->fields[i] == IMPORT_PHONE || rd->fields[i] == IMPORT_EMAIL) {
             json_t *list = json_object_get(body, key);
             if (!list)
@@ -296,6 +298,23 @@ int import_rows(crm_app *app, const crm_user *me, const char *import_id, const c
     if ((rc = visible_import(app, me, import_id, a, &imp, err)) || (rc = app_reader(app, &c, err)))
         return rc;
     rc = c->ops->import_rows_list(c, me->org_id, import_id, status, (page - 1) * limit, limit, a, out, n, total);
+    return rc ? crm_fail(err, -rc, NULL, NULL) : 0;
+}
+
+int import_caller(crm_app *app, const char *org_id, const char *email, arena *a, crm_user *out, crm_err *err)
+{
+    store_conn *c;
+    char lower[256];
+    size_t n = 0;
+    int rc = app_reader(app, &c, err);
+    if (rc)
+        return rc;
+    for (; email[n] && n + 1 < sizeof lower; n++)
+        lower[n] = (char)(email[n] >= 'A' && email[n] <= 'Z' ? email[n] + 32 : email[n]);
+    lower[n] = '\0';
+    rc = c->ops->user_get_by_email(c, lower, a, out);
+    if (rc == -CRM_E_NOT_FOUND || (rc == 0 && (out->login_disabled || strcmp(out->org_id, org_id) != 0)))
+        return crm_fail(err, CRM_E_NOT_FOUND, "user", "No user of the organization %s has the email %s", org_id, email);
     return rc ? crm_fail(err, -rc, NULL, NULL) : 0;
 }
 

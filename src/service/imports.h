@@ -37,6 +37,10 @@ int import_read(crm_app *app, const crm_user *me, const char *import_id, arena *
 int import_rows(crm_app *app, const crm_user *me, const char *import_id, const char *status, int64_t page,
                 int64_t limit, arena *a, crm_import_row **out, size_t *n, int64_t *total, crm_err *err);
 
+/* `crmd import`: the user of org_id with this email (any case), whom the command acts as;
+ * NOT_FOUND when there is none there, or its login is disabled. */
+int import_caller(crm_app *app, const char *org_id, const char *email, arena *a, crm_user *out, crm_err *err);
+
 json_t *render_import(const crm_import *imp);
 json_t *render_import_row(const crm_import_row *r);
 
