@@ -315,7 +315,7 @@ class Import(ApiTest):
         self.assertError(start(o.token, ok, expect=415, content_type=None), 415, "unsupported_media_type")
         self.assertError(start("nope", ok, expect=401), 401, "unauthorized")
         self.assertError(start(h.sa_token(), ok, expect=403), 403, "forbidden")
-        imp = start(o.token, ok).json["data"]["import"]
+        imp = start(o.token, ok, dryRun="true").json["data"]["import"]
         self.assertError(h.get("/api/contacts/imports/nothex", token=o.token), 400, "validation_failed")
         self.assertError(h.get("/api/contacts/imports/%s/rows?status=pending" % imp["_id"], token=o.token), 400,
                          "validation_failed", field="status")
@@ -379,8 +379,10 @@ class Import(ApiTest):
         big = b"Phone\n" + b"x" * (50 * 1024 * 1024) + b"\n"
         self.assertError(start(o.token, big, expect=413), 413, "payload_too_large")
         # JSON routes keep their 1 MiB limit
-        r = h.request("POST", "/api/contact", raw=b"{" + b" " * (1024 * 1024 + 10) + b"}", token=o.token)
+        r = h.raw_exchange(head.replace(b"/api/contacts/import", b"/api/contact").replace(
+            b"%d" % (50 * 1024 * 1024 + 65 * 1024), b"%d" % (1024 * 1024 + 1)))
         self.assertEqual(r.status, 413)
+        self.assertEqual(r.json["message"], "The request body is larger than 1 MiB")
         self.assertEqual(len(contacts(o.token)), 0)
 
     def test_round_trip_export_then_import_into_an_empty_organization(self):
