@@ -272,8 +272,10 @@ int cli_import(const struct cli_options *o)
         cli_print_err("import", &err);
         goto done;
     }
-    unsigned runners = (unsigned)atoi(cli_env_or("CRMD_IMPORT_RUNNERS", "8"));
-    if (!(w = import_worker_start(&app, api_import_row_read, runners ? runners : 8, why, sizeof why))) {
+    int runners = atoi(cli_env_or("CRMD_IMPORT_RUNNERS", "32"));
+    if (runners < 1 || runners > 256)
+        runners = 32;
+    if (!(w = import_worker_start(&app, api_import_row_read, (unsigned)runners, why, sizeof why))) {
         fprintf(stderr, "crmd: import: %s\n", why);
         goto done;
     }
