@@ -130,6 +130,10 @@ typedef struct crm_import {
     int64_t processed, created, updated, skipped, failed;
 } crm_import;
 
+/* The count of crm_import that rows of this status add to (created, updated, skipped; anything
+ * else: failed, which the stores' CHECK constraints leave as the only other status). */
+int64_t *crm_import_count(crm_import *imp, const char *status);
+
 typedef struct crm_import_row {
     int64_t row;               /* the spreadsheet's row number: the header is row 1 */
     int64_t after_row;         /* an earlier row of the file with one of its numbers; 0: none */

@@ -61,8 +61,7 @@ static int status_index(const char *status)
 struct row_ctx {
     job *job;
     crm_import_row *row;
-    const char *status;         /* what the hook records: created | updated */
-    const crm_err *why;         /* a skipped row's reason (the holder of its number), or NULL */
+    const char *status;         /* what the hook records: created | updated (skipped: no change) */
     bool already_done;          /* the hook found a result there: another runner's or server's */
 };
 
@@ -153,7 +152,7 @@ static void run_row(import_worker *w, job *j, crm_import_row *row, arena *a)
 {
     crm_err err = { 0 };
     contact_input in = { 0 };
-    struct row_ctx x = { j, row, "created", NULL, false };
+    struct row_ctx x = { j, row, "created", false };
     int status, rc;
     char *reply;
     json_t *body = json_loads(row->input_json, 0, NULL);

@@ -13,7 +13,7 @@ import urllib.parse
 
 import harness as h
 from harness import ApiTest
-from test_events import SseReader
+from test_events import stream_events
 
 
 def setUpModule():
@@ -121,26 +121,13 @@ class Import(ApiTest):
         self.assertEqual((bob["firstName"], bob["lastName"], bob["email"], bob["status"]), ("Bob", None, None, "New Lead"))
         logs = h.get("/api/event-logs?contactId=" + ann["_id"], token=o.token).json["data"]["events"]
         self.assertEqual([(e["type"], e["source"], e["userId"]) for e in logs], [("CONTACT_CREATE", "import", o.admin.id)])
-        events = self.replay(o.token)
+        events = stream_events(o.token)
         created = [e for e in events if e[1] == "contact_created"]
         self.assertEqual(sorted(e[2]["contact"]["_id"] for e in created), sorted([ann["_id"], bob["_id"]]))
         progress = [e[2]["import"] for e in events if e[1] == "import_progress"]
         self.assertTrue(progress, "import_progress events")
         self.assertEqual((progress[-1]["_id"], progress[-1]["state"], progress[-1]["processed"], progress[-1]["created"]),
                          (imp["_id"], "done", 2, 2))
-
-    def replay(self, token):
-        """Every event the caller may hear, from the start of the durable stream."""
-        rd = SseReader(token, after=0)
-        try:
-            out = []
-            while True:
-                e = rd.next_event(1.0)
-                if e is None:
-                    return out
-                out.append(e)
-        finally:
-            rd.close()
 
     def test_every_kind_of_failed_row_with_the_code_of_post_contact(self):
         o = h.create_org()
@@ -338,7 +325,12 @@ class Import(ApiTest):
         for who in (rep2, head):
             self.assertError(h.get(path, token=who.token), 404, "not_found")
             self.assertError(h.get(path + "/rows", token=who.token), 404, "not_found")
+        progress = lambda token: [e[2]["import"]["_id"] for e in stream_events(token) if e[1] == "import_progress"]
+        self.assertIn(imp["_id"], progress(rep.token), "a SALES_REP hears its own import's progress")
+        self.assertNotIn(imp["_id"], progress(rep2.token), "and no other SALES_REP does")
+        self.assertIn(imp["_id"], progress(o.token))
         other = h.create_org()
+        self.assertNotIn(imp["_id"], progress(other.token))
         self.assertError(h.get(path, token=other.token), 404, "not_found")
         self.assertError(h.get(path + "/rows", token=other.token), 404, "not_found")
         # a rep's duplicate of a contact it may not see: skipped (its holder is named, as POST /api/contact does)

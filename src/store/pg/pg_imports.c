@@ -97,14 +97,7 @@ static int count_rows(pg_conn *c, crm_import *imp)
         const char *status = PQgetvalue(r, i, 0);
         int64_t n = pg_col_int(r, i, 1);
         imp->processed += n;
-        if (strcmp(status, "created") == 0)
-            imp->created = n;
-        else if (strcmp(status, "updated") == 0)
-            imp->updated = n;
-        else if (strcmp(status, "skipped") == 0)
-            imp->skipped = n;
-        else
-            imp->failed = n;
+        *crm_import_count(imp, status) = n;
     }
     PQclear(r);
     return 0;
@@ -197,11 +190,7 @@ int pg_import_rows_list(store_conn *sc, const char *org_id, const char *import_i
     snprintf(counts.id, sizeof counts.id, "%s", import_id);
     if ((rc = count_rows(c, &counts)))
         return rc;
-    *total = !status                            ? counts.processed
-             : strcmp(status, "created") == 0 ? counts.created
-             : strcmp(status, "updated") == 0 ? counts.updated
-             : strcmp(status, "skipped") == 0 ? counts.skipped
-                                              : counts.failed;
+    *total = status ? *crm_import_count(&counts, status) : counts.processed;
     return 0;
 }
 

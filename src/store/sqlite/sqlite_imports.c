@@ -1,5 +1,6 @@
 /* SQLite store: CSV imports (store version 10). An import keeps every row of its file with the
  * row's result; a row's result is written in the unit that creates or changes its contact. */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/errors.h"
@@ -93,14 +94,7 @@ static int count_rows(sq_conn *c, crm_import *imp)
         const char *status = (const char *)sqlite3_column_text(st, 0);
         int64_t n = sqlite3_column_int64(st, 1);
         imp->processed += n;
-        if (strcmp(status, "created") == 0)
-            imp->created = n;
-        else if (strcmp(status, "updated") == 0)
-            imp->updated = n;
-        else if (strcmp(status, "skipped") == 0)
-            imp->skipped = n;
-        else
-            imp->failed = n;
+        *crm_import_count(imp, status) = n;
     }
     sq_done(st);
     return rc < 0 ? rc : 0;
@@ -201,8 +195,8 @@ int sq_import_rows_list(store_conn *sc, const char *org_id, const char *import_i
     if ((rc = sq_read_begin(c)))   /* the page and the total from one snapshot */
         return rc;
     memset(&counts, 0, sizeof counts);
-    memcpy(counts.org_id, org_id, strnlen(org_id, sizeof counts.org_id - 1));
-    memcpy(counts.id, import_id, strnlen(import_id, sizeof counts.id - 1));
+    snprintf(counts.org_id, sizeof counts.org_id, "%s", org_id);
+    snprintf(counts.id, sizeof counts.id, "%s", import_id);
     sqlite3_stmt *st = sq_stmt(c, id);
     if (!st) {
         rc = -CRM_E_UNAVAILABLE;
@@ -216,11 +210,7 @@ int sq_import_rows_list(store_conn *sc, const char *org_id, const char *import_i
         sq_bind_text(st, 5, status);
     if ((rc = list_rows(c, id, st, a, out, n)) || (rc = count_rows(c, &counts)))
         goto done;
-    *total = !status                            ? counts.processed
-             : strcmp(status, "created") == 0 ? counts.created
-             : strcmp(status, "updated") == 0 ? counts.updated
-             : strcmp(status, "skipped") == 0 ? counts.skipped
-                                              : counts.failed;
+    *total = status ? *crm_import_count(&counts, status) : counts.processed;
 done:
     sq_read_end(c);
     return rc;
