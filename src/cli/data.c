@@ -272,9 +272,9 @@ int cli_import(const struct cli_options *o)
         cli_print_err("import", &err);
         goto done;
     }
-    int runners = atoi(cli_env_or("CRMD_IMPORT_RUNNERS", "32"));
+    int runners = atoi(cli_env_or("CRMD_IMPORT_RUNNERS", "16"));
     if (runners < 1 || runners > 256)
-        runners = 32;
+        runners = 16;
     if (!(w = import_worker_start(&app, api_import_row_read, (unsigned)runners, why, sizeof why))) {
         fprintf(stderr, "crmd: import: %s\n", why);
         goto done;

@@ -41,7 +41,7 @@ const char cli_usage_text[] =
     "Slow and greedy clients (0 turns a limit off; docs/security.md): CRMD_HEADER_TIMEOUT_MS\n"
     "(10000: to send a whole request head, and to idle between keep-alive requests),\n"
     "CRMD_CONNECTIONS_PER_IP (256), CRMD_SSE_PER_IP (32), CRMD_SOCKETIO_PER_IP (64).\n"
-    "CRMD_IMPORT_RUNNERS (32): rows of an import created at once.\n"
+    "CRMD_IMPORT_RUNNERS (16): threads that create the rows of an import.\n"
     "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key. CRMD_DRAIN_MS (0): after\n"
     "SIGTERM, how long /readyz answers 503 while requests are still served (behind a load balancer).\n";
 

@@ -146,7 +146,7 @@ static int start_running(crm_app *app, const struct cli_options *o, const char *
         env_limit("CRMD_CONNECTIONS_PER_IP", 256, 1000000, &cfg.conns_per_ip) ||
         env_limit("CRMD_SSE_PER_IP", 32, 1000000, &cfg.streams_per_ip) ||
         env_limit("CRMD_SOCKETIO_PER_IP", 64, 1000000, &cfg.upgrades_per_ip) ||
-        env_limit("CRMD_IMPORT_RUNNERS", 32, 256, &import_runners)) {
+        env_limit("CRMD_IMPORT_RUNNERS", 16, 256, &import_runners)) {
         snprintf(err, errlen, "bad setting (see crmd --help)");
         return -1;
     }

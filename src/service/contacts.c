@@ -71,8 +71,8 @@ static int create_unit(store_conn *c, void *arg)
                                    w->status, w->body, ct->created_at);
 }
 
-int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
-                   int *status, char **body, crm_err *err)
+int contact_create_prepare(crm_app *app, const crm_user *me, const contact_input *in, arena *a, crm_contact **out,
+                           crm_err *err)
 {
     store_conn *c;
     crm_org org;
@@ -92,7 +92,24 @@ int contact_create(crm_app *app, const crm_user *me, const contact_input *in, ar
     memcpy(ct->user_id, me->id, sizeof ct->user_id);
     memcpy(ct->created_by, me->id, sizeof ct->created_by);
     ct->created_at = ct->updated_at = time_now_ms();
+    *out = ct;
+    return 0;
+}
 
+int contact_create_in_unit(store_conn *c, const crm_user *me, const contact_input *in, crm_contact *ct, arena *a,
+                           crm_err *err)
+{
+    struct create_work w = { me, in, ct, a, err, 0, NULL };
+    return create_unit(c, &w);
+}
+
+int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
+                   int *status, char **body, crm_err *err)
+{
+    crm_contact *ct;
+    int rc;
+    if ((rc = contact_create_prepare(app, me, in, a, &ct, err)))
+        return rc;
     struct create_work w = { me, in, ct, a, err, 0, NULL };
     if ((rc = app_write(app, create_unit, &w, err)))
         return rc;

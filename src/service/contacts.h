@@ -51,6 +51,14 @@ typedef struct contact_input {
 int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
                    int *status, char **body, crm_err *err);
 
+/* contact_create in two steps, for a caller that runs several creates in one unit of work
+ * (imports): the checks that need no other record and the new contact (*out, in a), then,
+ * inside the unit, the rest of the rules and the writes (no Idempotency-Key). */
+int contact_create_prepare(crm_app *app, const crm_user *me, const contact_input *in, arena *a, crm_contact **out,
+                           crm_err *err);
+int contact_create_in_unit(store_conn *c, const crm_user *me, const contact_input *in, crm_contact *ct, arena *a,
+                           crm_err *err);
+
 typedef struct contact_list_input {
     int64_t page, size;
     const char *search, *status, *stage_id, *pipeline_id, *source;

@@ -193,6 +193,106 @@ static void run_row(import_worker *w, job *j, crm_import_row *row, arena *a)
     json_decref(body);
 }
 
+/* ---- several rows in one unit of work (stores with savepoints) ---- */
+
+#define ROWS_PER_UNIT 32
+
+typedef struct part {
+    crm_import_row *row;
+    json_t *body;
+    contact_input in;
+    crm_contact *ct;
+    crm_err err;
+    int rc;                 /* of reading and preparing the row, then of its create */
+    struct row_ctx x;
+    bool later;             /* onDuplicate=update: updated through its own unit after this one */
+} part;
+
+struct parts_work {
+    job *j;
+    part *p;
+    size_t n;
+    arena *a;
+};
+
+/* Inside the unit: the row's result when it wrote no contact (x.status: what was recorded). */
+static int record_in_unit(store_conn *c, job *j, part *p, arena *a)
+{
+    bool skip = p->rc == -CRM_E_PHONE_TAKEN && p->err.contact_id[0] && strcmp(j->imp.on_duplicate, "skip") == 0;
+    crm_import_row r = { .row = p->row->row, .status = skip ? "skipped" : "failed" };
+    if (skip)
+        memcpy(r.contact_id, p->err.contact_id, sizeof r.contact_id);
+    set_reason(&r, &p->err, a);
+    int rc = c->ops->import_row_done(c, j->imp.org_id, j->imp.id, &r);
+    if (rc == -CRM_E_NOT_FOUND)
+        p->x.already_done = true;
+    else if (rc == 0)
+        p->x.status = r.status;
+    return rc == -CRM_E_NOT_FOUND ? 0 : rc;
+}
+
+/* Each row in a savepoint of the one unit: a row that fails takes back only its own writes. */
+static int parts_unit(store_conn *c, void *arg)
+{
+    struct parts_work *pw = arg;
+    int rc;
+    for (size_t i = 0; i < pw->n; i++) {
+        part *p = &pw->p[i];
+        if (p->rc == 0) {
+            if ((rc = c->ops->savepoint(c, 0)))
+                return rc;
+            p->rc = contact_create_in_unit(c, &pw->j->me, &p->in, p->ct, pw->a, &p->err);
+            if ((rc = c->ops->savepoint(c, p->rc ? 2 : 1)))
+                return rc;
+            if (p->rc == 0)
+                continue;   /* the hook wrote its result */
+        }
+        if (p->x.already_done)
+            continue;
+        if (p->rc == -CRM_E_UNAVAILABLE || p->rc == -CRM_E_INTERNAL)
+            return p->rc;   /* the whole unit goes; its rows are tried again later */
+        p->later = p->rc == -CRM_E_PHONE_TAKEN && p->err.contact_id[0] && strcmp(pw->j->imp.on_duplicate, "update") == 0;
+        if (!p->later && (rc = record_in_unit(c, pw->j, p, pw->a)))
+            return rc;
+    }
+    return 0;
+}
+
+static void run_parts(import_worker *w, job *j, crm_import_row *rows, size_t n, arena *a)
+{
+    part p[ROWS_PER_UNIT];
+    crm_err err = { 0 };
+    arena_reset(a);
+    memset(p, 0, sizeof p);
+    for (size_t i = 0; i < n; i++) {
+        p[i].row = &rows[i];
+        p[i].x = (struct row_ctx){ j, &rows[i], "created", false };
+        if (!(p[i].body = json_loads(rows[i].input_json, 0, NULL))) {
+            log_error("import %s: row %lld is not readable", j->imp.id, (long long)rows[i].row);
+            p[i].rc = crm_fail(&p[i].err, CRM_E_INTERNAL, NULL, NULL);
+            continue;
+        }
+        if ((p[i].rc = w->reader(p[i].body, a, &p[i].in, &p[i].err)))
+            continue;
+        p[i].in.log_source = "import";
+        p[i].in.unit_hook = record_hook;
+        p[i].in.hook_arg = &p[i].x;
+        p[i].rc = contact_create_prepare(w->app, &j->me, &p[i].in, a, &p[i].ct, &p[i].err);
+    }
+    struct parts_work pw = { j, p, n, a };
+    if (app_write(w->app, parts_unit, &pw, &err) != 0) {
+        atomic_store(&j->storage_failed, true);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (p[i].later)
+                on_duplicate(w, j, &p[i].x, &p[i].in, &p[i].err, a);
+            else if (!p[i].x.already_done)
+                atomic_fetch_add(&j->done[status_index(p[i].x.status)], 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(p[i].body);
+}
+
 /* ---- the runners ---- */
 
 static void *runner_main(void *arg)
@@ -209,9 +309,17 @@ static void *runner_main(void *arg)
             break;   /* stopping, and no batch for this runner */
         seen = w->generation;
         while (w->next < w->nbatch) {
-            crm_import_row *row = &w->batch[w->next++];
+            /* several rows to a unit where the store can undo one of them alone (not in a dry
+             * run, whose rows are reported one by one) */
+            bool together = w->app->st->ops->savepoint && !w->job->imp.dry_run;
+            size_t n = together && w->nbatch - w->next > ROWS_PER_UNIT ? ROWS_PER_UNIT : together ? w->nbatch - w->next : 1;
+            crm_import_row *rows = &w->batch[w->next];
+            w->next += n;
             pthread_mutex_unlock(&w->mu);
-            run_row(w, w->job, row, a);
+            if (together)
+                run_parts(w, w->job, rows, n, a);
+            else
+                run_row(w, w->job, rows, a);
             pthread_mutex_lock(&w->mu);
         }
         if (--w->busy == 0)

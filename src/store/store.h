@@ -296,6 +296,11 @@ struct store_ops {
     int (*import_claim)(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
     /* Extends the lease of a running import. NOT_FOUND when it is no longer running. */
     int (*import_renew)(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+    /* Inside a unit of work, a savepoint of its own, so that one unit can hold several rows of
+     * an import each of which may fail alone: step 0 opens it, 1 keeps what was done since, 2
+     * undoes that. NULL where a unit cannot take back part of itself (PostgreSQL's units send
+     * their inserts with the COMMIT): each row is then a unit. */
+    int (*savepoint)(store_conn *c, int step);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

@@ -433,7 +433,7 @@ class Restart(ApiTest):
     def test_kill_mid_import_then_restart(self):
         srv = self.srv
         o = h.create_org(server=srv)
-        n = 3000
+        n = 6000
         text = csv_text([["First Name", "Phone"]] + [["R%d" % i, h.us_phone()] for i in range(n)])
         r = start(o.token, text, server=srv)
         imp_id = r.json["data"]["import"]["_id"]

@@ -367,4 +367,5 @@ static const store_ops pg_ops = {
     .import_finish = pg_import_finish,
     .import_claim = pg_import_claim,
     .import_renew = pg_import_renew,
+    .savepoint = NULL,   /* a unit's inserts go with its COMMIT: one row per unit */
 };

@@ -335,4 +335,5 @@ static const store_ops sqlite_ops = {
     .import_finish = sq_import_finish,
     .import_claim = sq_import_claim,
     .import_renew = sq_import_renew,
+    .savepoint = sq_savepoint,
 };

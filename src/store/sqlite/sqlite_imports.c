@@ -272,3 +272,16 @@ int sq_import_claim(store_conn *sc, int64_t now, int64_t until, arena *a, crm_im
         return rc;
     return sq_import_get(sc, org_id, id, a, out);
 }
+
+int sq_savepoint(store_conn *sc, int step)
+{
+    sq_conn *c = sq_of(sc);
+    if (step == 0)
+        return sq_exec(c, SQ_PART_BEGIN);
+    if (step == 2) {
+        int rc = sq_exec(c, SQ_PART_UNDO);
+        if (rc)
+            return rc;
+    }
+    return sq_exec(c, SQ_PART_KEEP);   /* after ROLLBACK TO, the savepoint is still open */
+}

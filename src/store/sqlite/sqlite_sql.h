@@ -196,6 +196,10 @@
      * writer) */                                                                                 \
     X(READ_BEGIN, "SAVEPOINT read")                                                               \
     X(READ_END, "RELEASE read")                                                                   \
+    /* a part of a unit of work that may be undone alone (sq_savepoint) */                        \
+    X(PART_BEGIN, "SAVEPOINT part")                                                               \
+    X(PART_KEEP, "RELEASE part")                                                                  \
+    X(PART_UNDO, "ROLLBACK TO part")                                                              \
     /* diagnostics (store_sqlite_pragma) */                                                       \
     X(PRAGMA_JOURNAL_MODE, "PRAGMA journal_mode")                                                 \
     X(PRAGMA_SYNCHRONOUS, "PRAGMA synchronous")                                                   \
