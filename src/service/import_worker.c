@@ -1,8 +1,10 @@
 /* The import worker (imports.h): one thread claims a running import (with a lease, so that of
  * several servers on one database one runs it) and feeds its rows, a batch at a time, to runner
- * threads. Each runner creates one row at a time through contact_create; many runners waiting
- * on the writer at once is what lets their units commit in groups (SQLite's group commit,
- * PostgreSQL's concurrent commits). A row's result is written inside the unit of its contact
+ * threads. A runner creates its rows through the create of POST /api/contact: up to
+ * ROWS_PER_UNIT rows in one unit of work, each in a savepoint, where the store has them
+ * (SQLite), else one row per unit (PostgreSQL). Many runners waiting on the writer at once is
+ * what lets their units commit in groups (SQLite's group commit, PostgreSQL's concurrent
+ * commits). A row's result is written inside the unit of its contact
  * (contact_input.unit_hook), and only onto a row without one: a row is never done twice, and a
  * server killed mid-import leaves rows either done with their contact or not done at all. */
 #include <pthread.h>
