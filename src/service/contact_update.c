@@ -37,7 +37,7 @@ char *contact_changes_json(const crm_contact *before, const crm_contact *after, 
 /* Stores ct as the next version of `before` and logs it as `type` with `changes`; a change of
  * nothing (changes NULL) writes nothing. */
 static int save_as(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, const char *type,
-                   const char *changes, bool quiet)
+                   const char *changes, bool quiet, const char *source)
 {
     if (!changes)
         return 0;
@@ -46,13 +46,13 @@ static int save_as(store_conn *c, const crm_user *me, const crm_contact *before,
     int rc = c->ops->contact_update(c, ct, before->version);
     if (rc || quiet)
         return rc;
-    return event_log_record(c, me, ct, type, changes, "contact_updated");
+    return event_log_record_from(c, me, ct, type, changes, "contact_updated", source);
 }
 
 static int save_change(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, bool quiet,
                        arena *a)
 {
-    return save_as(c, me, before, ct, "CONTACT_UPDATE", contact_changes_json(before, ct, a), quiet);
+    return save_as(c, me, before, ct, "CONTACT_UPDATE", contact_changes_json(before, ct, a), quiet, NULL);
 }
 
 struct change_work {
@@ -89,7 +89,7 @@ static int change_unit(store_conn *c, void *arg)
     *w->out = before;
     if ((rc = w->fn(c, w->me, &before, w->out, w->arg, w->a, &change, w->err)))
         return rc;
-    rc = save_as(c, w->me, &before, w->out, change.type, change.changes, change.quiet);
+    rc = save_as(c, w->me, &before, w->out, change.type, change.changes, change.quiet, change.source);
     if (rc == -CRM_E_PHONE_TAKEN)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
     return rc;
@@ -120,8 +120,8 @@ static int apply_input(store_conn *c, const crm_user *me, const crm_contact *bef
     if (rc || (rc = contact_apply_input(x->in, org.default_country, me, a, ct, err)) ||
         (rc = contact_apply_stage(c, x->in, a, ct, err)) || (rc = contact_check_refs(c, ct, a, err)))
         return rc;
-    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), x->quiet };
-    return 0;
+    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), x->quiet, x->in->log_source };
+    return x->in->unit_hook ? x->in->unit_hook(c, ct, change->changes != NULL, x->in->hook_arg) : 0;
 }
 
 int contact_update(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in,

@@ -31,6 +31,14 @@ typedef struct contact_input {
     size_t nassignees;
     const char *idempotency_key;   /* NULL: none */
     const char *request_hash;      /* hex SHA-256 of the request body, with a key */
+    /* For imports (service/imports.c): the event log's source (NULL: "manual"); a hook that runs
+     * inside the unit of work of a create or update once its checks passed (changed: the write
+     * changes the contact), whose failure rolls the unit back; dry_run: a create runs every
+     * check and the hook, and writes no contact. */
+    const char *log_source;
+    int (*unit_hook)(store_conn *c, const crm_contact *ct, bool changed, void *arg);
+    void *hook_arg;
+    bool dry_run;
 } contact_input;
 
 #define IDEMPOTENCY_KEY_MAX 255
@@ -42,6 +50,14 @@ typedef struct contact_input {
  * reply is returned again; for another body, IDEMPOTENCY_KEY_REUSED. */
 int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
                    int *status, char **body, crm_err *err);
+
+/* contact_create in two steps, for a caller that runs several creates in one unit of work
+ * (imports): the checks that need no other record and the new contact (*out, in a), then,
+ * inside the unit, the rest of the rules and the writes (no Idempotency-Key). */
+int contact_create_prepare(crm_app *app, const crm_user *me, const contact_input *in, arena *a, crm_contact **out,
+                           crm_err *err);
+int contact_create_in_unit(store_conn *c, const crm_user *me, const contact_input *in, crm_contact *ct, arena *a,
+                           crm_err *err);
 
 typedef struct contact_list_input {
     int64_t page, size;
@@ -84,6 +100,7 @@ typedef struct contact_change {
     const char *type;
     char *changes;
     bool quiet;
+    const char *source;   /* the log entry's source; NULL: "manual" */
 } contact_change;
 
 /* Inside the unit of a change: makes ct (a copy of before, which the caller may see and whose

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 10
+#define STORE_OPS_VERSION 11
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -303,6 +303,39 @@ struct store_ops {
     int (*contact_move_many)(store_conn *c, const char *org_id, const crm_contact *cts, size_t n,
                              const char *pipeline_id, const char *stage_id, const char *status, int64_t updated_at,
                              bool *moved);
+    /* --- version 11: CSV imports (API.md §11, service/imports.c) --- */
+
+    /* import_insert and import_rows_insert run in the unit that registers the import. */
+    int (*import_insert)(store_conn *c, const crm_import *imp);
+    int (*import_rows_insert)(store_conn *c, const char *org_id, const char *import_id,
+                              const crm_import_row *rows, size_t n);
+    /* The import with its counts of rows done, by status. NOT_FOUND when absent. */
+    int (*import_get)(store_conn *c, const char *org_id, const char *import_id, arena *a, crm_import *out);
+    /* Rows without a result, row > after_row, in row order, at most limit: those whose
+     * after_row is 0 (!dependent) or those whose after_row is not (dependent). */
+    int (*import_rows_pending)(store_conn *c, const char *org_id, const char *import_id, bool dependent,
+                               int64_t after_row, int64_t limit, arena *a, crm_import_row **out, size_t *n);
+    /* Records r's result (status, contact_id, error, field, value) on row r->row. NOT_FOUND when
+     * the row already has one: the unit must then roll back, so that no row is done twice. */
+    int (*import_row_done)(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *r);
+    /* Rows with a result (of that status; NULL: any) in row order, offset/limit; *total: all of them. */
+    int (*import_rows_list)(store_conn *c, const char *org_id, const char *import_id, const char *status,
+                            int64_t offset, int64_t limit, arena *a, crm_import_row **out, size_t *n,
+                            int64_t *total);
+    /* Ends a running import: state "done" or "failed" (error: why, or NULL). NOT_FOUND when it
+     * is not running. */
+    int (*import_finish)(store_conn *c, const char *org_id, const char *import_id, const char *state,
+                         const char *error, int64_t finished_at);
+    /* In a unit of work: takes the oldest running import whose lease ended before now, holding
+     * it until `until` (another server running imports skips it meanwhile). NOT_FOUND: none. */
+    int (*import_claim)(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
+    /* Extends the lease of a running import. NOT_FOUND when it is no longer running. */
+    int (*import_renew)(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+    /* Inside a unit of work, a savepoint of its own, so that one unit can hold several rows of
+     * an import each of which may fail alone: step 0 opens it, 1 keeps what was done since, 2
+     * undoes that. NULL where a unit cannot take back part of itself (PostgreSQL's units send
+     * their inserts with the COMMIT): each row is then a unit. */
+    int (*savepoint)(store_conn *c, int step);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

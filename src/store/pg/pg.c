@@ -365,4 +365,14 @@ static const store_ops pg_ops = {
     .bulk_job_advance = pg_bulk_job_advance,
     .bulk_job_purge = pg_bulk_job_purge,
     .contact_move_many = pg_contact_move_many,
+    .import_insert = pg_import_insert,
+    .import_rows_insert = pg_import_rows_insert,
+    .import_get = pg_import_get,
+    .import_rows_pending = pg_import_rows_pending,
+    .import_row_done = pg_import_row_done,
+    .import_rows_list = pg_import_rows_list,
+    .import_finish = pg_import_finish,
+    .import_claim = pg_import_claim,
+    .import_renew = pg_import_renew,
+    .savepoint = NULL,   /* a unit's inserts go with its COMMIT: one row per unit */
 };

@@ -304,6 +304,41 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (organization_id, job_id) REFERENCES bulk_jobs (organization_id, id)"
     "    ON DELETE CASCADE"
     ");",
+
+    /* 4: CSV imports (store version 11), as SQLite's migration 8: the rows of each file with
+     * their results. */
+    "CREATE TABLE imports ("
+    "  organization_id " ID " NOT NULL,"
+    "  id " ID " NOT NULL,"
+    "  user_id " ID " NOT NULL,"
+    "  state text NOT NULL CHECK (state IN ('running', 'done', 'failed')),"
+    "  on_duplicate text NOT NULL,"
+    "  dry_run boolean NOT NULL,"
+    "  file_name text,"
+    "  error text,"
+    "  total bigint NOT NULL,"
+    "  created_at bigint NOT NULL,"
+    "  finished_at bigint,"
+    "  lease_until bigint NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX imports_running ON imports (state, lease_until);"
+    "CREATE TABLE import_rows ("
+    "  organization_id " ID " NOT NULL,"
+    "  import_id " ID " NOT NULL,"
+    "  row bigint NOT NULL,"
+    "  after_row bigint NOT NULL,"
+    "  input text NOT NULL,"
+    "  status text CHECK (status IN ('created', 'updated', 'skipped', 'failed')),"
+    "  contact_id " ID ","
+    "  error text,"
+    "  field text,"
+    "  value text,"
+    "  message text,"
+    "  PRIMARY KEY (organization_id, import_id, row),"
+    "  FOREIGN KEY (organization_id, import_id) REFERENCES imports (organization_id, id)"
+    ");"
+    "CREATE INDEX import_rows_by_status ON import_rows (organization_id, import_id, status, row);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

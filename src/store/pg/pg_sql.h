@@ -75,6 +75,9 @@
     "x.source FROM unnest(" type "::text[], " value "::text[], " at "::bigint[], " by "::text[], " \
     source "::text[]) AS x(type, value, at, by, source) RETURNING 1) "
 
+#define PG_IMPORT_COLS "organization_id, id, user_id, state, on_duplicate, dry_run, file_name, error, total, " \
+                       "created_at, finished_at, lease_until"
+#define PG_IMPORT_ROW_COLS "row, after_row, input, status, contact_id, error, field, value, message"
 #define PG_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
 #define PG_JOB_COLS_OF(t)                                                                         \
     t "organization_id, " t "id, " t "user_id, " t "kind, " t "state, " t "total, " t "processed, " \
@@ -335,7 +338,36 @@
                       "WHERE organization_id = $1 AND webhook_id = $2")                           \
     X(DELIVERY_DUE, "SELECT " PG_DELIVERY_COLS " FROM webhook_deliveries "                        \
                     "WHERE state = 'pending' AND next_attempt_at <= $1 "                          \
-                    "ORDER BY next_attempt_at, id LIMIT $2")
+                    "ORDER BY next_attempt_at, id LIMIT $2")                                      \
+    /* CSV imports (pg_imports.c) */                                                              \
+    X(IMPORT_INSERT, "INSERT INTO imports (" PG_IMPORT_COLS ") "                                   \
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")                \
+    X(IMPORT_GET, "SELECT " PG_IMPORT_COLS " FROM imports WHERE organization_id = $1 AND id = $2")  \
+    X(IMPORT_COUNTS, "SELECT status, count(*) FROM import_rows WHERE organization_id = $1 "       \
+                     "AND import_id = $2 AND status IS NOT NULL GROUP BY status")                 \
+    X(IMPORT_ROWS_INSERT, "INSERT INTO import_rows (organization_id, import_id, row, after_row, " \
+                          "input) SELECT $1, $2, unnest($3::bigint[]), unnest($4::bigint[]), "    \
+                          "unnest($5::text[])")                                                   \
+    X(IMPORT_ROWS_PENDING, "SELECT " PG_IMPORT_ROW_COLS " FROM import_rows "                      \
+                           "WHERE organization_id = $1 AND import_id = $2 AND status IS NULL "    \
+                           "AND row > $3 AND (after_row <> 0) = $4 ORDER BY row LIMIT $5")        \
+    X(IMPORT_ROW_DONE, "UPDATE import_rows SET status = $4, contact_id = $5, error = $6, "        \
+                       "field = $7, value = $8, message = $9 WHERE organization_id = $1 AND import_id = $2 "    \
+                       "AND row = $3 AND status IS NULL")                                         \
+    X(IMPORT_ROWS_LIST, "SELECT " PG_IMPORT_ROW_COLS " FROM import_rows "                         \
+                        "WHERE organization_id = $1 AND import_id = $2 AND status IS NOT NULL "   \
+                        "ORDER BY row LIMIT $3 OFFSET $4")                                        \
+    X(IMPORT_ROWS_LIST_STATUS, "SELECT " PG_IMPORT_ROW_COLS " FROM import_rows "                  \
+                               "WHERE organization_id = $1 AND import_id = $2 AND status = $5 "   \
+                               "ORDER BY row LIMIT $3 OFFSET $4")                                 \
+    X(IMPORT_FINISH, "UPDATE imports SET state = $3, error = $4, finished_at = $5 "               \
+                     "WHERE organization_id = $1 AND id = $2 AND state = 'running'")              \
+    X(IMPORT_CLAIM, "UPDATE imports SET lease_until = $2 WHERE (organization_id, id) = "          \
+                    "(SELECT organization_id, id FROM imports WHERE state = 'running' "           \
+                    "AND lease_until < $1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) " \
+                    "RETURNING organization_id, id")                                              \
+    X(IMPORT_RENEW, "UPDATE imports SET lease_until = $3 WHERE organization_id = $1 AND id = $2 " \
+                    "AND state = 'running'")
 
 typedef enum pg_stmt_id {
 #define PG_STMT_ENUM(id, sql) PG_##id,

@@ -226,6 +226,22 @@ int sq_load_end(store_conn *c, const store_table *t, bool keep);
 int sq_rebuild_derived(store_conn *c);
 int sq_count_rows(store_conn *c, const store_table *t, int64_t *n);
 
+/* Store version 10: sqlite_imports.c. */
+int sq_import_insert(store_conn *c, const crm_import *imp);
+int sq_import_rows_insert(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *rows,
+                          size_t n);
+int sq_import_get(store_conn *c, const char *org_id, const char *import_id, arena *a, crm_import *out);
+int sq_import_rows_pending(store_conn *c, const char *org_id, const char *import_id, bool dependent,
+                           int64_t after_row, int64_t limit, arena *a, crm_import_row **out, size_t *n);
+int sq_import_row_done(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *r);
+int sq_import_rows_list(store_conn *c, const char *org_id, const char *import_id, const char *status,
+                        int64_t offset, int64_t limit, arena *a, crm_import_row **out, size_t *n, int64_t *total);
+int sq_import_finish(store_conn *c, const char *org_id, const char *import_id, const char *state, const char *error,
+                     int64_t finished_at);
+int sq_import_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
+int sq_import_renew(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+int sq_savepoint(store_conn *c, int step);
+
 /* Store version 9: sqlite_notes.c. */
 int sq_note_insert(store_conn *c, const crm_note *n);
 int sq_note_get(store_conn *c, const char *org_id, const char *note_id, arena *a, crm_note *out);

@@ -18,6 +18,9 @@
     t "updated_at, " t "version, " t "verified_at, " t "verified_by, " t "verification_source"
 #define SQ_CONTACT_COLS SQ_CONTACT_COLS_OF("")
 #define SQ_CONTACT_NCOLS 17
+#define SQ_IMPORT_COLS "organization_id, id, user_id, state, on_duplicate, dry_run, file_name, error, total, " \
+                       "created_at, finished_at, lease_until"
+#define SQ_IMPORT_ROW_COLS "row, after_row, input, status, contact_id, error, field, value, message"
 #define SQ_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
 #define SQ_JOB_COLS                                                                               \
     "organization_id, id, user_id, kind, state, total, processed, error, lease_until, created_at, updated_at"
@@ -202,6 +205,10 @@
      * writer) */                                                                                 \
     X(READ_BEGIN, "SAVEPOINT read")                                                               \
     X(READ_END, "RELEASE read")                                                                   \
+    /* a part of a unit of work that may be undone alone (sq_savepoint) */                        \
+    X(PART_BEGIN, "SAVEPOINT part")                                                               \
+    X(PART_KEEP, "RELEASE part")                                                                  \
+    X(PART_UNDO, "ROLLBACK TO part")                                                              \
     /* diagnostics (store_sqlite_pragma) */                                                       \
     X(PRAGMA_JOURNAL_MODE, "PRAGMA journal_mode")                                                 \
     X(PRAGMA_SYNCHRONOUS, "PRAGMA synchronous")                                                   \
@@ -439,7 +446,33 @@
     X(DELIVERY_DUE, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                        \
                     "WHERE state = 'pending' AND next_attempt_at <= ?1 "                          \
                     "ORDER BY next_attempt_at, id LIMIT ?2")                                      \
-    X(CONTACT_COUNT_ORG, "SELECT n FROM contact_counts WHERE organization_id = ?1")
+    X(CONTACT_COUNT_ORG, "SELECT n FROM contact_counts WHERE organization_id = ?1")              \
+    /* CSV imports (sqlite_imports.c) */                                                          \
+    X(IMPORT_INSERT, "INSERT INTO imports (" SQ_IMPORT_COLS ") "                                   \
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")                \
+    X(IMPORT_GET, "SELECT " SQ_IMPORT_COLS " FROM imports WHERE organization_id = ?1 AND id = ?2")  \
+    X(IMPORT_COUNTS, "SELECT status, count(*) FROM import_rows WHERE organization_id = ?1 "       \
+                     "AND import_id = ?2 AND status IS NOT NULL GROUP BY status")                 \
+    X(IMPORT_ROW_INSERT, "INSERT INTO import_rows (organization_id, import_id, row, after_row, "  \
+                         "input) VALUES (?1, ?2, ?3, ?4, ?5)")                                    \
+    X(IMPORT_ROWS_PENDING, "SELECT " SQ_IMPORT_ROW_COLS " FROM import_rows "                      \
+                           "WHERE organization_id = ?1 AND import_id = ?2 AND status IS NULL "    \
+                           "AND row > ?3 AND (after_row <> 0) = ?4 ORDER BY row LIMIT ?5")        \
+    X(IMPORT_ROW_DONE, "UPDATE import_rows SET status = ?4, contact_id = ?5, error = ?6, "        \
+                       "field = ?7, value = ?8, message = ?9 WHERE organization_id = ?1 AND import_id = ?2 "    \
+                       "AND row = ?3 AND status IS NULL")                                         \
+    X(IMPORT_ROWS_LIST, "SELECT " SQ_IMPORT_ROW_COLS " FROM import_rows "                         \
+                        "WHERE organization_id = ?1 AND import_id = ?2 AND status IS NOT NULL "   \
+                        "ORDER BY row LIMIT ?3 OFFSET ?4")                                        \
+    X(IMPORT_ROWS_LIST_STATUS, "SELECT " SQ_IMPORT_ROW_COLS " FROM import_rows "                  \
+                               "WHERE organization_id = ?1 AND import_id = ?2 AND status = ?5 "   \
+                               "ORDER BY row LIMIT ?3 OFFSET ?4")                                 \
+    X(IMPORT_FINISH, "UPDATE imports SET state = ?3, error = ?4, finished_at = ?5 "               \
+                     "WHERE organization_id = ?1 AND id = ?2 AND state = 'running'")              \
+    X(IMPORT_CLAIM_FIND, "SELECT organization_id, id FROM imports WHERE state = 'running' "       \
+                         "AND lease_until < ?1 ORDER BY created_at, id LIMIT 1")                  \
+    X(IMPORT_RENEW, "UPDATE imports SET lease_until = ?3 WHERE organization_id = ?1 AND id = ?2 " \
+                    "AND state = 'running'")
 
 typedef enum sq_stmt_id {
 #define SQ_STMT_ENUM(id, sql) SQ_##id,
