@@ -64,6 +64,26 @@ def pg_new_database(prefix="crmd_api"):
     return "postgresql://postgres@/%s?host=%s" % (name, PG_DIR)
 
 
+def _process_exists(pid):
+    """Whether pid names a process, a zombie included (what kill(pid, 0) tells PostgreSQL)."""
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _process_running(pid):
+    """Whether pid is a process that has not exited (a zombie has)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 class PgServer:
     """A PostgreSQL server of a test's own (not the tier's shared cluster, which other tiers use
     at the same time): a temp dir holding its socket and data/, fsync on as in production.
@@ -108,21 +128,28 @@ class PgServer:
         if action == "kill9":
             with open(os.path.join(self.data, "postmaster.pid")) as f:
                 pid = int(f.readline())
+            children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
             subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
             os.kill(pid, signal.SIGKILL)
-            # pg_ctl start refuses while the old postmaster lives: wait until the kill has taken.
+            # A new postmaster refuses to start while the old one's pid names a process (even a
+            # zombie not reaped yet) or while any old backend still holds the shared memory.
             deadline = time.time() + 30
-            while time.time() < deadline:
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    time.sleep(0.3)
-                    return
+            while _process_exists(pid) or any(_process_running(int(c)) for c in children):
+                if time.time() > deadline:
+                    raise HarnessError("the killed PostgreSQL server did not go away")
                 time.sleep(0.05)
-            raise HarnessError("the killed PostgreSQL server did not go away")
+            return
         args = {"start": ["start", "-w", "-t", "60", "-l", os.path.join(self.dir, "server.log")],
                 "stop": ["stop", "-w", "-m", "immediate"], "promote": ["promote", "-w"]}[action]
-        self._run("pg_ctl", "-D", self.data, *args)
+        try:
+            self._run("pg_ctl", "-D", self.data, *args)
+        except HarnessError as e:
+            try:
+                with open(os.path.join(self.dir, "server.log")) as f:
+                    log = f.read()[-2000:]
+            except OSError:
+                log = "(no server log)"
+            raise HarnessError("%s\n--- server.log ---\n%s" % (e, log))
 
     def psql(self, sql, db="postgres"):
         """Runs sql on this server; returns its output, stripped."""
