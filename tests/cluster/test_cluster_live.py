@@ -99,6 +99,36 @@ class LiveEvents(ApiTest):
         finally:
             second.close()
 
+    def test_a_client_of_a_killed_server_resumes_through_the_proxy_without_loss(self):
+        o = h.create_org(server=servers()[0])
+        tok = o.token
+        victim = servers()[2]
+        reader = test_events.SseReader(tok, after=0, server=victim)
+        try:
+            before = [h.create_contact(tok, server=servers()[i % 3], firstName="Pre%d" % i)["_id"] for i in range(3)]
+            got = reader.events(3, timeout=5.0)
+            self.assertEqual([e[2]["contact"]["_id"] for e in got], before)
+        finally:
+            reader.close()
+        victim.kill()
+        try:
+            # Written while the client has no server: through the survivors.
+            missed = [h.create_contact(tok, server=servers()[i % 2], firstName="Gap%d" % i)["_id"] for i in range(6)]
+            # The client comes back as EventSource does, with Last-Event-ID, through the proxy,
+            # which sends it to a live server.
+            again = test_events.SseReader(tok, after=got[-1][0], server=cluster.CLUSTER.front)
+            try:
+                rest = again.events(6, timeout=10.0)
+                self.assertEqual([e[2]["contact"]["_id"] for e in rest], missed, "exactly what it missed, in order")
+                later = h.create_contact(tok, server=servers()[0], firstName="After")["_id"]
+                nxt = again.next_event(timeout=5.0)
+                self.assertIsNotNone(nxt, "and then live events")
+                self.assertEqual(nxt[2]["contact"]["_id"], later)
+            finally:
+                again.close()
+        finally:
+            victim.start(same_port=True)
+
 
 class SocketIO(ApiTest):
     def listen(self, server, tok, n):
