@@ -5,9 +5,11 @@
 // (@seriousme/openapi-schema-validator); bodies and parameters are then checked with Ajv's
 // JSON Schema 2020-12 validator, the dialect of OpenAPI 3.1.
 //   - every response: its status must be listed for the operation, its Content-Type must be
-//     one the status declares, and a JSON body must match the schema;
+//     one the status declares, a JSON body must match the schema, and the headers the status
+//     declares must match theirs (and be there, when required);
 //   - the request of a 2xx exchange: path, query and header parameters and the JSON body must
-//     match (the tests send invalid requests on purpose, and those must not answer 2xx);
+//     match, and it must carry credentials if the operation requires them (the tests send
+//     invalid requests on purpose, and those must not answer 2xx);
 //   - a path no operation has must answer 404 not_found, a known path with another method
 //     405 method_not_allowed, both in the error envelope.
 // Stream bodies (SSE, CSV, JavaScript, HTML, Prometheus text) are not parsed.
@@ -171,6 +173,16 @@ function checkResponse(responses, responsesPointer, rec, problems) {
     return;
   }
   const [resp, respPtr] = deref(responses[found], `${responsesPointer}/${found}`);
+  for (const [name, declared] of Object.entries(resp.headers || {})) {
+    const [header, headerPtr] = deref(declared, `${respPtr}/headers/${esc(name)}`);
+    const value = (rec.responseHeaders || {})[name.toLowerCase()];
+    if (value === undefined) {
+      if (header.required && rec.responseHeaders) problems.push(`response: the header ${name} is missing`);
+      continue;
+    }
+    const err = schemaErrors(`${headerPtr}/schema`, coerce(value, header.schema));
+    if (err) problems.push(`response header ${name}: ${JSON.stringify(value)}: ${err}`);
+  }
   if (!resp.content) return;   // nothing to check (101, or a reply of libmicrohttpd itself)
   const type = mediaType(rec.responseContentType);
   if (!resp.content[type]) {
@@ -233,6 +245,9 @@ for (const line of lines) {
       const match = { values: Object.fromEntries(hit.names.map((n, i) => [n, safeDecode(m[i + 1])])) };
       checkParameters(op, opPointer, hit.item, pathPointer, match, url.searchParams, rec.headers || {}, problems);
       checkRequestBody(op, opPointer, rec, problems);
+      const security = op.security ?? spec.security ?? [];
+      if (security.length > 0 && !security.some((alt) => Object.keys(alt).length === 0) && rec.auth === false)
+        problems.push("request: answered 2xx without credentials, but the document requires them");
     }
   }
   record(name, null);

@@ -559,6 +559,7 @@ def _record_exchange(method, path, hdrs, payload, r, data):
            "auth": any(k.lower() == "authorization" for k in hdrs),
            "requestContentType": req_ct, "requestBody": req_body, "requestBodyBase64": req_b64,
            "status": r.status, "responseContentType": r.headers.get("Content-Type"),
+           "responseHeaders": {k.lower(): v for k, v in r.headers.items()},
            "responseBody": resp_body, "responseBodyBase64": resp_b64}
     line = json.dumps(rec, ensure_ascii=False) + "\n"
     with _traffic_lock:
