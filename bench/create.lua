@@ -13,15 +13,24 @@ end
 function init(args)
   token = os.getenv("CRMD_TOKEN")
   area = os.getenv("CRMD_AREA") or "212"
+  -- CRMD_STAGES="A|B|C": the contacts go round those stages (by name) of the default pipeline
+  stages = {}
+  for name in string.gmatch(os.getenv("CRMD_STAGES") or "", "[^|]+") do
+    table.insert(stages, name)
+  end
 end
 
 function request()
   counter = counter + 1
   local line = counter % 10000
   local ex = exchange + math.floor(counter / 10000) * 16
+  local status = ""
+  if #stages > 0 then
+    status = string.format(',"status":"%s"', stages[counter % #stages + 1])
+  end
   local body = string.format(
-    '{"firstName":"Bench","lastName":"User%d","phoneNumber":"(%s) %03d-%04d"}',
-    counter, area, ex, line)
+    '{"firstName":"Bench","lastName":"User%d","phoneNumber":"(%s) %03d-%04d"%s}',
+    counter, area, ex, line, status)
   return wrk.format("POST", "/api/contact", {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",

@@ -10,7 +10,7 @@ static const struct {
 } commands[] = {
     {"init", cli_init, false},       {"demo", cli_demo, false},       {"serve", cli_serve, false},
     {"check", cli_check, false},     {"backup", cli_backup, false},   {"migrate", cli_migrate, false},
-    {"export", cli_export, true},
+    {"export", cli_export, true},    {"import", cli_import, true},
 };
 
 int main(int argc, char **argv)

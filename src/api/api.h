@@ -6,6 +6,7 @@
 #include "http/http.h"
 #include "lib/netaddr.h"
 #include "service/app.h"
+#include "service/contacts.h"
 
 /* The route table and the error hook for http_config; api_init must run first. */
 void api_init(crm_app *app);
@@ -17,6 +18,12 @@ typedef struct realtime realtime;
 void api_set_realtime(realtime *rt);
 typedef struct sse sse;
 void api_set_sse(sse *s);                        /* GET /api/events serves through s; NULL: 503 */
+/* CSV imports: the worker that POST /api/contacts/import wakes (NULL: none, the import waits for
+ * one), the reader of a row it runs with, and the routes whose bodies may pass HTTP_BODY_MAX. */
+typedef struct import_worker import_worker;
+void api_set_import_worker(import_worker *w);
+int api_import_row_read(json_t *body, arena *a, contact_input *in, crm_err *err);
+const http_body_limit *api_body_limits(size_t *n);
 /* The abuse limits that login and api_authenticate apply (service/throttle.h); NULL: none. */
 typedef struct throttle throttle;
 void api_set_throttle(throttle *t);
@@ -46,6 +53,9 @@ int jin_string(json_t *obj, const char *key, const char *field, size_t max_chars
 int jin_bool(json_t *obj, const char *key, bool *out, bool *given, crm_err *err);
 int jin_objectid(json_t *obj, const char *key, bool required, const char **out, crm_err *err);
 int jin_check_string(json_t *v, const char *field, size_t max_chars, const char **out, crm_err *err);
+/* The contact keys of a POST /api/contact (phones_required) or PATCH body, with every check of
+ * their shapes and limits; strings point into body and a. Imports read each row with it too. */
+int api_contact_input_read(json_t *body, bool phones_required, arena *a, contact_input *in, crm_err *err);
 /* Query parameters: an optional ObjectId, optional UTF-8 text of at most max characters. */
 int qin_id(http_req *r, const char *name, const char **out, crm_err *err);
 int qin_text(http_req *r, const char *name, size_t max, const char **out, crm_err *err);

@@ -18,10 +18,9 @@ static char *field_name(arena *a, const char *key, size_t i, bool object)
 }
 
 /* A list of phones or emails: a single string, or an array of strings or {value, isPrimary}. */
-static int read_values(http_req *r, json_t *body, const char *key, size_t max_chars, size_t max_items,
+static int read_values(arena *a, json_t *body, const char *key, size_t max_chars, size_t max_items,
                        contact_value_input **out, size_t *n, crm_err *err)
 {
-    arena *a = http_req_arena(r);
     json_t *v = json_object_get(body, key);
     int rc;
 
@@ -74,7 +73,7 @@ static int read_values(http_req *r, json_t *body, const char *key, size_t max_ch
     return 0;
 }
 
-static int read_assignees(http_req *r, json_t *body, contact_input *in, crm_err *err)
+static int read_assignees(arena *a, json_t *body, contact_input *in, crm_err *err)
 {
     json_t *v = json_object_get(body, "assignees");
     if (!v || json_is_null(v))
@@ -84,11 +83,11 @@ static int read_assignees(http_req *r, json_t *body, contact_input *in, crm_err 
     size_t n = json_array_size(v);
     if (n > 50)
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "assignees", "assignees has more than 50 entries");
-    in->assignees = arena_alloc(http_req_arena(r), (n + 1) * sizeof *in->assignees);
+    in->assignees = arena_alloc(a, (n + 1) * sizeof *in->assignees);
     for (size_t i = 0; i < n; i++) {
         const char *id = json_string_value(json_array_get(v, i));
         if (!id || !objectid_valid(id)) {
-            const char *f = arena_printf(http_req_arena(r), "assignees[%zu]", i);
+            const char *f = arena_printf(a, "assignees[%zu]", i);
             return crm_fail(err, CRM_E_VALIDATION_FAILED, f, "%s must be a 24-character hex user id", f);
         }
         for (size_t j = 0; j < in->nassignees; j++)
@@ -118,19 +117,17 @@ static unsigned given_keys(json_t *body)
     return given;
 }
 
-/* The contact keys of a create or update body; phoneNumber may be absent only when !required,
- * and is never null. */
-static int read_contact_input(http_req *r, json_t *body, bool phones_required, contact_input *in, crm_err *err)
+int api_contact_input_read(json_t *body, bool phones_required, arena *a, contact_input *in, crm_err *err)
 {
     int rc;
     json_t *phones = json_object_get(body, "phoneNumber");
     in->given = given_keys(body);
     if ((phones_required && !phones) || (phones && json_is_null(phones)))
         return crm_fail(err, CRM_E_VALIDATION_FAILED, "phoneNumber", "phoneNumber is required");
-    if ((rc = read_values(r, body, "phoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->phones, &in->nphones, err)) ||
-        (rc = read_values(r, body, "secondaryPhoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->secondary,
+    if ((rc = read_values(a, body, "phoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->phones, &in->nphones, err)) ||
+        (rc = read_values(a, body, "secondaryPhoneNumber", PHONE_MAX_CHARS, CONTACT_MAX_PHONES, &in->secondary,
                           &in->nsecondary, err)) ||
-        (rc = read_values(r, body, "email", EMAIL_MAX_CHARS, CONTACT_MAX_EMAILS, &in->emails, &in->nemails, err)) ||
+        (rc = read_values(a, body, "email", EMAIL_MAX_CHARS, CONTACT_MAX_EMAILS, &in->emails, &in->nemails, err)) ||
         (rc = jin_string(body, "firstName", "firstName", NAME_MAX_CHARS, false, &in->first_name, err)) ||
         (rc = jin_string(body, "lastName", "lastName", NAME_MAX_CHARS, false, &in->last_name, err)) ||
         (rc = jin_string(body, "process", "process", LABEL_MAX_CHARS, false, &in->process, err)) ||
@@ -138,7 +135,7 @@ static int read_contact_input(http_req *r, json_t *body, bool phones_required, c
         (rc = jin_string(body, "status", "status", LABEL_MAX_CHARS, false, &in->status, err)) ||
         (rc = jin_objectid(body, "pipelineStage", false, &in->stage_id, err)) ||
         (rc = jin_objectid(body, "pipelineId", false, &in->pipeline_id, err)) ||
-        (rc = read_assignees(r, body, in, err)))
+        (rc = read_assignees(a, body, in, err)))
         return rc;
     return 0;
 }
@@ -177,7 +174,7 @@ static void create_contact(http_req *r)
     char *reply;
     int rc;
     if ((rc = api_authenticate(r, &me, &err)) || (rc = require_org_member(me, &err)) ||
-        (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, true, &in, &err)) ||
+        (rc = api_body_object(r, &body, &err)) || (rc = api_contact_input_read(body, true, http_req_arena(r), &in, &err)) ||
         (rc = read_idempotency(r, &in, &err)) ||
         (rc = contact_create(api_app(), me, &in, http_req_arena(r), &status, &reply, &err)))
         api_send_error(r, &err);
@@ -306,7 +303,7 @@ static void patch_contact(http_req *r)
     crm_contact ct;
     int rc;
     if ((rc = api_authenticate(r, &me, &err)) || (rc = api_path_id(r, "id", &id, &err)) ||
-        (rc = api_body_object(r, &body, &err)) || (rc = read_contact_input(r, body, false, &in, &err)) ||
+        (rc = api_body_object(r, &body, &err)) || (rc = api_contact_input_read(body, false, http_req_arena(r), &in, &err)) ||
         (rc = contact_update(api_app(), me, id, &in, http_req_header(r, "If-Match"), http_req_arena(r), &ct, &err))) {
         api_send_error(r, &err);
     } else {
@@ -331,7 +328,7 @@ static void move_contact(http_req *r)
     if ((rc = api_authenticate(r, &me, &err)) || (rc = api_body_object(r, &body, &err)) ||
         (rc = jin_objectid(body, "_id", true, &id, &err)) ||
         (rc = jin_bool(body, "fromHistoryModal", &quiet, NULL, &err)) ||
-        (rc = read_contact_input(r, body, false, &in, &err)) ||
+        (rc = api_contact_input_read(body, false, http_req_arena(r), &in, &err)) ||
         (rc = contact_move_stage(api_app(), me, id, &in, quiet, http_req_arena(r), &ct, &err))) {
         api_send_error(r, &err);
     } else {

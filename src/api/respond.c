@@ -61,7 +61,14 @@ void api_on_http_error(http_req *r, int status)
     case 400: api_send_code(r, CRM_E_BAD_REQUEST, NULL, http_req_problem(r)); break;
     case 404: api_send_code(r, CRM_E_NOT_FOUND, NULL, "No such endpoint"); break;
     case 405: api_send_code(r, CRM_E_METHOD_NOT_ALLOWED, NULL, NULL); break;
-    case 413: api_send_code(r, CRM_E_PAYLOAD_TOO_LARGE, NULL, NULL); break;
+    case 413:
+        if (http_req_body_max(r) == HTTP_BODY_MAX)
+            api_send_code(r, CRM_E_PAYLOAD_TOO_LARGE, NULL, NULL);
+        else
+            api_send_code(r, CRM_E_PAYLOAD_TOO_LARGE, NULL,
+                          arena_printf(http_req_arena(r), "The request body is larger than %zu MiB",
+                                       http_req_body_max(r) >> 20));
+        break;
     case 431: api_send_code(r, CRM_E_HEADERS_TOO_LARGE, NULL, NULL); break;
     case 429: api_send_code(r, CRM_E_RATE_LIMITED, NULL, http_req_problem(r)); break;
     default: api_send_code(r, CRM_E_INTERNAL, NULL, NULL); break;

@@ -27,6 +27,9 @@ void api_init(crm_app *app)
     add(api_user_routes, api_user_nroutes);
     add(api_pipeline_routes, api_pipeline_nroutes);
     add(api_contact_export_routes, api_contact_export_nroutes);   /* before /api/contacts/:id */
+    add(api_board_routes, api_board_nroutes);                     /* likewise */
+    add(api_bulk_routes, api_bulk_nroutes);                       /* likewise */
+    add(api_import_routes, api_import_nroutes);
     add(api_contact_routes, api_contact_nroutes);
     add(api_verification_routes, api_verification_nroutes);
     add(api_note_routes, api_note_nroutes);

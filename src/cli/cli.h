@@ -12,7 +12,7 @@
 #define DEFAULT_THREADS 32
 
 struct cli_options {
-    const char *db, *listen, *email, *password, *tls_cert, *tls_key, *from, *to, *org, *file;
+    const char *db, *listen, *email, *password, *tls_cert, *tls_key, *from, *to, *org, *file, *user;
     unsigned threads;
     bool quiet;
 };
@@ -35,5 +35,6 @@ int cli_check(const struct cli_options *o);     /* data.c */
 int cli_backup(const struct cli_options *o);
 int cli_migrate(const struct cli_options *o);
 int cli_export(const struct cli_options *o);
+int cli_import(const struct cli_options *o);
 
 #endif

@@ -1,15 +1,18 @@
-/* Commands on a database's data: check and backup (store/store_tools.h), migrate (store/copy.h)
- * and export (service/contact_export.h). */
+/* Commands on a database's data: check and backup (store/store_tools.h), migrate (store/copy.h),
+ * export (service/contact_export.h) and import (service/imports.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "lib/objectid.h"
 #include "lib/timefmt.h"
+#include "api/api.h"
 #include "service/contact_export.h"
+#include "service/imports.h"
 #include "service/orgs.h"
 #include "store/copy.h"
 #include "store/store_tools.h"
@@ -206,3 +209,107 @@ done:
     return rc;
 }
 
+
+/* The whole file in memory (an import reads it whole), at most IMPORT_MAX_BYTES. NULL after
+ * printing why. */
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    if (!f) {
+        fprintf(stderr, "crmd: import: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    do {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1 << 20;
+            if (!(buf = realloc(buf, cap + 1)))
+                abort();
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0 && n <= IMPORT_MAX_BYTES);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad || n > IMPORT_MAX_BYTES) {
+        fprintf(stderr, "crmd: import: %s %s\n", path,
+                bad ? "could not be read" : "is larger than the import limit of 50 MiB");
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Imports FILE as --user of --org, through the same job and worker as the server's. */
+int cli_import(const struct cli_options *o)
+{
+    if (!o->org || !objectid_valid(o->org))
+        return cli_usage_error("%s", "import needs --org with an organization id (24 hex characters)");
+    if (!o->user || !o->file)
+        return cli_usage_error("%s", "import needs --user EMAIL and a FILE");
+    size_t len;
+    char *data = read_whole(o->file, &len);
+    if (!data)
+        return 1;
+    crm_app app;
+    if (cli_open_app(&app, o)) {
+        free(data);
+        return 1;
+    }
+    arena *a = arena_new();
+    crm_err err = { 0 };
+    crm_user me;
+    crm_import imp;
+    const char *slash = strrchr(o->file, '/');
+    import_options opt = { .file_name = slash ? slash + 1 : o->file };
+    import_worker *w = NULL;
+    char why[256];
+    int rc = 1;
+    if (import_caller(&app, o->org, o->user, a, &me, &err) ||
+        import_start(&app, &me, &opt, data, len, a, &imp, &err)) {
+        cli_print_err("import", &err);
+        goto done;
+    }
+    int runners = atoi(cli_env_or("CRMD_IMPORT_RUNNERS", "16"));
+    if (runners < 1 || runners > 256)
+        runners = 16;
+    if (!(w = import_worker_start(&app, api_import_row_read, (unsigned)runners, why, sizeof why))) {
+        fprintf(stderr, "crmd: import: %s\n", why);
+        goto done;
+    }
+    bool tty = isatty(STDERR_FILENO);
+    int shown = -1;
+    for (;;) {
+        arena_reset(a);
+        if (import_read(&app, &me, imp.id, a, &imp, &err)) {
+            cli_print_err("import", &err);
+            goto done;
+        }
+        progress("importing", imp.processed, imp.total, tty, &shown);
+        if (strcmp(imp.state, "running") != 0)
+            break;
+        struct timespec ts = { 0, 100 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    if (tty)
+        fputc('\n', stderr);
+    fprintf(stderr, "crmd: import %s %s: %lld rows: %lld created, %lld updated, %lld skipped, %lld failed%s%s\n",
+            imp.id, imp.state, (long long)imp.total, (long long)imp.created, (long long)imp.updated,
+            (long long)imp.skipped, (long long)imp.failed, imp.error ? ": " : "", imp.error ? imp.error : "");
+    crm_import_row *rows;
+    size_t n;
+    int64_t total;
+    if (imp.failed && import_rows(&app, &me, imp.id, "failed", 1, 20, a, &rows, &n, &total, &err) == 0)
+        for (size_t i = 0; i < n; i++)
+            printf("row %lld: %s%s%s: %s\n", (long long)rows[i].row, rows[i].error, rows[i].field ? " " : "",
+                   rows[i].field ? rows[i].field : "", rows[i].message ? rows[i].message : "");
+    rc = strcmp(imp.state, "done") != 0 ? 1 : imp.failed ? 3 : 0;
+done:
+    import_worker_stop(w);
+    arena_destroy(a);
+    app_close(&app);
+    free(data);
+    return rc;
+}

@@ -21,6 +21,9 @@ const char cli_usage_text[] =
     "  migrate --from URL --to URL             copy every record into an empty database of either\n"
     "                                          backend (stop the servers of --from first)\n"
     "  export --db URL --org ID [FILE]         the organization's contacts as CSV (stdout without FILE)\n"
+    "  import --db URL --org ID --user EMAIL FILE\n"
+    "                                          import a CSV file of contacts as that user, like POST\n"
+    "                                          /api/contacts/import (exit 0: every row in; 3: some failed)\n"
     "  --help, --version\n"
     "\n"
     "URL is sqlite:PATH (default " DEFAULT_DB ") or postgresql://... in libpq's form; the listen\n"
@@ -29,7 +32,11 @@ const char cli_usage_text[] =
     "kept in the database; the signing key is the SHA-256 of its bytes), CRMD_PING_INTERVAL_MS and\n"
     "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SOCKETIO_PER_USER (sockets\n"
     "one user may have connected; 20), CRMD_SSE_KEEPALIVE_MS (15000),\n"
-    "CRMD_JANITOR_INTERVAL_MS (600000: how often expired Idempotency-Key records are purged),\n"
+    "CRMD_JANITOR_INTERVAL_MS (600000: how often expired Idempotency-Key records and bulk jobs\n"
+    "finished a day ago are purged), CRMD_BULK_LEASE_MS (15000: how long a server holds a bulk\n"
+    "job between batches; a job whose server died is taken over after it), CRMD_BULK_POLL_MS (5000:\n"
+    "how often a server looks for such jobs), CRMD_BULK_BATCH (500: contacts a bulk job deletes per\n"
+    "transaction),\n"
     "CRMD_WEBHOOK_ALLOW_PRIVATE=1 (webhooks may reach loopback, private and link-local addresses).\n"
     "Abuse limits (N/SECONDS: N at once, all back after SECONDS; 0: off): CRMD_RATE_LIMIT (requests\n"
     "per user token or API key; 1200/60), CRMD_LOGIN_LIMIT (failed logins per account and address;\n"
@@ -38,6 +45,7 @@ const char cli_usage_text[] =
     "Slow and greedy clients (0 turns a limit off; docs/security.md): CRMD_HEADER_TIMEOUT_MS\n"
     "(10000: to send a whole request head, and to idle between keep-alive requests),\n"
     "CRMD_CONNECTIONS_PER_IP (256), CRMD_SSE_PER_IP (32), CRMD_SOCKETIO_PER_IP (64).\n"
+    "CRMD_IMPORT_RUNNERS (16): threads that create the rows of an import.\n"
     "CRMD_TLS_CERT and CRMD_TLS_KEY stand for --tls-cert and --tls-key. CRMD_DRAIN_MS (0): after\n"
     "SIGTERM, how long /readyz answers 503 while requests are still served (behind a load balancer).\n";
 
@@ -63,7 +71,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *o, bool takes_f
         { "threads", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
         { "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
         { "from", required_argument, NULL, 'f' },    { "to", required_argument, NULL, 'T' },
-        { "org", required_argument, NULL, 'o' },
+        { "org", required_argument, NULL, 'o' },      { "user", required_argument, NULL, 'u' },
         { NULL, 0, NULL, 0 },
     };
     o->db = cli_env_or("CRMD_DB", DEFAULT_DB);
@@ -85,6 +93,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *o, bool takes_f
         case 'f': o->from = optarg; break;
         case 'T': o->to = optarg; break;
         case 'o': o->org = optarg; break;
+        case 'u': o->user = optarg; break;
         case 't': {
             char *end;
             long n = strtol(optarg, &end, 10);

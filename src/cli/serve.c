@@ -15,6 +15,8 @@
 #include "realtime/realtime.h"
 #include "realtime/sse.h"
 #include "service/event_hub.h"
+#include "service/bulk_job.h"
+#include "service/imports.h"
 #include "service/janitor.h"
 #include "service/throttle.h"
 #include "service/webhook_worker.h"
@@ -106,6 +108,8 @@ struct running {
     realtime *rt;
     sse *sse;
     janitor *janitor;
+    bulk_worker *bulk;
+    import_worker *imports;
     throttle *throttle;
     http_server *http;
 };
@@ -117,10 +121,13 @@ static void stop_running(struct running *run)
     sse_stop(run->sse);
     api_set_sse(NULL);
     http_server_stop(run->http);
+    api_set_import_worker(NULL);
+    import_worker_stop(run->imports);
     api_set_throttle(NULL);
     throttle_free(run->throttle);
     api_set_realtime(NULL);
     realtime_free(run->rt);
+    bulk_worker_stop(run->bulk);
     janitor_stop(run->janitor);
     webhook_worker_stop(run->webhooks);
     event_hub_stop(run->hub);
@@ -135,12 +142,18 @@ static int start_running(crm_app *app, const struct cli_options *o, const char *
     http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
                         .access_log = !o->quiet };
     char *cert = NULL, *key = NULL;
+    unsigned bulk_lease_ms, bulk_poll_ms, bulk_batch;
+    unsigned import_runners;
     int rc = -1;
 
     if (env_limit("CRMD_HEADER_TIMEOUT_MS", 10000, 3600 * 1000, &cfg.head_timeout_ms) ||
         env_limit("CRMD_CONNECTIONS_PER_IP", 256, 1000000, &cfg.conns_per_ip) ||
         env_limit("CRMD_SSE_PER_IP", 32, 1000000, &cfg.streams_per_ip) ||
-        env_limit("CRMD_SOCKETIO_PER_IP", 64, 1000000, &cfg.upgrades_per_ip)) {
+        env_limit("CRMD_SOCKETIO_PER_IP", 64, 1000000, &cfg.upgrades_per_ip) ||
+        env_limit("CRMD_BULK_LEASE_MS", 0, 3600 * 1000, &bulk_lease_ms) ||
+        env_limit("CRMD_BULK_POLL_MS", 0, 3600 * 1000, &bulk_poll_ms) ||
+        env_limit("CRMD_BULK_BATCH", 0, 10000, &bulk_batch) ||
+        env_limit("CRMD_IMPORT_RUNNERS", 16, 256, &import_runners)) {
         snprintf(err, errlen, "bad setting (see crmd --help)");
         return -1;
     }
@@ -158,11 +171,15 @@ static int start_running(crm_app *app, const struct cli_options *o, const char *
         !(run->webhooks = webhook_worker_start(app, run->hub, err, errlen)) ||
         !(run->rt = realtime_start(app, run->hub, &rtc, err, errlen)) ||
         !(run->sse = sse_start(app, run->hub, (unsigned)atoi(cli_env_or("CRMD_SSE_KEEPALIVE_MS", "0")), err, errlen)) ||
-        !(run->janitor = janitor_start(app, atoll(cli_env_or("CRMD_JANITOR_INTERVAL_MS", "0")), err, errlen)))
+        !(run->janitor = janitor_start(app, atoll(cli_env_or("CRMD_JANITOR_INTERVAL_MS", "0")), err, errlen)) ||
+        !(run->bulk = bulk_worker_start(app, bulk_lease_ms, bulk_poll_ms, bulk_batch, err, errlen)) ||
+        !(run->imports = import_worker_start(app, api_import_row_read, (unsigned)import_runners, err, errlen)))
         goto done;
+    api_set_import_worker(run->imports);
     api_set_realtime(run->rt);
     api_set_sse(run->sse);
     cfg.routes = api_route_table(&cfg.nroutes);
+    cfg.body_limits = api_body_limits(&cfg.nbody_limits);
     run->http = http_server_start(&cfg, err, errlen);
     rc = run->http ? 0 : -1;
 done:

@@ -20,6 +20,13 @@ typedef struct http_route {
     http_handler handler;
 } http_route;
 
+/* A route that takes bodies larger than HTTP_BODY_MAX (a file upload): a body over max gets
+ * 413 without being read whole, as one over HTTP_BODY_MAX does elsewhere. */
+typedef struct http_body_limit {
+    const char *method, *pattern;   /* as the route's */
+    size_t max;
+} http_body_limit;
+
 /* Request accessors. Strings live as long as the request. */
 const char *http_req_method(const http_req *r);
 const char *http_req_path(const http_req *r);   /* raw, as sent: not percent-decoded, no query */
@@ -28,6 +35,7 @@ const char *http_req_query(const http_req *r, const char *name);    /* decoded; 
 const char *http_req_param(const http_req *r, const char *name);    /* path parameter, raw (still
                                                                        percent-encoded); NULL if none */
 const char *http_req_body(const http_req *r, size_t *len);          /* never NULL; NUL-terminated */
+size_t http_req_body_max(const http_req *r);                        /* the body limit of its route */
 const char *http_req_id(const http_req *r);                         /* X-Request-Id of this request */
 arena *http_req_arena(http_req *r);                                 /* freed when the request ends */
 void http_req_set_user(http_req *r, void *user);                    /* caller-defined slot */
@@ -120,6 +128,8 @@ typedef struct http_config {
     unsigned threads;          /* worker threads; 0: one per CPU */
     const http_route *routes;
     size_t nroutes;
+    const http_body_limit *body_limits;   /* may be NULL; must outlive the server */
+    size_t nbody_limits;
     http_error_hook on_error;
     bool access_log;           /* one line per request on stderr */
     /* Slow and greedy clients (0: no limit). head_timeout_ms: from the accept, or the end of

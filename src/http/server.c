@@ -30,7 +30,7 @@
  * bench/realtime.js rss`: each KiB here is about half a KiB per idle connection (64 KiB → 49.9
  * KiB per connection before other savings; docs/realtime.md). */
 #define CONN_MEMORY ((size_t)16 * 1024)
-/* A chunked body that crosses HTTP_BODY_MAX cannot be answered mid-stream (MHD only takes a
+/* A chunked body that crosses its route's limit cannot be answered mid-stream (MHD only takes a
  * response before or after the upload), so the rest is read and dropped to be able to send the
  * 413 once it ends. Dropping costs bandwidth, not memory; a client still sending this long
  * after crossing the limit is cut off without an answer (nginx's lingering_time, 30 s, is the
@@ -102,6 +102,8 @@ const char *http_req_body(const http_req *r, size_t *len)
         *len = r->body ? r->body_len : 0;
     return r->body ? r->body : "";
 }
+
+size_t http_req_body_max(const http_req *r) { return r->body_max; }
 
 /* ---- replies ---- */
 
@@ -242,8 +244,22 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     n = strcspn(uri, "?#");
     r->path = arena_strndup(a, uri, n);
     r->path_len = n;
+    r->body_max = HTTP_BODY_MAX;
     r->id[0] = '-';   /* until the headers are in */
     return r;
+}
+
+/* The body limit of the route a request goes to: HTTP_BODY_MAX unless the route has its own. */
+static size_t route_body_max(const http_server *s, const char *method, const char *path, size_t len)
+{
+    router_param ps[HTTP_MAX_PARAMS];
+    size_t np;
+    for (size_t i = 0; i < s->nbody_limits; i++) {
+        const http_body_limit *l = &s->body_limits[i];
+        if (strcmp(l->method, method) == 0 && router_match(l->pattern, path, len, ps, &np))
+            return l->max;
+    }
+    return HTTP_BODY_MAX;
 }
 
 static void start_request(http_req *r, const char *method)
@@ -261,15 +277,16 @@ static void start_request(http_req *r, const char *method)
         memcpy(r->id, rid, strlen(rid) + 1);
     else
         objectid_new(r->id);
+    r->body_max = route_body_max(r->srv, r->method, r->path, r->path_len);
     if (cl) {
         /* MHD has already refused a malformed Content-Length; only the size matters here. */
         unsigned long long v = 0;
         for (const char *p = cl; *p >= '0' && *p <= '9'; p++) {
             v = v * 10 + (unsigned)(*p - '0');
-            if (v > HTTP_BODY_MAX)
+            if (v > r->body_max)
                 break;
         }
-        if (v > HTTP_BODY_MAX)
+        if (v > r->body_max)
             r->too_large = true;
         else
             r->body_expect = (size_t)v;
@@ -279,14 +296,14 @@ static void start_request(http_req *r, const char *method)
 static bool body_append(http_req *r, const char *data, size_t n)
 {
     size_t need;
-    if (n > HTTP_BODY_MAX - r->body_len)
+    if (n > r->body_max - r->body_len)
         return false;
     need = r->body_len + n + 1;
     if (need > r->body_cap) {
         /* Grow with what arrives, not with what Content-Length promises: a client that
          * announces 1 MiB and sends nothing must not cost 1 MiB. Doubling keeps the copies,
          * and the old buffers left in the arena, under the final size. */
-        size_t limit = r->body_expect ? r->body_expect + 1 : (size_t)HTTP_BODY_MAX + 1;
+        size_t limit = r->body_expect ? r->body_expect + 1 : r->body_max + 1;
         size_t cap = r->body_cap ? r->body_cap * 2 : 16 * 1024;
         if (cap > limit)
             cap = limit;
@@ -391,8 +408,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             r->discarded += n;
             if (elapsed_ms(&r->discard_t0) <= DISCARD_MS)
                 return MHD_YES;
-            log_warn("request %s: body still going %.0f s after passing %d bytes (%zu dropped), "
-                     "connection closed", r->id, DISCARD_MS / 1000, HTTP_BODY_MAX, r->discarded);
+            log_warn("request %s: body still going %.0f s after passing %zu bytes (%zu dropped), "
+                     "connection closed", r->id, DISCARD_MS / 1000, r->body_max, r->discarded);
             return MHD_NO;
         }
         return MHD_YES;
@@ -587,6 +604,8 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     pthread_mutex_init(&s->streams_lock, NULL);
     s->routes = cfg->routes;
     s->nroutes = cfg->nroutes;
+    s->body_limits = cfg->body_limits;
+    s->nbody_limits = cfg->nbody_limits;
     s->metrics = http_metrics_new(s->nroutes);
     s->on_error = cfg->on_error;
     s->access_log = cfg->access_log;

@@ -26,6 +26,8 @@ struct http_server {
     struct MHD_Daemon *daemon;
     const http_route *routes;
     size_t nroutes;
+    const http_body_limit *body_limits;
+    size_t nbody_limits;
     http_error_hook on_error;
     bool access_log;
     unsigned short port;
@@ -58,6 +60,7 @@ struct http_req {
     size_t nparams;
     char *body;
     size_t body_len, body_cap, body_expect, discarded;
+    size_t body_max;             /* the route's limit (HTTP_BODY_MAX unless it says otherwise) */
     reply_header *hdr_head, *hdr_tail;
     void *user;
     struct timespec t0;

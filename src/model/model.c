@@ -42,6 +42,14 @@ crm_delivery_state crm_delivery_state_parse(const char *s)
     return DELIVERY_FAILED;   /* the stores' CHECK constraints keep anything else out */
 }
 
+int64_t *crm_import_count(crm_import *imp, const char *status)
+{
+    return strcmp(status, "created") == 0   ? &imp->created
+           : strcmp(status, "updated") == 0 ? &imp->updated
+           : strcmp(status, "skipped") == 0 ? &imp->skipped
+                                            : &imp->failed;
+}
+
 const crm_verification *crm_contact_method(const crm_contact *ct, const char *type, const char *value)
 {
     for (size_t i = 0; i < ct->nmethods; i++)

@@ -115,6 +115,45 @@ typedef struct crm_note {
     int64_t created_at, updated_at;
 } crm_note;
 
+/* A bulk job (API.md §5.5): today a delete by query, of the contacts matched when it began. */
+typedef struct crm_bulk_job {
+    objectid id, org_id, user_id;   /* user_id: who started it, the only one who may read it */
+    char *kind;                /* "delete" */
+    char *state;               /* pending | completed | failed */
+    int64_t total, processed;
+    char *error;               /* NULL unless failed */
+    int64_t lease_until;       /* a server runs a pending job only while its lease holds (ms) */
+    int64_t created_at, updated_at;
+} crm_bulk_job;
+/* A CSV import (API.md §11): the job, and one row of its file with the row's result. */
+typedef struct crm_import {
+    objectid id, org_id, user_id;
+    char *state;               /* running | done | failed */
+    char *on_duplicate;        /* skip | update | error */
+    bool dry_run;
+    char *file_name;           /* the multipart part's filename, or NULL */
+    char *error;               /* why a failed import failed, or NULL */
+    int64_t total;             /* data rows of the file */
+    int64_t created_at, finished_at;   /* finished_at 0: running */
+    int64_t lease_until;       /* the server running it holds it until then (ms) */
+    /* counts of the rows with a result, by status (filled by import_get) */
+    int64_t processed, created, updated, skipped, failed;
+} crm_import;
+
+/* The count of crm_import that rows of this status add to (created, updated, skipped; anything
+ * else: failed, which the stores' CHECK constraints leave as the only other status). */
+int64_t *crm_import_count(crm_import *imp, const char *status);
+
+typedef struct crm_import_row {
+    int64_t row;               /* the spreadsheet's row number: the header is row 1 */
+    int64_t after_row;         /* an earlier row of the file with one of its numbers; 0: none */
+    char *input_json;          /* the row as a POST /api/contact body */
+    char *status;              /* created | updated | skipped | failed; NULL: not done yet */
+    objectid contact_id;       /* "" when none */
+    char *error, *field, *value;   /* a failed (or skipped) row's reason, else NULL */
+    char *message;             /* the reason for people */
+} crm_import_row;
+
 typedef struct crm_event_log {
     objectid id, org_id, user_id, contact_id;
     char *type;                /* CONTACT_CREATE | CONTACT_UPDATE | CONTACT_DELETE | CONTACT_METHOD_(UN)VERIFIED | NOTE_* */

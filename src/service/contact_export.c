@@ -17,6 +17,9 @@ struct contact_export {
     arena *keep;                 /* the query's strings, the names: the export's life */
     arena *page;                 /* one page of contacts, reset for the next */
     contact_query q;
+    contact_query *more;         /* Tether's export: the queries after q, run in turn */
+    size_t nmore;
+    bool tether;
     crm_pipeline *pipelines;
     size_t npipelines;
     crm_user *users;             /* the organization's, by id */
@@ -112,8 +115,38 @@ static void names(const contact_export *x, const crm_contact *ct, const char **p
     }
 }
 
+static const char *primary_email(const crm_contact *ct)
+{
+    for (size_t i = 0; i < ct->nemails; i++)
+        if (ct->emails[i].is_primary)
+            return ct->emails[i].value;
+    return NULL;
+}
+
+static void tether_row(contact_export *x, const crm_contact *ct)
+{
+    const char *pipeline, *stage, *phone = NULL;
+    for (size_t i = 0; i < ct->nphones; i++)
+        if (ct->phones[i].is_primary)
+            phone = ct->phones[i].e164;
+    names(x, ct, &pipeline, &stage);
+    char iso[TIMEFMT_ISO_LEN + 1];
+    time_iso8601(ct->created_at, iso);
+    cell(x, ct->first_name, ',');
+    cell(x, ct->last_name, ',');
+    cell(x, phone, ',');
+    cell(x, primary_email(ct), ',');
+    cell(x, pipeline, ',');
+    cell(x, stage ? stage : ct->status, ',');
+    cell(x, iso, '\n');
+}
+
 static void row(contact_export *x, const crm_contact *ct)
 {
+    if (x->tether) {
+        tether_row(x, ct);
+        return;
+    }
     cell(x, ct->id, ',');
     cell(x, ct->first_name, ',');
     cell(x, ct->last_name, ',');
@@ -167,7 +200,10 @@ static int next_page(contact_export *x)
     for (size_t i = 0; i < n; i++)
         row(x, &rows[i]);
     x->rows += (int64_t)n;
-    if (n < PAGE) {
+    if (n < PAGE && x->nmore) {
+        x->q = *x->more++;
+        x->nmore--;
+    } else if (n < PAGE) {
         x->done = true;
     } else {
         x->q.after = true;
@@ -213,8 +249,7 @@ static const char *keep_str(contact_export *x, const char *s)
     return arena_strdup(x->keep, s);
 }
 
-int contact_export_open(crm_app *app, const crm_user *me, const contact_list_input *in, contact_export **out,
-                        crm_err *err)
+static contact_export *export_new(crm_app *app, const crm_user *me)
 {
     contact_export *x = calloc(1, sizeof *x);
     if (!x)
@@ -223,29 +258,76 @@ int contact_export_open(crm_app *app, const crm_user *me, const contact_list_inp
     x->me = *me;
     x->keep = arena_new();
     x->page = arena_new();
+    return x;
+}
+
+/* The names of the pipelines, stages and users, and the widths of the columns. */
+static int load_names(contact_export *x, crm_err *err)
+{
+    store_conn *c;
+    int rc = app_reader(x->app, &c, err);
+    if (rc == 0 && ((rc = c->ops->contact_widths(c, x->me.org_id, &x->nphones, &x->nemails)) ||
+                    (rc = c->ops->pipeline_list(c, x->me.org_id, NULL, x->keep, &x->pipelines, &x->npipelines)) ||
+                    (rc = c->ops->user_list(c, x->me.org_id, x->keep, &x->users, &x->nusers))))
+        rc = crm_fail(err, -rc, NULL, NULL);
+    if (rc)
+        return rc;
+    qsort(x->users, x->nusers, sizeof *x->users, by_id);
+    if (x->nphones < 1)
+        x->nphones = 1;
+    if (x->nemails < 1)
+        x->nemails = 1;
+    return 0;
+}
+
+int contact_export_open_tether(crm_app *app, const crm_user *me, const contact_query *qs, size_t nq,
+                               contact_export **out, crm_err *err)
+{
+    contact_export *x = export_new(app, me);
+    x->tether = true;
+    x->more = arena_alloc(x->keep, (nq + 1) * sizeof *x->more);
+    for (size_t i = 0; i < nq; i++) {
+        contact_query *q = &x->more[i];
+        *q = qs[i];
+        q->search = keep_str(x, q->search);
+        q->search_digits = keep_str(x, q->search_digits);
+        q->stage_id = keep_str(x, q->stage_id);
+        q->source = keep_str(x, q->source);
+        q->visible_to = q->visible_to ? x->me.id : NULL;
+        q->offset = 0;
+        q->limit = PAGE;
+        q->after = false;
+    }
+    x->q = x->more[0];
+    x->more++;
+    x->nmore = nq ? nq - 1 : 0;
+    int rc = load_names(x, err);
+    if (rc) {
+        contact_export_close(x);
+        return rc;
+    }
+    put_str(x, "First Name,Last Name,Phone,Email,Pipeline,Stage,Created Date\r\n");
+    *out = x;
+    return 0;
+}
+
+int contact_export_open(crm_app *app, const crm_user *me, const contact_list_input *in, contact_export **out,
+                        crm_err *err)
+{
+    contact_export *x = export_new(app, me);
     contact_list_input mine = {
         .page = 1, .size = PAGE, .search = keep_str(x, in->search), .status = keep_str(x, in->status),
         .stage_id = keep_str(x, in->stage_id), .pipeline_id = keep_str(x, in->pipeline_id),
         .source = keep_str(x, in->source), .owner_filter = keep_str(x, in->owner_filter),
         .created_from = in->created_from, .created_to = in->created_to,
     };
-    store_conn *c;
     int rc = contact_list_query(&x->me, &mine, x->keep, &x->q, err);
     if (rc == 0)
-        rc = app_reader(app, &c, err);
-    if (rc == 0 && ((rc = c->ops->contact_widths(c, me->org_id, &x->nphones, &x->nemails)) ||
-                    (rc = c->ops->pipeline_list(c, me->org_id, NULL, x->keep, &x->pipelines, &x->npipelines)) ||
-                    (rc = c->ops->user_list(c, me->org_id, x->keep, &x->users, &x->nusers))))
-        rc = crm_fail(err, -rc, NULL, NULL);
+        rc = load_names(x, err);
     if (rc) {
         contact_export_close(x);
         return rc;
     }
-    qsort(x->users, x->nusers, sizeof *x->users, by_id);
-    if (x->nphones < 1)
-        x->nphones = 1;
-    if (x->nemails < 1)
-        x->nemails = 1;
     header(x);
     *out = x;
     return 0;

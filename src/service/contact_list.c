@@ -21,7 +21,7 @@ static const char *phone_digits(const char *search, arena *a)
     return digits >= 3 ? out : NULL;
 }
 
-static int owner_filter(const crm_user *me, const char *filter, contact_query *q, crm_err *err)
+int contact_owner_filter(const crm_user *me, const char *filter, contact_query *q, crm_err *err)
 {
     if (!filter || strcmp(filter, "my") == 0) {
         q->owner_mode = CONTACT_OWNER_USER;
@@ -49,7 +49,7 @@ int contact_list_query(const crm_user *me, const contact_list_input *in, arena *
         .offset = (in->page - 1) * in->size, .limit = in->size,
     };
     int rc;
-    if ((rc = require_org_member(me, err)) || (rc = owner_filter(me, in->owner_filter, q, err)))
+    if ((rc = require_org_member(me, err)) || (rc = contact_owner_filter(me, in->owner_filter, q, err)))
         return rc;
     if (in->after) {
         if (!contact_cursor_decode(in->after, q))

@@ -37,7 +37,7 @@ char *contact_changes_json(const crm_contact *before, const crm_contact *after, 
 /* Stores ct as the next version of `before` and logs it as `type` with `changes`; a change of
  * nothing (changes NULL) writes nothing. */
 static int save_as(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, const char *type,
-                   const char *changes, bool quiet)
+                   const char *changes, bool quiet, const char *source)
 {
     if (!changes)
         return 0;
@@ -46,13 +46,13 @@ static int save_as(store_conn *c, const crm_user *me, const crm_contact *before,
     int rc = c->ops->contact_update(c, ct, before->version);
     if (rc || quiet)
         return rc;
-    return event_log_record(c, me, ct, type, changes, "contact_updated");
+    return event_log_record_from(c, me, ct, type, changes, "contact_updated", source);
 }
 
 static int save_change(store_conn *c, const crm_user *me, const crm_contact *before, crm_contact *ct, bool quiet,
                        arena *a)
 {
-    return save_as(c, me, before, ct, "CONTACT_UPDATE", contact_changes_json(before, ct, a), quiet);
+    return save_as(c, me, before, ct, "CONTACT_UPDATE", contact_changes_json(before, ct, a), quiet, NULL);
 }
 
 struct change_work {
@@ -89,7 +89,7 @@ static int change_unit(store_conn *c, void *arg)
     *w->out = before;
     if ((rc = w->fn(c, w->me, &before, w->out, w->arg, w->a, &change, w->err)))
         return rc;
-    rc = save_as(c, w->me, &before, w->out, change.type, change.changes, change.quiet);
+    rc = save_as(c, w->me, &before, w->out, change.type, change.changes, change.quiet, change.source);
     if (rc == -CRM_E_PHONE_TAKEN)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
     return rc;
@@ -120,8 +120,8 @@ static int apply_input(store_conn *c, const crm_user *me, const crm_contact *bef
     if (rc || (rc = contact_apply_input(x->in, org.default_country, me, a, ct, err)) ||
         (rc = contact_apply_stage(c, x->in, a, ct, err)) || (rc = contact_check_refs(c, ct, a, err)))
         return rc;
-    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), x->quiet };
-    return 0;
+    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), x->quiet, x->in->log_source };
+    return x->in->unit_hook ? x->in->unit_hook(c, ct, change->changes != NULL, x->in->hook_arg) : 0;
 }
 
 int contact_update(crm_app *app, const crm_user *me, const char *contact_id, const contact_input *in,
@@ -144,7 +144,7 @@ int contact_move_stage(crm_app *app, const crm_user *me, const char *contact_id,
 
 int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
                          const crm_pipeline *pipeline, const crm_stage *stage, bool quiet, arena *a,
-                         crm_contact *out)
+                         crm_contact *out, bool *changed)
 {
     crm_contact before;
     int rc = c->ops->contact_get(c, org_id, contact_id, a, &before);
@@ -154,7 +154,59 @@ int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, 
     memcpy(out->pipeline_id, pipeline->id, sizeof out->pipeline_id);
     memcpy(out->stage_id, stage->id, sizeof out->stage_id);
     out->status = stage->name;
-    return save_change(c, me, &before, out, quiet, a);
+    rc = save_change(c, me, &before, out, quiet, a);
+    if (changed)
+        *changed = rc == 0 && out->version != before.version;
+    return rc;
+}
+
+/* Whether ct already sits on stage of pipeline under the stage's name. */
+static bool on_stage(const crm_contact *ct, const crm_pipeline *pipeline, const crm_stage *stage)
+{
+    return strcmp(ct->pipeline_id, pipeline->id) == 0 && strcmp(ct->stage_id, stage->id) == 0 && ct->status &&
+           strcmp(ct->status, stage->name) == 0;
+}
+
+int contact_move_many_in_unit(store_conn *c, const crm_user *me, const crm_contact *cts, size_t n,
+                              const crm_pipeline *pipeline, const crm_stage *stage, arena *a, int64_t *modified)
+{
+    crm_contact *todo = arena_alloc(a, (n + 1) * sizeof *todo);
+    bool *moved = arena_alloc(a, (n + 1) * sizeof *moved);
+    size_t m = 0;
+    int64_t now = time_now_ms();
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!on_stage(&cts[i], pipeline, stage))
+            todo[m++] = cts[i];
+    if (m && (rc = c->ops->contact_move_many(c, cts[0].org_id, todo, m, pipeline->id, stage->id, stage->name, now,
+                                             moved)))
+        return rc;
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        crm_contact after = todo[i], out;
+        bool changed = false;
+        if (!moved[i]) {
+            /* changed since it was read (another server's unit): move what it is now */
+            rc = contact_move_in_unit(c, me, after.org_id, after.id, pipeline, stage, false, a, &out, &changed);
+            rc = rc == -CRM_E_NOT_FOUND ? 0 : rc;
+            *modified += changed;
+            continue;
+        }
+        memcpy(after.pipeline_id, pipeline->id, sizeof after.pipeline_id);
+        memcpy(after.stage_id, stage->id, sizeof after.stage_id);
+        after.status = stage->name;
+        after.version = todo[i].version + 1;
+        after.updated_at = now;
+        rc = event_log_record(c, me, &after, "CONTACT_UPDATE", contact_changes_json(&todo[i], &after, a),
+                              "contact_updated");
+        *modified += rc == 0;
+    }
+    return rc;
+}
+
+int contact_delete_in_unit(store_conn *c, const crm_user *me, const crm_contact *ct)
+{
+    int rc = c->ops->contact_delete(c, ct->org_id, ct->id);
+    return rc ? rc : event_log_record(c, me, ct, "CONTACT_DELETE", NULL, "contact_removed");
 }
 
 struct delete_work {
@@ -179,8 +231,7 @@ static int delete_unit(store_conn *c, void *arg)
                 return crm_fail(w->err, CRM_E_NOT_FOUND, NULL, "No such contact");
             continue;
         }
-        if (rc || (rc = c->ops->contact_delete(c, w->me->org_id, ct.id)) ||
-            (rc = event_log_record(c, w->me, &ct, "CONTACT_DELETE", NULL, "contact_removed")))
+        if (rc || (rc = contact_delete_in_unit(c, w->me, &ct)))
             return rc;
         w->deleted++;
     }

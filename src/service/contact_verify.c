@@ -25,7 +25,7 @@ static int contact_verify_unit(store_conn *c, const crm_user *me, const crm_cont
         ct->verified.source = (char *)x->source;
     }
     /* the changed keys of the contact object (isVerified, verifiedAt...), as a PATCH logs them */
-    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), false };
+    *change = (contact_change){ "CONTACT_UPDATE", contact_changes_json(before, ct, a), false, NULL };
     return 0;
 }
 

@@ -55,9 +55,13 @@ static int create_unit(store_conn *c, void *arg)
         return rc < 0 ? rc : 0;
     if ((rc = contact_apply_stage(c, w->in, w->a, ct, w->err)) || (rc = contact_check_refs(c, ct, w->a, w->err)))
         return rc;
+    if (w->in->dry_run)
+        return w->in->unit_hook ? w->in->unit_hook(c, ct, true, w->in->hook_arg) : 0;
     if ((rc = c->ops->contact_insert(c, ct)) == -CRM_E_PHONE_TAKEN)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
-    if (rc || (rc = event_log_record(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created")))
+    if (rc || (rc = event_log_record_from(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created", w->in->log_source)))
+        return rc;
+    if (w->in->unit_hook && (rc = w->in->unit_hook(c, ct, true, w->in->hook_arg)))
         return rc;
     w->status = 201;
     if (!w->in->idempotency_key)
@@ -67,8 +71,8 @@ static int create_unit(store_conn *c, void *arg)
                                    w->status, w->body, ct->created_at);
 }
 
-int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
-                   int *status, char **body, crm_err *err)
+int contact_create_prepare(crm_app *app, const crm_user *me, const contact_input *in, arena *a, crm_contact **out,
+                           crm_err *err)
 {
     store_conn *c;
     crm_org org;
@@ -88,7 +92,24 @@ int contact_create(crm_app *app, const crm_user *me, const contact_input *in, ar
     memcpy(ct->user_id, me->id, sizeof ct->user_id);
     memcpy(ct->created_by, me->id, sizeof ct->created_by);
     ct->created_at = ct->updated_at = time_now_ms();
+    *out = ct;
+    return 0;
+}
 
+int contact_create_in_unit(store_conn *c, const crm_user *me, const contact_input *in, crm_contact *ct, arena *a,
+                           crm_err *err)
+{
+    struct create_work w = { me, in, ct, a, err, 0, NULL };
+    return create_unit(c, &w);
+}
+
+int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
+                   int *status, char **body, crm_err *err)
+{
+    crm_contact *ct;
+    int rc;
+    if ((rc = contact_create_prepare(app, me, in, a, &ct, err)))
+        return rc;
     struct create_work w = { me, in, ct, a, err, 0, NULL };
     if ((rc = app_write(app, create_unit, &w, err)))
         return rc;

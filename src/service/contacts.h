@@ -31,6 +31,14 @@ typedef struct contact_input {
     size_t nassignees;
     const char *idempotency_key;   /* NULL: none */
     const char *request_hash;      /* hex SHA-256 of the request body, with a key */
+    /* For imports (service/imports.c): the event log's source (NULL: "manual"); a hook that runs
+     * inside the unit of work of a create or update once its checks passed (changed: the write
+     * changes the contact), whose failure rolls the unit back; dry_run: a create runs every
+     * check and the hook, and writes no contact. */
+    const char *log_source;
+    int (*unit_hook)(store_conn *c, const crm_contact *ct, bool changed, void *arg);
+    void *hook_arg;
+    bool dry_run;
 } contact_input;
 
 #define IDEMPOTENCY_KEY_MAX 255
@@ -42,6 +50,14 @@ typedef struct contact_input {
  * reply is returned again; for another body, IDEMPOTENCY_KEY_REUSED. */
 int contact_create(crm_app *app, const crm_user *me, const contact_input *in, arena *a,
                    int *status, char **body, crm_err *err);
+
+/* contact_create in two steps, for a caller that runs several creates in one unit of work
+ * (imports): the checks that need no other record and the new contact (*out, in a), then,
+ * inside the unit, the rest of the rules and the writes (no Idempotency-Key). */
+int contact_create_prepare(crm_app *app, const crm_user *me, const contact_input *in, arena *a, crm_contact **out,
+                           crm_err *err);
+int contact_create_in_unit(store_conn *c, const crm_user *me, const contact_input *in, crm_contact *ct, arena *a,
+                           crm_err *err);
 
 typedef struct contact_list_input {
     int64_t page, size;
@@ -55,6 +71,9 @@ typedef struct contact_list_input {
  * cursor (strings point into in and a). */
 int contact_list_query(const crm_user *me, const contact_list_input *in, arena *a, contact_query *q,
                        crm_err *err);
+
+/* ownerFilter of a list: my (NULL too), all, unassigned or a user id, into q's owner criteria. */
+int contact_owner_filter(const crm_user *me, const char *filter, contact_query *q, crm_err *err);
 
 /* GET /api/contacts. *next_cursor (arena) is NULL when no row follows the page. */
 int contact_list(crm_app *app, const crm_user *me, const contact_list_input *in, arena *a,
@@ -81,6 +100,7 @@ typedef struct contact_change {
     const char *type;
     char *changes;
     bool quiet;
+    const char *source;   /* the log entry's source; NULL: "manual" */
 } contact_change;
 
 /* Inside the unit of a change: makes ct (a copy of before, which the caller may see and whose
@@ -128,10 +148,20 @@ int contact_delete(crm_app *app, const crm_user *me, const char *const *ids, siz
                    int64_t *deleted, crm_err *err);
 
 /* Inside a unit of work: moves one contact to pipeline/stage (status = the stage's name),
- * bumps its version, and logs CONTACT_UPDATE + contact_updated unless quiet. */
+ * bumps its version, and logs CONTACT_UPDATE + contact_updated unless quiet. A contact already
+ * there is left alone; *changed (when not NULL) says which it was. */
 int contact_move_in_unit(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
                          const crm_pipeline *pipeline, const crm_stage *stage, bool quiet, arena *a,
-                         crm_contact *out);
+                         crm_contact *out, bool *changed);
+
+/* Inside a unit of work: the same move for the contacts cts (as read in this unit), in one
+ * store operation; those already there are left alone. Adds to *modified how many changed. */
+int contact_move_many_in_unit(store_conn *c, const crm_user *me, const crm_contact *cts, size_t n,
+                              const crm_pipeline *pipeline, const crm_stage *stage, arena *a, int64_t *modified);
+
+/* Inside a unit of work: deletes ct (read in this unit) with its notes and child rows, freeing
+ * its numbers, and logs CONTACT_DELETE + contact_removed with the contact as it was. */
+int contact_delete_in_unit(store_conn *c, const crm_user *me, const crm_contact *ct);
 
 /* The ETag of a contact version: "<id>.<__v>" with the quotes. */
 void contact_etag(const crm_contact *ct, char out[48]);

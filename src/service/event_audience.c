@@ -22,6 +22,7 @@ void event_audience_readn(const char *payload_json, size_t len, event_audience *
     a->n = 0;
     add(a, json_string_value(json_object_get(ct, "userId")));
     add(a, json_string_value(json_object_get(ct, "createdBy")));
+    add(a, json_string_value(json_object_get(json_object_get(root, "import"), "userId")));
     json_array_foreach(assignees, i, v)
         add(a, json_string_value(v));
     json_decref(root);

@@ -15,8 +15,9 @@ typedef struct event_audience {
     size_t n;
 } event_audience;
 
-/* Fills a from the {"contact": {userId, createdBy, assignees}} payload; an unreadable payload
- * gives an empty audience (no SALES_REP sees it). */
+/* Fills a from the {"contact": {userId, createdBy, assignees}} payload, or from an
+ * {"import": {userId}} one (import_progress: its creator); an unreadable payload gives an empty
+ * audience (no SALES_REP sees it). */
 void event_audience_read(const char *payload_json, event_audience *a);
 void event_audience_readn(const char *payload_json, size_t len, event_audience *a);   /* not NUL-ended */
 bool event_audience_has(const event_audience *a, const char *user_id);

@@ -5,10 +5,12 @@
 #include "service/render.h"
 #include "lib/timefmt.h"
 
-int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,
-                     const char *changes_json, const char *event_name, json_t *payload)
+static int append_from(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
+                       const char *type, const char *changes_json, const char *event_name, json_t *payload,
+                       const char *source)
 {
-    crm_event_log e = { .type = (char *)type, .source = "manual", .changes_json = (char *)changes_json };
+    crm_event_log e = { .type = (char *)type, .source = (char *)(source ? source : "manual"),
+                        .changes_json = (char *)changes_json };
     int64_t seq;
     int rc;
 
@@ -30,11 +32,23 @@ int event_log_append(store_conn *c, const crm_user *me, const char *org_id, cons
     return rc;
 }
 
+int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,
+                     const char *changes_json, const char *event_name, json_t *payload)
+{
+    return append_from(c, me, org_id, contact_id, type, changes_json, event_name, payload, NULL);
+}
+
+int event_log_record_from(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
+                          const char *changes_json, const char *event_name, const char *source)
+{
+    return append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name,
+                       json_pack("{s:o}", "contact", render_contact(ct)), source);
+}
+
 int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                      const char *changes_json, const char *event_name)
 {
-    return event_log_append(c, me, ct->org_id, ct->id, type, changes_json, event_name,
-                            json_pack("{s:o}", "contact", render_contact(ct)));
+    return event_log_record_from(c, me, ct, type, changes_json, event_name, NULL);
 }
 
 int event_log_list(crm_app *app, const crm_user *me, const event_log_query *q, arena *a,

@@ -9,6 +9,9 @@
  * event `event_name` with payload {"contact": ...}. */
 int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                      const char *changes_json, const char *event_name);
+/* The same with the entry's source ("manual", "api", "import"; NULL: "manual"). */
+int event_log_record_from(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
+                          const char *changes_json, const char *event_name, const char *source);
 /* The same for any entry of the contact contact_id: the stream event's payload is given (and
  * taken: it is released whatever happens). */
 int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,

@@ -7,6 +7,7 @@
 
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "service/bulk_job.h"
 #include "service/contacts.h"
 #include "service/janitor.h"
 
@@ -48,9 +49,16 @@ static int64_t purge(crm_app *app, atomic_bool *stop)
     return total;
 }
 
+/* The Idempotency-Key records, then the bulk jobs finished more than a day ago. */
+static int64_t purge_all(crm_app *app, atomic_bool *stop)
+{
+    int64_t keys = purge(app, stop), jobs = keys < 0 ? 0 : bulk_job_purge(app, JANITOR_BATCH);
+    return keys < 0 || jobs < 0 ? -1 : keys + jobs;
+}
+
 int64_t janitor_run_once(crm_app *app)
 {
-    return purge(app, NULL);
+    return purge_all(app, NULL);
 }
 
 static void *janitor_main(void *arg)
@@ -61,11 +69,11 @@ static void *janitor_main(void *arg)
     pthread_mutex_lock(&j->mu);
     while (!j->stopping) {
         pthread_mutex_unlock(&j->mu);
-        int64_t n = purge(j->app, &j->stop_now);
+        int64_t n = purge_all(j->app, &j->stop_now);
         if (n < 0 && !failing)
-            log_error("janitor: cannot purge expired Idempotency-Key records; trying again later");
+            log_error("janitor: cannot purge expired Idempotency-Key records or bulk jobs; trying again later");
         else if (n > 0)
-            log_info("janitor: purged %lld expired Idempotency-Key record(s)", (long long)n);
+            log_info("janitor: purged %lld expired Idempotency-Key record(s) and bulk job(s)", (long long)n);
         failing = n < 0;
         struct timespec ts = time_deadline(CLOCK_MONOTONIC, j->interval_ms);
         pthread_mutex_lock(&j->mu);

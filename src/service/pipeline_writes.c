@@ -116,7 +116,7 @@ static int move_contacts(store_conn *c, const crm_user *me, const char *pipeline
     int rc = c->ops->contact_ids_in(c, me->org_id, pipeline_id, from, a, &ids, &n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         crm_contact ct;
-        rc = contact_move_in_unit(c, me, me->org_id, ids[i], to, stage, false, a, &ct);
+        rc = contact_move_in_unit(c, me, me->org_id, ids[i], to, stage, false, a, &ct, NULL);
     }
     *moved = rc ? 0 : (int64_t)n;
     return rc;

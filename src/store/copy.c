@@ -76,6 +76,22 @@ static const store_column webhook_deliveries[] = {
     T("state"), I("attempts"), I("last_status"), T("last_error"), I("next_attempt_at"), I("created_at"),
     I("updated_at"),
 };
+static const store_column imports[] = {
+    T("organization_id"), T("id"), T("user_id"), T("state"), T("on_duplicate"), B("dry_run"), T("file_name"),
+    T("error"), I("total"), I("created_at"), I("finished_at"), I("lease_until"),
+};
+static const store_column import_rows[] = {
+    T("organization_id"), T("import_id"), I("row"), I("after_row"), T("input"), T("status"), T("contact_id"),
+    T("error"), T("field"), T("value"), T("message"),
+};
+
+static const store_column bulk_jobs[] = {
+    T("organization_id"), T("id"), T("user_id"), T("kind"), T("state"), I("total"), I("processed"), T("error"),
+    I("lease_until"), I("created_at"), I("updated_at"),
+};
+static const store_column bulk_job_items[] = {
+    T("organization_id"), T("job_id"), T("contact_id"),
+};
 
 /* Parents before children, so that every foreign key holds at each insert. */
 static const store_table tables[] = {
@@ -97,6 +113,10 @@ static const store_table tables[] = {
     TABLE("webhooks", "organization_id, id", webhooks),
     TABLE("webhook_events", "organization_id, webhook_id, position", webhook_events),
     TABLE("webhook_deliveries", "organization_id, id", webhook_deliveries),
+    TABLE("bulk_jobs", "organization_id, id", bulk_jobs),
+    TABLE("bulk_job_items", "organization_id, job_id, contact_id", bulk_job_items),
+    TABLE("imports", "organization_id, id", imports),
+    TABLE("import_rows", "organization_id, import_id, row", import_rows),
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 _Static_assert(NTABLES <= STORE_COPY_TABLES, "store_copy_report holds every table");

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 9
+#define STORE_OPS_VERSION 11
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -57,6 +57,9 @@ enum contact_owner_mode {
     CONTACT_OWNER_ANY = 0,      /* every contact (still subject to visible_to) */
     CONTACT_OWNER_USER,         /* owned by owner_id (userId) or assigned to owner_id */
     CONTACT_OWNER_UNASSIGNED,   /* no assignees at all */
+    /* version 10 */
+    CONTACT_OWNER_ASSIGNED,     /* at least one assignee */
+    CONTACT_OWNER_AMONG,        /* created by, owned by or assigned to one of owner_ids */
 };
 
 /* A page of contacts, newest first (created_at DESC, id DESC). Every criterion is optional. */
@@ -73,6 +76,9 @@ typedef struct contact_query {
     bool after;                  /* keyset: only rows strictly older than (after_created_at, after_id) */
     int64_t after_created_at;
     objectid after_id;
+    /* version 10: CONTACT_OWNER_AMONG's users (valid ObjectIds, at least one) */
+    const char *const *owner_ids;
+    size_t nowner_ids;
 } contact_query;
 
 /* Where a page of notes resumes: only notes strictly older than (created_at, id). */
@@ -270,6 +276,66 @@ struct store_ops {
     int (*note_delete)(store_conn *c, const char *org_id, const char *note_id);
     int (*note_list)(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
                      int64_t limit, arena *a, crm_note **out, size_t *n);
+
+    /* --- version 10: bulk jobs (API.md §5.5); contact_query's CONTACT_OWNER_ASSIGNED/AMONG --- */
+
+    /* A job and its items, the ids of the contacts it is to process. */
+    int (*bulk_job_insert)(store_conn *c, const crm_bulk_job *j, const objectid *items, size_t n);
+    int (*bulk_job_get)(store_conn *c, const char *org_id, const char *job_id, arena *a, crm_bulk_job *out);
+    /* In a unit of work: takes the oldest pending job whose lease has ended (lease_until <= now,
+     * in any organization) by setting lease_until to until. NOT_FOUND when there is none; on
+     * PostgreSQL a job another server is taking is skipped. */
+    int (*bulk_job_claim)(store_conn *c, int64_t now, int64_t until, arena *a, crm_bulk_job *out);
+    /* At most limit of the job's items still to process, oldest contact first. */
+    int (*bulk_job_items)(store_conn *c, const char *org_id, const char *job_id, int64_t limit, arena *a,
+                          objectid **items, size_t *n);
+    /* In a unit of work: deletes the n items done (those still there), adds how many went to
+     * processed, and writes state, error, lease_until and updated_at of j; *processed is the job's
+     * count after it. NOT_FOUND when the job is gone. */
+    int (*bulk_job_advance)(store_conn *c, const crm_bulk_job *j, const objectid *done, size_t n, int64_t *processed);
+    /* Deletes at most limit jobs that are no longer pending and were last updated before
+     * before_ms, with their items (a unit of work); *deleted is how many went. */
+    int (*bulk_job_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+    /* A stage move of many contacts (a unit of work): each cts[i] still at version cts[i].version
+     * gets pipeline_id, stage_id, status, updated_at and the next version, and moved[i] true; the
+     * others (changed meanwhile, or gone) are left alone with moved[i] false. Only the contact
+     * rows change: a contact's phones, emails and indexes do not depend on its stage. */
+    int (*contact_move_many)(store_conn *c, const char *org_id, const crm_contact *cts, size_t n,
+                             const char *pipeline_id, const char *stage_id, const char *status, int64_t updated_at,
+                             bool *moved);
+    /* --- version 11: CSV imports (API.md §11, service/imports.c) --- */
+
+    /* import_insert and import_rows_insert run in the unit that registers the import. */
+    int (*import_insert)(store_conn *c, const crm_import *imp);
+    int (*import_rows_insert)(store_conn *c, const char *org_id, const char *import_id,
+                              const crm_import_row *rows, size_t n);
+    /* The import with its counts of rows done, by status. NOT_FOUND when absent. */
+    int (*import_get)(store_conn *c, const char *org_id, const char *import_id, arena *a, crm_import *out);
+    /* Rows without a result, row > after_row, in row order, at most limit: those whose
+     * after_row is 0 (!dependent) or those whose after_row is not (dependent). */
+    int (*import_rows_pending)(store_conn *c, const char *org_id, const char *import_id, bool dependent,
+                               int64_t after_row, int64_t limit, arena *a, crm_import_row **out, size_t *n);
+    /* Records r's result (status, contact_id, error, field, value) on row r->row. NOT_FOUND when
+     * the row already has one: the unit must then roll back, so that no row is done twice. */
+    int (*import_row_done)(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *r);
+    /* Rows with a result (of that status; NULL: any) in row order, offset/limit; *total: all of them. */
+    int (*import_rows_list)(store_conn *c, const char *org_id, const char *import_id, const char *status,
+                            int64_t offset, int64_t limit, arena *a, crm_import_row **out, size_t *n,
+                            int64_t *total);
+    /* Ends a running import: state "done" or "failed" (error: why, or NULL). NOT_FOUND when it
+     * is not running. */
+    int (*import_finish)(store_conn *c, const char *org_id, const char *import_id, const char *state,
+                         const char *error, int64_t finished_at);
+    /* In a unit of work: takes the oldest running import whose lease ended before now, holding
+     * it until `until` (another server running imports skips it meanwhile). NOT_FOUND: none. */
+    int (*import_claim)(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
+    /* Extends the lease of a running import. NOT_FOUND when it is no longer running. */
+    int (*import_renew)(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+    /* Inside a unit of work, a savepoint of its own, so that one unit can hold several rows of
+     * an import each of which may fail alone: step 0 opens it, 1 keeps what was done since, 2
+     * undoes that. NULL where a unit cannot take back part of itself (PostgreSQL's units send
+     * their inserts with the COMMIT): each row is then a unit. */
+    int (*savepoint)(store_conn *c, int step);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

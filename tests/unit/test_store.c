@@ -1761,6 +1761,7 @@ static void test_list_plans(const char *url)
     if (!ok(s != NULL, "store_open for the plans"))
         return;
     const char *id = "0123456789abcdef01234567";
+    static const char *const owners[] = {"u", "v"};
     static const struct {
         const char *label;
         contact_query q;
@@ -1776,6 +1777,12 @@ static void test_list_plans(const char *url)
          "created_at>", false},
         {"stage page", {.limit = 50, .stage_id = "s"}, 0, "contacts_by_stage", NULL, false},
         {"stage count", {.limit = 50, .stage_id = "s"}, 1, "COVERING INDEX contacts_by_stage", NULL, false},
+        {"board bucket of some owners", {.limit = 20, .stage_id = "s", .owner_mode = CONTACT_OWNER_AMONG,
+         .owner_ids = owners, .nowner_ids = 2}, 0, "contacts_by_stage", "contact_access_by_contact", false},
+        {"its count", {.limit = 20, .stage_id = "s", .owner_mode = CONTACT_OWNER_AMONG, .owner_ids = owners,
+         .nowner_ids = 2}, 1, "contacts_by_stage", "contact_access_by_contact", false},
+        {"assigned stage page", {.limit = 20, .stage_id = "s", .owner_mode = CONTACT_OWNER_ASSIGNED}, 0,
+         "contacts_by_stage", "SEARCH a USING PRIMARY KEY", false},
         {"status page", {.limit = 50, .status = "Won"}, 0, "contacts_by_status", NULL, false},
         {"pipeline page", {.limit = 50, .pipeline_id = "p"}, 0, "contacts_by_pipeline", NULL, false},
         {"owner page", {.limit = 50, .owner_mode = CONTACT_OWNER_USER, .owner_id = "u"}, 0,

@@ -48,6 +48,13 @@ static const char *const rows[][20] = {
     {ORG, HOOK, "0", "contact_created"},
     {ORG, "6b0000000000000000000008", HOOK, "41", "contact_created", "{}", "failed", "3", "500", "boom",
      "1700000000009", "1700000000003", "1700000000009"},
+    {ORG, "6b000000000000000000000a", USER, "delete", "failed", "2", "1", "disk\tfull", "0", "1700000000010",
+     "1700000000011"},
+    {ORG, "6b000000000000000000000a", CONTACT},
+    {ORG, "6b000000000000000000000a", USER, "done", "skip", "1", "leads.csv", N, "2", "1700000000010",
+     "1700000000011", "0"},
+    {ORG, "6b000000000000000000000a", "2", "0", "{\"phoneNumber\":[\"+442079460000\"]}", "skipped", CONTACT,
+     "phone_taken", "phoneNumber[0].value", "+442079460000", "A number\tbelongs to another contact"},
 };
 
 struct loader { size_t ntables; const store_table *tables; size_t bad_table; };

@@ -158,6 +158,16 @@ int main(void)
     q = (contact_query){.search = "42424", .search_digits = "42424", .limit = 50};
     check_plan(s, o.id, &q, 1, "contacts_search_digits", "a search of names and digits");
     check_plan(s, o.id, &q, 1, "contacts_search_words", "a search of names and digits");
+    /* A board's bucket: one stage's page and its exact total in one statement. (All the seeded
+     * contacts are on st, where a scan is the right plan; a stage of a few reads the index.) */
+    objectid few;
+    objectid_new(few);
+    q = (contact_query){.stage_id = few, .limit = 20, .offset = 40};
+    check_plan(s, o.id, &q, 1, "contacts_by_stage", "a board bucket");
+    static const char *const owners[] = {"aaaaaaaaaaaaaaaaaaaaaaaa"};
+    q = (contact_query){.stage_id = few, .limit = 20, .owner_mode = CONTACT_OWNER_AMONG, .owner_ids = owners,
+                        .nowner_ids = 1};
+    check_plan(s, o.id, &q, 1, "contacts_by_stage", "a board bucket of some owners");
 
     store_conn *r = s->ops->reader(s);
     arena *a = arena_new();

@@ -24,18 +24,21 @@ enum {
     CL_FROM = 1u << 10,
     CL_TO = 1u << 11,
     CL_AFTER = 1u << 12,
+    CL_ASSIGNED = 1u << 13,
+    CL_AMONG = 1u << 14,
     CL_FAMILY = 1u << 24,
 };
 
 /* Every variant takes the same parameters, typed here so that a variant need not use them all:
  * $1 org, $2 search pattern, $3 digits pattern, $4 status, $5 stage, $6 pipeline, $7 source,
  * $8 owner, $9 visible_to, $10 created_from, $11 created_to, $12 after created_at, $13 after
- * id, $14 limit, $15 offset. */
+ * id, $14 limit, $15 offset, $16 the users of CONTACT_OWNER_AMONG. */
 #define TEXT_OID 25
 #define INT8_OID 20
-static const Oid param_types[15] = {
+#define TEXT_ARRAY_OID 1009
+static const Oid param_types[16] = {
     TEXT_OID, TEXT_OID, TEXT_OID, TEXT_OID, TEXT_OID, TEXT_OID, TEXT_OID, TEXT_OID, TEXT_OID,
-    INT8_OID, INT8_OID, INT8_OID, TEXT_OID, INT8_OID, INT8_OID,
+    INT8_OID, INT8_OID, INT8_OID, TEXT_OID, INT8_OID, INT8_OID, TEXT_ARRAY_OID,
 };
 
 static const struct {
@@ -54,6 +57,12 @@ static const struct {
                "WHERE a.organization_id = $1 AND a.contact_id = c.id AND a.user_id = $8))"},
     {CL_UNASSIGNED, " AND NOT EXISTS (SELECT 1 FROM contact_assignees a "
                     "WHERE a.organization_id = $1 AND a.contact_id = c.id)"},
+    {CL_ASSIGNED, " AND EXISTS (SELECT 1 FROM contact_assignees a "
+                  "WHERE a.organization_id = $1 AND a.contact_id = c.id)"},
+    /* created by, owned by or assigned to one of $16 */
+    {CL_AMONG, " AND (c.user_id = ANY ($16) OR c.created_by = ANY ($16) OR EXISTS (SELECT 1 FROM "
+               "contact_assignees a WHERE a.organization_id = $1 AND a.contact_id = c.id "
+               "AND a.user_id = ANY ($16)))"},
     /* a SALES_REP's: owned, created or assigned */
     {CL_VISIBLE, " AND (c.user_id = $9 OR c.created_by = $9 OR EXISTS (SELECT 1 FROM "
                  "contact_assignees a WHERE a.organization_id = $1 AND a.contact_id = c.id "
@@ -143,6 +152,8 @@ static uint32_t criteria(const contact_query *q, const char *digits)
     key |= given(q->source) ? CL_SOURCE : 0;
     key |= q->owner_mode == CONTACT_OWNER_USER ? CL_OWNER : 0;
     key |= q->owner_mode == CONTACT_OWNER_UNASSIGNED ? CL_UNASSIGNED : 0;
+    key |= q->owner_mode == CONTACT_OWNER_ASSIGNED ? CL_ASSIGNED : 0;
+    key |= q->owner_mode == CONTACT_OWNER_AMONG ? CL_AMONG : 0;
     key |= given(q->visible_to) ? CL_VISIBLE : 0;
     key |= q->created_from ? CL_FROM : 0;
     key |= q->created_to ? CL_TO : 0;
@@ -150,7 +161,12 @@ static uint32_t criteria(const contact_query *q, const char *digits)
     return key;
 }
 
-static void query_params(pg_params *p, const char *org_id, const contact_query *q, const char *search,
+static const char *owner_at(const void *arr, size_t i)
+{
+    return ((const char *const *)arr)[i];
+}
+
+static void query_params(pg_params *p, arena *a, const char *org_id, const contact_query *q, const char *search,
                          const char *digits)
 {
     pg_p_text(p, org_id);
@@ -171,6 +187,10 @@ static void query_params(pg_params *p, const char *org_id, const contact_query *
     else
         pg_p_text(p, NULL);   /* LIMIT NULL: no limit */
     pg_p_int(p, q->offset > 0 ? q->offset : 0);
+    if (q->owner_mode == CONTACT_OWNER_AMONG)
+        pg_p_array(p, a, q->owner_ids, q->nowner_ids, owner_at);
+    else
+        pg_p_text(p, NULL);
 }
 
 int pg_contact_list(store_conn *sc, const char *org_id, const contact_query *q, arena *a,
@@ -184,7 +204,7 @@ int pg_contact_list(store_conn *sc, const char *org_id, const contact_query *q, 
     PGresult *r;
     *out = NULL;
     *n = 0;
-    query_params(&p, org_id, q, search, digits);
+    query_params(&p, a, org_id, q, search, digits);
     int rc = pg_exec_typed(c, key, "CONTACT_LIST", build_list, &p, param_types, &r);
     if (rc)
         return rc;
@@ -210,7 +230,7 @@ int pg_contact_list_plan(pg_conn *c, const char *org_id, const contact_query *q,
     pg_params p = {0};
     strcpy(sql, "EXPLAIN ");
     build_list(criteria(q, digits) | (count ? CL_COUNT : 0), sql + 8, 16384 - 8);
-    query_params(&p, org_id, q, search, digits);
+    query_params(&p, a, org_id, q, search, digits);
     PGresult *r = PQexecParams(c->db, sql, p.n, param_types, p.v, NULL, NULL, 0);
     int rc = 0;
     out[0] = '\0';

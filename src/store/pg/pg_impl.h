@@ -161,6 +161,20 @@ const char *pg_instance_id(void);
 void pg_listener_stop(pg_listener *l);   /* NULL is fine */
 
 /* pg_copy.c — copying an installation (store/copy.c) */
+/* Store version 10: pg_imports.c. */
+int pg_import_insert(store_conn *c, const crm_import *imp);
+int pg_import_rows_insert(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *rows,
+                          size_t n);
+int pg_import_get(store_conn *c, const char *org_id, const char *import_id, arena *a, crm_import *out);
+int pg_import_rows_pending(store_conn *c, const char *org_id, const char *import_id, bool dependent,
+                           int64_t after_row, int64_t limit, arena *a, crm_import_row **out, size_t *n);
+int pg_import_row_done(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *r);
+int pg_import_rows_list(store_conn *c, const char *org_id, const char *import_id, const char *status,
+                        int64_t offset, int64_t limit, arena *a, crm_import_row **out, size_t *n, int64_t *total);
+int pg_import_finish(store_conn *c, const char *org_id, const char *import_id, const char *state, const char *error,
+                     int64_t finished_at);
+int pg_import_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
+int pg_import_renew(store_conn *c, const char *org_id, const char *import_id, int64_t until);
 int pg_contact_widths(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
 int pg_delivery_claim(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);
 int pg_dump(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);
@@ -253,5 +267,16 @@ int pg_note_update(store_conn *c, const crm_note *n);
 int pg_note_delete(store_conn *c, const char *org_id, const char *note_id);
 int pg_note_list(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
                  int64_t limit, arena *a, crm_note **out, size_t *n);
+
+/* pg_bulk.c (store version 10) */
+int pg_bulk_job_insert(store_conn *c, const crm_bulk_job *j, const objectid *items, size_t n);
+int pg_bulk_job_get(store_conn *c, const char *org_id, const char *job_id, arena *a, crm_bulk_job *out);
+int pg_bulk_job_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_bulk_job *out);
+int pg_bulk_job_items(store_conn *c, const char *org_id, const char *job_id, int64_t limit, arena *a,
+                      objectid **items, size_t *n);
+int pg_bulk_job_advance(store_conn *c, const crm_bulk_job *j, const objectid *done, size_t n, int64_t *processed);
+int pg_bulk_job_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+int pg_contact_move_many(store_conn *c, const char *org_id, const crm_contact *cts, size_t n, const char *pipeline_id,
+                         const char *stage_id, const char *status, int64_t updated_at, bool *moved);
 
 #endif

@@ -75,7 +75,13 @@
     "x.source FROM unnest(" type "::text[], " value "::text[], " at "::bigint[], " by "::text[], " \
     source "::text[]) AS x(type, value, at, by, source) RETURNING 1) "
 
+#define PG_IMPORT_COLS "organization_id, id, user_id, state, on_duplicate, dry_run, file_name, error, total, " \
+                       "created_at, finished_at, lease_until"
+#define PG_IMPORT_ROW_COLS "row, after_row, input, status, contact_id, error, field, value, message"
 #define PG_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
+#define PG_JOB_COLS_OF(t)                                                                         \
+    t "organization_id, " t "id, " t "user_id, " t "kind, " t "state, " t "total, " t "processed, " \
+    t "error, " t "lease_until, " t "created_at, " t "updated_at"
 #define PG_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
 #define PG_EVENT_COLS "seq, organization_id, name, payload, created_at"
 #define PG_WEBHOOK_COLS_OF(t)                                                                     \
@@ -223,6 +229,32 @@
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = $1 AND id = $2")    \
     /* its children and notes go by ON DELETE CASCADE */                                          \
     X(CONTACT_DELETE, "DELETE FROM contacts WHERE organization_id = $1 AND id = $2")             \
+    /* bulk jobs (pg_bulk.c): a claim skips a job another server is taking */                      \
+    X(BULK_JOB_INSERT, "INSERT INTO bulk_jobs (" PG_JOB_COLS_OF("") ") "                          \
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")                   \
+    X(BULK_JOB_ITEMS_INSERT, "INSERT INTO bulk_job_items (organization_id, job_id, contact_id) "  \
+                             "SELECT $1, $2, unnest($3::text[])")                                 \
+    X(BULK_JOB_GET, "SELECT " PG_JOB_COLS_OF("") " FROM bulk_jobs WHERE organization_id = $1 AND id = $2") \
+    X(BULK_JOB_CLAIM, "UPDATE bulk_jobs j SET lease_until = $2 FROM (SELECT organization_id, id "  \
+                      "FROM bulk_jobs WHERE state = 'pending' AND lease_until <= $1 "             \
+                      "ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS due "           \
+                      "WHERE j.organization_id = due.organization_id AND j.id = due.id "          \
+                      "RETURNING " PG_JOB_COLS_OF("j."))                                          \
+    X(BULK_JOB_ITEMS, "SELECT contact_id FROM bulk_job_items WHERE organization_id = $1 "         \
+                      "AND job_id = $2 ORDER BY contact_id LIMIT $3")                             \
+    X(BULK_JOB_ADVANCE, "WITH done AS (DELETE FROM bulk_job_items WHERE organization_id = $1 "    \
+                        "AND job_id = $2 AND contact_id = ANY ($3::text[]) RETURNING 1) "         \
+                        "UPDATE bulk_jobs SET processed = processed + (SELECT count(*) FROM done), " \
+                        "state = $4, error = $5, lease_until = $6, updated_at = $7 "              \
+                        "WHERE organization_id = $1 AND id = $2 RETURNING processed")             \
+    X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = $4, status = $5, "    \
+                         "updated_at = $6, version = c.version + 1 "                              \
+                         "FROM unnest($2::text[], $7::bigint[]) AS m(id, version) "               \
+                         "WHERE c.organization_id = $1 AND c.id = m.id AND c.version = m.version " \
+                         "RETURNING c.id")                                                        \
+    X(BULK_JOB_PURGE, "WITH d AS (DELETE FROM bulk_jobs WHERE ctid = ANY (ARRAY(SELECT ctid "     \
+                      "FROM bulk_jobs WHERE state <> 'pending' AND updated_at < $1 LIMIT $2)) "   \
+                      "RETURNING 1) SELECT count(*) FROM d")                                      \
     /* notes (pg_notes.c); a contact's, newest first: $3 after created_at, $4 after id */         \
     X(NOTE_INSERT, "INSERT INTO contact_notes (" PG_NOTE_COLS ") "                                \
                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")                                 \
@@ -306,7 +338,36 @@
                       "WHERE organization_id = $1 AND webhook_id = $2")                           \
     X(DELIVERY_DUE, "SELECT " PG_DELIVERY_COLS " FROM webhook_deliveries "                        \
                     "WHERE state = 'pending' AND next_attempt_at <= $1 "                          \
-                    "ORDER BY next_attempt_at, id LIMIT $2")
+                    "ORDER BY next_attempt_at, id LIMIT $2")                                      \
+    /* CSV imports (pg_imports.c) */                                                              \
+    X(IMPORT_INSERT, "INSERT INTO imports (" PG_IMPORT_COLS ") "                                   \
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")                \
+    X(IMPORT_GET, "SELECT " PG_IMPORT_COLS " FROM imports WHERE organization_id = $1 AND id = $2")  \
+    X(IMPORT_COUNTS, "SELECT status, count(*) FROM import_rows WHERE organization_id = $1 "       \
+                     "AND import_id = $2 AND status IS NOT NULL GROUP BY status")                 \
+    X(IMPORT_ROWS_INSERT, "INSERT INTO import_rows (organization_id, import_id, row, after_row, " \
+                          "input) SELECT $1, $2, unnest($3::bigint[]), unnest($4::bigint[]), "    \
+                          "unnest($5::text[])")                                                   \
+    X(IMPORT_ROWS_PENDING, "SELECT " PG_IMPORT_ROW_COLS " FROM import_rows "                      \
+                           "WHERE organization_id = $1 AND import_id = $2 AND status IS NULL "    \
+                           "AND row > $3 AND (after_row <> 0) = $4 ORDER BY row LIMIT $5")        \
+    X(IMPORT_ROW_DONE, "UPDATE import_rows SET status = $4, contact_id = $5, error = $6, "        \
+                       "field = $7, value = $8, message = $9 WHERE organization_id = $1 AND import_id = $2 "    \
+                       "AND row = $3 AND status IS NULL")                                         \
+    X(IMPORT_ROWS_LIST, "SELECT " PG_IMPORT_ROW_COLS " FROM import_rows "                         \
+                        "WHERE organization_id = $1 AND import_id = $2 AND status IS NOT NULL "   \
+                        "ORDER BY row LIMIT $3 OFFSET $4")                                        \
+    X(IMPORT_ROWS_LIST_STATUS, "SELECT " PG_IMPORT_ROW_COLS " FROM import_rows "                  \
+                               "WHERE organization_id = $1 AND import_id = $2 AND status = $5 "   \
+                               "ORDER BY row LIMIT $3 OFFSET $4")                                 \
+    X(IMPORT_FINISH, "UPDATE imports SET state = $3, error = $4, finished_at = $5 "               \
+                     "WHERE organization_id = $1 AND id = $2 AND state = 'running'")              \
+    X(IMPORT_CLAIM, "UPDATE imports SET lease_until = $2 WHERE (organization_id, id) = "          \
+                    "(SELECT organization_id, id FROM imports WHERE state = 'running' "           \
+                    "AND lease_until < $1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) " \
+                    "RETURNING organization_id, id")                                              \
+    X(IMPORT_RENEW, "UPDATE imports SET lease_until = $3 WHERE organization_id = $1 AND id = $2 " \
+                    "AND state = 'running'")
 
 typedef enum pg_stmt_id {
 #define PG_STMT_ENUM(id, sql) PG_##id,

@@ -28,13 +28,15 @@ enum {
     CL_FROM = 1u << 12,
     CL_TO = 1u << 13,
     CL_AFTER = 1u << 14,
+    CL_ASSIGNED = 1u << 15,
+    CL_AMONG = 1u << 16,
     CL_FAMILY = 1u << 24,        /* tells contact_list keys from other families of variants */
 };
 
 #define CL_FTS (CL_SEARCH_FTS | CL_DIGITS_FTS)
 #define CL_SEARCH (CL_FTS | CL_SEARCH_LIKE | CL_DIGITS_SCAN)
 #define CL_ROW (CL_SEARCH | CL_OWNER | CL_VISIBLE | CL_UNASSIGNED | CL_STATUS | CL_STAGE | \
-                CL_PIPELINE | CL_SOURCE)
+                CL_PIPELINE | CL_SOURCE | CL_ASSIGNED | CL_AMONG)
 
 /* Below this many characters (or digits) a string has no trigram to look up. */
 #define CL_TRIGRAM 3
@@ -63,6 +65,8 @@ static const cl_fragment row_filters[] = {
     {CL_OWNER, SQ_CL_OWNER},
     {CL_VISIBLE, SQ_CL_VISIBLE},
     {CL_UNASSIGNED, SQ_CL_UNASSIGNED},
+    {CL_ASSIGNED, SQ_CL_ASSIGNED},
+    {CL_AMONG, SQ_CL_AMONG},
     {CL_STATUS, SQ_CL_STATUS},
     {CL_STAGE, SQ_CL_STAGE},
     {CL_PIPELINE, SQ_CL_PIPELINE},
@@ -273,6 +277,10 @@ static uint32_t criteria(const contact_query *q, const char *digits)
         key |= CL_OWNER;
     else if (q->owner_mode == CONTACT_OWNER_UNASSIGNED)
         key |= CL_UNASSIGNED;
+    else if (q->owner_mode == CONTACT_OWNER_ASSIGNED)
+        key |= CL_ASSIGNED;
+    else if (q->owner_mode == CONTACT_OWNER_AMONG)
+        key |= CL_AMONG;
     if (given(q->visible_to))
         key |= CL_VISIBLE;
     if (q->created_from)
@@ -296,7 +304,21 @@ static void bind_int_at(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_int64(st, i, v);
 }
 
-static void bind_query(sqlite3_stmt *st, const char *org_id, const contact_query *q, const char *digits)
+/* CONTACT_OWNER_AMONG's users as a JSON array (ObjectIds need no escaping), in the arena. */
+static const char *among_json(arena *a, const contact_query *q)
+{
+    if (q->owner_mode != CONTACT_OWNER_AMONG)
+        return NULL;
+    char *s = arena_alloc(a, q->nowner_ids * (OBJECTID_LEN + 3) + 3), *p = s;
+    *p++ = '[';
+    for (size_t i = 0; i < q->nowner_ids; i++)
+        p += sprintf(p, "%s\"%s\"", i ? "," : "", q->owner_ids[i]);
+    strcpy(p, "]");
+    return s;
+}
+
+static void bind_query(sqlite3_stmt *st, const char *org_id, const contact_query *q, const char *digits,
+                       const char *among)
 {
     sq_bind_text(st, 1, org_id);
     bind_text_at(st, 2, q->search);
@@ -313,6 +335,7 @@ static void bind_query(sqlite3_stmt *st, const char *org_id, const contact_query
     bind_text_at(st, 13, q->after ? q->after_id : NULL);
     bind_int_at(st, 14, q->limit);   /* negative: no limit */
     bind_int_at(st, 15, q->offset > 0 ? q->offset : 0);
+    bind_text_at(st, 16, among);
 }
 
 /* Every contact of the org: the count the triggers of migration 4 keep. */
@@ -329,14 +352,14 @@ static int count_org(sq_conn *c, const char *org_id, int64_t *total)
 }
 
 static int count_matches(sq_conn *c, uint32_t key, const char *org_id, const contact_query *q,
-                         const char *digits, int64_t *total)
+                         const char *digits, const char *among, int64_t *total)
 {
     if (key == CL_FAMILY)
         return count_org(c, org_id, total);
     sqlite3_stmt *st = sq_variant_stmt(c, key | CL_COUNT, "CONTACT_COUNT", build_list);
     if (!st)
         return -CRM_E_UNAVAILABLE;
-    bind_query(st, org_id, q, digits);
+    bind_query(st, org_id, q, digits, among);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *total = sqlite3_column_int64(st, 0);
@@ -350,13 +373,13 @@ static int count_matches(sq_conn *c, uint32_t key, const char *org_id, const con
 
 /* Reads the page; *total is set (else left at -1) when the page itself carries the count. */
 static int list_page(sq_conn *c, uint32_t key, const char *org_id, const contact_query *q,
-                     const char *digits, arena *a, crm_contact **out, size_t *n, int64_t *total)
+                     const char *digits, const char *among, arena *a, crm_contact **out, size_t *n, int64_t *total)
 {
     size_t cap = 0;
     sqlite3_stmt *st = sq_variant_stmt(c, key, "CONTACT_LIST", build_list);
     if (!st)
         return -CRM_E_UNAVAILABLE;
-    bind_query(st, org_id, q, digits);
+    bind_query(st, org_id, q, digits, among);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         *out = sq_grow(a, *out, &cap, *n, sizeof **out);
@@ -377,7 +400,7 @@ int sq_contact_list(store_conn *sc, const char *org_id, const contact_query *q, 
                     crm_contact **out, size_t *n, int64_t *total)
 {
     sq_conn *c = sq_of(sc);
-    const char *digits = digits_of(a, q->search_digits);
+    const char *digits = digits_of(a, q->search_digits), *among = among_json(a, q);
     uint32_t key = criteria(q, digits);
     int64_t counted = -1;
     int rc;
@@ -386,9 +409,9 @@ int sq_contact_list(store_conn *sc, const char *org_id, const contact_query *q, 
     if ((rc = sq_read_begin(c)))   /* the page and the total see one snapshot */
         return rc;
     if (q->limit != 0)
-        rc = list_page(c, key | (q->after ? CL_AFTER : 0), org_id, q, digits, a, out, n, &counted);
+        rc = list_page(c, key | (q->after ? CL_AFTER : 0), org_id, q, digits, among, a, out, n, &counted);
     if (rc == 0 && total && counted < 0)
-        rc = count_matches(c, key, org_id, q, digits, &counted);
+        rc = count_matches(c, key, org_id, q, digits, among, &counted);
     sq_read_end(c);
     if (rc) {
         *out = NULL;

@@ -226,6 +226,22 @@ int sq_load_end(store_conn *c, const store_table *t, bool keep);
 int sq_rebuild_derived(store_conn *c);
 int sq_count_rows(store_conn *c, const store_table *t, int64_t *n);
 
+/* Store version 10: sqlite_imports.c. */
+int sq_import_insert(store_conn *c, const crm_import *imp);
+int sq_import_rows_insert(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *rows,
+                          size_t n);
+int sq_import_get(store_conn *c, const char *org_id, const char *import_id, arena *a, crm_import *out);
+int sq_import_rows_pending(store_conn *c, const char *org_id, const char *import_id, bool dependent,
+                           int64_t after_row, int64_t limit, arena *a, crm_import_row **out, size_t *n);
+int sq_import_row_done(store_conn *c, const char *org_id, const char *import_id, const crm_import_row *r);
+int sq_import_rows_list(store_conn *c, const char *org_id, const char *import_id, const char *status,
+                        int64_t offset, int64_t limit, arena *a, crm_import_row **out, size_t *n, int64_t *total);
+int sq_import_finish(store_conn *c, const char *org_id, const char *import_id, const char *state, const char *error,
+                     int64_t finished_at);
+int sq_import_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
+int sq_import_renew(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+int sq_savepoint(store_conn *c, int step);
+
 /* Store version 9: sqlite_notes.c. */
 int sq_note_insert(store_conn *c, const crm_note *n);
 int sq_note_get(store_conn *c, const char *org_id, const char *note_id, arena *a, crm_note *out);
@@ -233,5 +249,16 @@ int sq_note_update(store_conn *c, const crm_note *n);
 int sq_note_delete(store_conn *c, const char *org_id, const char *note_id);
 int sq_note_list(store_conn *c, const char *org_id, const char *contact_id, const note_cursor *after,
                  int64_t limit, arena *a, crm_note **out, size_t *n);
+
+/* sqlite_bulk.c (store version 10) */
+int sq_bulk_job_insert(store_conn *c, const crm_bulk_job *j, const objectid *items, size_t n);
+int sq_bulk_job_get(store_conn *c, const char *org_id, const char *job_id, arena *a, crm_bulk_job *out);
+int sq_bulk_job_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_bulk_job *out);
+int sq_bulk_job_items(store_conn *c, const char *org_id, const char *job_id, int64_t limit, arena *a,
+                      objectid **items, size_t *n);
+int sq_bulk_job_advance(store_conn *c, const crm_bulk_job *j, const objectid *done, size_t n, int64_t *processed);
+int sq_bulk_job_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+int sq_contact_move_many(store_conn *c, const char *org_id, const crm_contact *cts, size_t n, const char *pipeline_id,
+                         const char *stage_id, const char *status, int64_t updated_at, bool *moved);
 
 #endif

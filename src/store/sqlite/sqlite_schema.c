@@ -364,6 +364,69 @@ static const char *const migrations[] = {
     ");"
     /* A contact's notes newest first, by scanning backwards (ascending: rows arrive in order). */
     "CREATE INDEX contact_notes_by_contact ON contact_notes (organization_id, contact_id, created_at, id);",
+
+    /* 7: bulk jobs (API.md §5.5). A job lists the contacts it is to process as items, and each
+     * batch deletes its items in the transaction that processes them: a job resumed after a
+     * crash neither skips nor repeats a contact. */
+    "CREATE TABLE bulk_jobs ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending', 'completed', 'failed')),"
+    "  total INTEGER NOT NULL,"
+    "  processed INTEGER NOT NULL,"
+    "  error TEXT,"
+    "  lease_until INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX bulk_jobs_due ON bulk_jobs (state, lease_until);"
+    "CREATE TABLE bulk_job_items ("
+    "  organization_id TEXT NOT NULL,"
+    "  job_id TEXT NOT NULL,"
+    "  contact_id TEXT NOT NULL,"
+    "  PRIMARY KEY (organization_id, job_id, contact_id),"
+    "  FOREIGN KEY (organization_id, job_id) REFERENCES bulk_jobs (organization_id, id)"
+    "    ON DELETE CASCADE"
+    ") WITHOUT ROWID;",
+
+    /* 8: CSV imports (store version 11). The rows of the file are kept with their results, so
+     * that a server restarted mid-import goes on from the rows without one. */
+    "CREATE TABLE imports ("
+    "  organization_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),"
+    "  on_duplicate TEXT NOT NULL,"
+    "  dry_run INTEGER NOT NULL,"
+    "  file_name TEXT,"
+    "  error TEXT,"
+    "  total INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER,"
+    "  lease_until INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, id)"
+    ");"
+    "CREATE INDEX imports_running ON imports (state, lease_until);"
+    "CREATE TABLE import_rows ("
+    "  organization_id TEXT NOT NULL,"
+    "  import_id TEXT NOT NULL,"
+    "  row INTEGER NOT NULL,"
+    "  after_row INTEGER NOT NULL,"
+    "  input TEXT NOT NULL,"
+    "  status TEXT CHECK (status IN ('created', 'updated', 'skipped', 'failed')),"
+    "  contact_id TEXT,"
+    "  error TEXT,"
+    "  field TEXT,"
+    "  value TEXT,"
+    "  message TEXT,"
+    "  PRIMARY KEY (organization_id, import_id, row),"
+    "  FOREIGN KEY (organization_id, import_id) REFERENCES imports (organization_id, id)"
+    ") WITHOUT ROWID;"
+    /* the counts of an import and its rows of one status, without reading the inputs */
+    "CREATE INDEX import_rows_by_status ON import_rows (organization_id, import_id, status, row);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

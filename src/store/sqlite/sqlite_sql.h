@@ -18,7 +18,12 @@
     t "updated_at, " t "version, " t "verified_at, " t "verified_by, " t "verification_source"
 #define SQ_CONTACT_COLS SQ_CONTACT_COLS_OF("")
 #define SQ_CONTACT_NCOLS 17
+#define SQ_IMPORT_COLS "organization_id, id, user_id, state, on_duplicate, dry_run, file_name, error, total, " \
+                       "created_at, finished_at, lease_until"
+#define SQ_IMPORT_ROW_COLS "row, after_row, input, status, contact_id, error, field, value, message"
 #define SQ_NOTE_COLS "id, organization_id, contact_id, user_id, note, mentions, attachments, created_at, updated_at"
+#define SQ_JOB_COLS                                                                               \
+    "organization_id, id, user_id, kind, state, total, processed, error, lease_until, created_at, updated_at"
 #define SQ_EVENT_LOG_COLS "id, organization_id, user_id, contact_id, type, source, changes, created_at"
 
 /* The event-log filters: ?1 org, ?2 user, ?3 contact, ?4 since, ?5 limit, ?6 offset. Each
@@ -83,7 +88,7 @@
  * (sqlite_contact_list.c); every value is a parameter with a fixed number in every variant:
  * ?1 org, ?2 search, ?3 search digits, ?4 status, ?5 stage, ?6 pipeline, ?7 source, ?8 owner,
  * ?9 visible_to, ?10 created_from, ?11 created_to, ?12 after created_at, ?13 after id,
- * ?14 limit, ?15 offset.
+ * ?14 limit, ?15 offset, ?16 the users of CONTACT_OWNER_AMONG as a JSON array.
  *
  * One source of (created_at, contact id) drives each query, outermost (CROSS JOIN):
  * - a search: the union of its parts' matches, each a set of (contact_id, created_at) of the
@@ -162,6 +167,13 @@
 #define SQ_CL_UNASSIGNED                                                                          \
     " AND NOT EXISTS (SELECT 1 FROM contact_assignees a "                                         \
     "WHERE a.organization_id = ?1 AND a.contact_id = c.id)"
+#define SQ_CL_ASSIGNED                                                                            \
+    " AND EXISTS (SELECT 1 FROM contact_assignees a "                                             \
+    "WHERE a.organization_id = ?1 AND a.contact_id = c.id)"
+/* Created by, owned by or assigned to one of the users: the contact's access rows. */
+#define SQ_CL_AMONG                                                                               \
+    " AND EXISTS (SELECT 1 FROM contact_access w WHERE w.organization_id = ?1 "                   \
+    "AND w.contact_id = c.id AND w.user_id IN (SELECT value FROM json_each(?16)))"
 #define SQ_CL_STATUS " AND c.status = ?4"
 #define SQ_CL_STAGE " AND c.stage_id = ?5"
 #define SQ_CL_PIPELINE " AND c.pipeline_id = ?6"
@@ -193,6 +205,10 @@
      * writer) */                                                                                 \
     X(READ_BEGIN, "SAVEPOINT read")                                                               \
     X(READ_END, "RELEASE read")                                                                   \
+    /* a part of a unit of work that may be undone alone (sq_savepoint) */                        \
+    X(PART_BEGIN, "SAVEPOINT part")                                                               \
+    X(PART_KEEP, "RELEASE part")                                                                  \
+    X(PART_UNDO, "ROLLBACK TO part")                                                              \
     /* diagnostics (store_sqlite_pragma) */                                                       \
     X(PRAGMA_JOURNAL_MODE, "PRAGMA journal_mode")                                                 \
     X(PRAGMA_SYNCHRONOUS, "PRAGMA synchronous")                                                   \
@@ -278,6 +294,24 @@
                            "AND contact_id = ?2 ORDER BY type, value")                            \
     X(CONTACT_METHODS_DELETE, "DELETE FROM contact_method_verifications "                         \
                               "WHERE organization_id = ?1 AND contact_id = ?2")                   \
+    /* bulk jobs (sqlite_bulk.c); item lists travel as JSON arrays of ids */                      \
+    X(BULK_JOB_INSERT, "INSERT INTO bulk_jobs (" SQ_JOB_COLS ") "                                 \
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")                   \
+    X(BULK_JOB_ITEMS_INSERT, "INSERT INTO bulk_job_items (organization_id, job_id, contact_id) "  \
+                             "SELECT ?1, ?2, value FROM json_each(?3)")                           \
+    X(BULK_JOB_GET, "SELECT " SQ_JOB_COLS " FROM bulk_jobs WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_DUE, "SELECT organization_id, id FROM bulk_jobs WHERE state = 'pending' "          \
+                    "AND lease_until <= ?1 ORDER BY created_at, id LIMIT 1")                      \
+    X(BULK_JOB_LEASE, "UPDATE bulk_jobs SET lease_until = ?3 WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_ITEMS, "SELECT contact_id FROM bulk_job_items WHERE organization_id = ?1 "         \
+                      "AND job_id = ?2 ORDER BY contact_id LIMIT ?3")                             \
+    X(BULK_JOB_ITEMS_DONE, "DELETE FROM bulk_job_items WHERE organization_id = ?1 AND job_id = ?2 " \
+                           "AND contact_id IN (SELECT value FROM json_each(?3))")                 \
+    X(BULK_JOB_UPDATE, "UPDATE bulk_jobs SET processed = processed + ?3, state = ?4, error = ?5, " \
+                       "lease_until = ?6, updated_at = ?7 WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_PROCESSED, "SELECT processed FROM bulk_jobs WHERE organization_id = ?1 AND id = ?2") \
+    X(BULK_JOB_PURGE, "DELETE FROM bulk_jobs WHERE rowid IN (SELECT rowid FROM bulk_jobs "        \
+                      "WHERE state <> 'pending' AND updated_at < ?1 LIMIT ?2)")                   \
     /* notes (sqlite_notes.c); a contact's, newest first: ?3 after created_at, ?4 after id */     \
     X(NOTE_INSERT, "INSERT INTO contact_notes (" SQ_NOTE_COLS ") "                                \
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                 \
@@ -346,6 +380,13 @@
                       "verified_by = ?16, verification_source = ?17 "                             \
                       "WHERE organization_id = ?1 AND id = ?2 AND version = ?14")                 \
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = ?1 AND id = ?2")    \
+    /* ?2: [[id, version], ...]; one statement for a batch (a statement journals the pages it    \
+     * changes and, in memory, drops them by walking the whole sub-journal: per row, that was     \
+     * quadratic in a long unit) */                                                              \
+    X(CONTACT_MOVE, "UPDATE contacts SET pipeline_id = ?3, stage_id = ?4, status = ?5, "          \
+                    "updated_at = ?6, version = version + 1 WHERE organization_id = ?1 AND "      \
+                    "(id, version) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?2)) "      \
+                    "RETURNING id")                                                               \
     X(CONTACT_PHONES_DELETE, "DELETE FROM contact_phones WHERE organization_id = ?1 "             \
                              "AND contact_id = ?2")                                               \
     X(CONTACT_EMAILS_DELETE, "DELETE FROM contact_emails WHERE organization_id = ?1 "             \
@@ -405,7 +446,33 @@
     X(DELIVERY_DUE, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                        \
                     "WHERE state = 'pending' AND next_attempt_at <= ?1 "                          \
                     "ORDER BY next_attempt_at, id LIMIT ?2")                                      \
-    X(CONTACT_COUNT_ORG, "SELECT n FROM contact_counts WHERE organization_id = ?1")
+    X(CONTACT_COUNT_ORG, "SELECT n FROM contact_counts WHERE organization_id = ?1")              \
+    /* CSV imports (sqlite_imports.c) */                                                          \
+    X(IMPORT_INSERT, "INSERT INTO imports (" SQ_IMPORT_COLS ") "                                   \
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")                \
+    X(IMPORT_GET, "SELECT " SQ_IMPORT_COLS " FROM imports WHERE organization_id = ?1 AND id = ?2")  \
+    X(IMPORT_COUNTS, "SELECT status, count(*) FROM import_rows WHERE organization_id = ?1 "       \
+                     "AND import_id = ?2 AND status IS NOT NULL GROUP BY status")                 \
+    X(IMPORT_ROW_INSERT, "INSERT INTO import_rows (organization_id, import_id, row, after_row, "  \
+                         "input) VALUES (?1, ?2, ?3, ?4, ?5)")                                    \
+    X(IMPORT_ROWS_PENDING, "SELECT " SQ_IMPORT_ROW_COLS " FROM import_rows "                      \
+                           "WHERE organization_id = ?1 AND import_id = ?2 AND status IS NULL "    \
+                           "AND row > ?3 AND (after_row <> 0) = ?4 ORDER BY row LIMIT ?5")        \
+    X(IMPORT_ROW_DONE, "UPDATE import_rows SET status = ?4, contact_id = ?5, error = ?6, "        \
+                       "field = ?7, value = ?8, message = ?9 WHERE organization_id = ?1 AND import_id = ?2 "    \
+                       "AND row = ?3 AND status IS NULL")                                         \
+    X(IMPORT_ROWS_LIST, "SELECT " SQ_IMPORT_ROW_COLS " FROM import_rows "                         \
+                        "WHERE organization_id = ?1 AND import_id = ?2 AND status IS NOT NULL "   \
+                        "ORDER BY row LIMIT ?3 OFFSET ?4")                                        \
+    X(IMPORT_ROWS_LIST_STATUS, "SELECT " SQ_IMPORT_ROW_COLS " FROM import_rows "                  \
+                               "WHERE organization_id = ?1 AND import_id = ?2 AND status = ?5 "   \
+                               "ORDER BY row LIMIT ?3 OFFSET ?4")                                 \
+    X(IMPORT_FINISH, "UPDATE imports SET state = ?3, error = ?4, finished_at = ?5 "               \
+                     "WHERE organization_id = ?1 AND id = ?2 AND state = 'running'")              \
+    X(IMPORT_CLAIM_FIND, "SELECT organization_id, id FROM imports WHERE state = 'running' "       \
+                         "AND lease_until < ?1 ORDER BY created_at, id LIMIT 1")                  \
+    X(IMPORT_RENEW, "UPDATE imports SET lease_until = ?3 WHERE organization_id = ?1 AND id = ?2 " \
+                    "AND state = 'running'")
 
 typedef enum sq_stmt_id {
 #define SQ_STMT_ENUM(id, sql) SQ_##id,
