@@ -54,6 +54,23 @@ $(BUILD)/gen/console_assets.c: $(WEB_SRC) web/node_modules/.installed
 $(BUILD)/gen/console_assets.o: $(BUILD)/gen/console_assets.c src/api/console_assets.h
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
+# The OpenAPI document (openapi/openapi.yaml, as JSON) and Redoc's standalone bundle (from npm,
+# pinned by openapi/package-lock.json) are embedded by src/api/assets.c (docs/openapi.md).
+OPENAPI_NPM := openapi/node_modules/.package-lock.json
+REDOC_JS    := openapi/node_modules/redoc/bundles/redoc.standalone.js
+
+$(OPENAPI_NPM): openapi/package.json openapi/package-lock.json
+	cd openapi && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(BUILD)/openapi.json: openapi/openapi.yaml openapi/to-json.mjs $(OPENAPI_NPM)
+	@mkdir -p $(dir $@)
+	node openapi/to-json.mjs $< $@
+
+$(BUILD)/src/api/assets.o: $(BUILD)/openapi.json $(OPENAPI_NPM)
+$(BUILD)/src/api/assets.o: override CFLAGS += -DASSET_OPENAPI_JSON='"$(BUILD)/openapi.json"' \
+	-DASSET_REDOC_JS='"$(REDOC_JS)"'
+
 # Every module but main.o, as an archive: a unit test pulls in only what it uses.
 $(BUILD)/libcrmd.a: $(APP_OBJ) $(LIB_OBJ)
 	@rm -f $@

@@ -120,7 +120,8 @@ static void query_count(http_req *r)
     crm_user *me;
     bulk_filter f = { 0 };
     int64_t count;
-    if (api_authenticate(r, &me, &err) || api_body_object(r, &body, &err) || read_filter(r, body, &f, &err) ||
+    if (api_authenticate(r, &me, &err) || bulk_require_role(me, &err) || api_body_object(r, &body, &err) ||
+        read_filter(r, body, &f, &err) ||
         bulk_count(api_app(), me, &f, &count, &err))
         api_send_error(r, &err);
     else
@@ -136,7 +137,8 @@ static void query_move(http_req *r)
     bulk_filter f = { 0 };
     const char *stage_id, *status;
     int64_t matched, modified;
-    if (api_authenticate(r, &me, &err) || api_body_object(r, &body, &err) || read_filter(r, body, &f, &err) ||
+    if (api_authenticate(r, &me, &err) || bulk_require_role(me, &err) || api_body_object(r, &body, &err) ||
+        read_filter(r, body, &f, &err) ||
         jin_objectid(body, "targetStageId", true, &stage_id, &err) ||
         jin_string(body, "targetStatus", "targetStatus", LABEL_MAX_CHARS, true, &status, &err) ||
         bulk_move(api_app(), me, &f, stage_id, status, &matched, &modified, &err)) {
@@ -156,7 +158,8 @@ static void query_delete(http_req *r)
     crm_user *me;
     bulk_filter f = { 0 };
     objectid job_id;
-    if (api_authenticate(r, &me, &err) || api_body_object(r, &body, &err) || read_filter(r, body, &f, &err) ||
+    if (api_authenticate(r, &me, &err) || bulk_require_role(me, &err) || api_body_object(r, &body, &err) ||
+        read_filter(r, body, &f, &err) ||
         bulk_delete_start(api_app(), me, &f, job_id, &err))
         api_send_error(r, &err);
     else
@@ -171,7 +174,7 @@ static void get_job(http_req *r)
     crm_user *me;
     const char *id;
     crm_bulk_job job;
-    if (api_authenticate(r, &me, &err) || api_path_id(r, "jobId", &id, &err) ||
+    if (api_authenticate(r, &me, &err) || bulk_require_role(me, &err) || api_path_id(r, "jobId", &id, &err) ||
         bulk_job_read(api_app(), me, id, http_req_arena(r), &job, &err)) {
         api_send_error(r, &err);
         return;
@@ -192,7 +195,8 @@ static void query_export(http_req *r)
     size_t nq;
     contact_export *x;
     json_t *held = NULL;
-    int rc = api_authenticate(r, &me, &err) || read_query_filter(r, &held, &f, &err) ||
+    int rc = api_authenticate(r, &me, &err) || bulk_require_role(me, &err) ||
+             read_query_filter(r, &held, &f, &err) ||
              bulk_queries(api_app(), me, &f, http_req_arena(r), &qs, &nq, &err) ||
              contact_export_open_tether(api_app(), me, qs, nq, &x, &err);
     json_decref(held);   /* the export copied what it keeps */

@@ -39,6 +39,7 @@ void api_init(crm_app *app)
     add(api_events_routes, api_events_nroutes);
     add(api_metrics_routes, api_metrics_nroutes);
     add(api_console_routes, api_console_nroutes);
+    add(api_openapi_routes, api_openapi_nroutes);
 }
 
 crm_app *api_app(void)

@@ -27,6 +27,7 @@ API_RESOURCE(webhook)
 API_RESOURCE(events)
 API_RESOURCE(metrics)
 API_RESOURCE(console)
+API_RESOURCE(openapi)
 #undef API_RESOURCE
 
 /* The filters of GET /api/contacts (search, status, source, ownerFilter, pipelineStage,

@@ -7,7 +7,7 @@
 
 #define MATCH_PAGE 500
 
-static int require_bulk_role(const crm_user *me, crm_err *err)
+int bulk_require_role(const crm_user *me, crm_err *err)
 {
     int rc = require_org_member(me, err);
     if (rc == 0 && me->role != ROLE_ADMIN && me->role != ROLE_DEPARTMENT_HEAD)
@@ -77,7 +77,7 @@ int bulk_queries(crm_app *app, const crm_user *me, const bulk_filter *f, arena *
 {
     store_conn *c;
     int rc;
-    if ((rc = require_bulk_role(me, err)) || (rc = app_reader(app, &c, err)))
+    if ((rc = bulk_require_role(me, err)) || (rc = app_reader(app, &c, err)))
         return rc;
     return filter_queries(c, me, f, a, out, n, err);
 }
@@ -234,7 +234,7 @@ int bulk_move(crm_app *app, const crm_user *me, const bulk_filter *f, const char
               const char *target_status, int64_t *matched, int64_t *modified, crm_err *err)
 {
     struct move_work w = { me, f, target_stage_id, target_status, 0, 0, err, NULL };
-    int rc = require_bulk_role(me, err);
+    int rc = bulk_require_role(me, err);
     if (rc == 0)
         rc = app_write(app, move_unit, &w, err);
     *matched = rc ? 0 : w.matched;

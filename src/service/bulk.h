@@ -17,6 +17,10 @@ typedef struct bulk_filter {
     const char *source, *search;       /* NULL: any */
 } bulk_filter;
 
+/* ADMIN and DEPARTMENT_HEAD of an organization, else FORBIDDEN: every bulk endpoint checks it
+ * before it reads the filter. */
+int bulk_require_role(const crm_user *me, crm_err *err);
+
 /* POST /api/contacts/query-count. */
 int bulk_count(crm_app *app, const crm_user *me, const bulk_filter *f, int64_t *count, crm_err *err);
 

@@ -40,6 +40,12 @@ E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 HTTP_TIMEOUT = float(os.environ.get("CRMD_TEST_HTTP_TIMEOUT", "15"))
 
+# When set, every exchange of request() is appended to this JSONL file for openapi/validate-traffic.mjs,
+# which checks it against the OpenAPI document (docs/openapi.md). run.py sets CURRENT_TEST.
+TRAFFIC_LOG = os.environ.get("CRMD_TEST_TRAFFIC")
+CURRENT_TEST = None
+_traffic_lock = threading.Lock()
+
 
 class HarnessError(Exception):
     """The environment is not usable (no binary, server will not start). Reported briefly."""
@@ -554,9 +560,38 @@ def request(method, path, body=None, token=None, headers=None, raw=None, server=
         conn.request(method, path, body=payload, headers=hdrs)
         r = conn.getresponse()
         data = r.read()
+        if TRAFFIC_LOG:
+            _record_exchange(method, path, hdrs, payload, r, data)
         return Response(r.status, r.headers, data)
     finally:
         conn.close()
+
+
+def _text_or_b64(data):
+    """A body as UTF-8 text when it is, else base64 (the validator then knows it is not JSON)."""
+    if data is None:
+        return None, False
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii"), True
+
+
+def _record_exchange(method, path, hdrs, payload, r, data):
+    req_ct = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
+    req_body, req_b64 = _text_or_b64(payload)
+    resp_body, resp_b64 = _text_or_b64(data)
+    rec = {"test": CURRENT_TEST, "method": method, "target": path,
+           "headers": {k: v for k, v in hdrs.items() if k.lower() != "authorization"},
+           "auth": any(k.lower() == "authorization" for k in hdrs),
+           "requestContentType": req_ct, "requestBody": req_body, "requestBodyBase64": req_b64,
+           "status": r.status, "responseContentType": r.headers.get("Content-Type"),
+           "responseHeaders": {k.lower(): v for k, v in r.headers.items()},
+           "responseBody": resp_body, "responseBodyBase64": resp_b64}
+    line = json.dumps(rec, ensure_ascii=False) + "\n"
+    with _traffic_lock:
+        with open(TRAFFIC_LOG, "a", encoding="utf-8") as f:
+            f.write(line)
 
 
 def raw_exchange(head, body_chunks=(), server=None, timeout=10.0):

@@ -192,6 +192,7 @@ class Runner:
                 offset = os.path.getsize(h.SERVER.log_path)
             except OSError:
                 offset = None
+        h.CURRENT_TEST = self.name(t)
         t0 = time.time()
         t.run(result)
         secs = time.time() - t0

@@ -122,6 +122,15 @@ class Filter(BulkTest):
                          403, "forbidden")
         self.assertError(self.count(body, token=h.sa_token()), 403, "forbidden")
         self.assertError(h.post("/api/contacts/query-count", body), 401, "unauthorized")
+        # The role is checked before the filter is read: a SALES_REP's bad filter is 403 too.
+        bad = {"stageIds": "nope", "ownerFilter": "mine"}
+        self.assertError(self.count(bad, token=rep.token), 403, "forbidden")
+        self.assertError(self.move(bad, token=rep.token), 403, "forbidden")
+        self.assertError(h.delete("/api/contacts/query-bulk-delete", bad, token=rep.token), 403, "forbidden")
+        self.assertError(h.get("/api/contacts/query-bulk-export?stageIds=nope&ownerFilter=mine", token=rep.token),
+                         403, "forbidden")
+        self.assertError(h.get("/api/contacts/bulk-job/" + UNKNOWN_ID, token=rep.token), 403, "forbidden")
+        self.assertError(h.get("/api/contacts/bulk-job/nope", token=rep.token), 403, "forbidden")
         self.assertEqual(self.count_ok({"stageIds": [self.stage["New Lead"]]}), 1, "nothing was moved or deleted")
 
     def test_bad_filters(self):
