@@ -273,7 +273,9 @@ static int visible_import(crm_app *app, const crm_user *me, const char *import_i
     if ((rc = require_org_member(me, err)) || (rc = app_reader(app, &c, err)))
         return rc;
     rc = c->ops->import_get(c, me->org_id, import_id, a, out);
-    if (rc == -CRM_E_NOT_FOUND || (rc == 0 && me->role != ROLE_ADMIN && strcmp(out->user_id, me->id) != 0))
+    /* Seen by its creator and by the roles that see every contact of the organization (whom its
+     * import_progress events reach too); a SALES_REP sees only its own. */
+    if (rc == -CRM_E_NOT_FOUND || (rc == 0 && me->role == ROLE_SALES_REP && strcmp(out->user_id, me->id) != 0))
         return crm_fail(err, CRM_E_NOT_FOUND, NULL, "No such import");
     return rc ? crm_fail(err, -rc, NULL, NULL) : 0;
 }

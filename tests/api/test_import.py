@@ -77,6 +77,11 @@ def by_phone(token, phone):
     return r.json["data"]["contact"] if r.status == 200 else None
 
 
+def progress_of(token):
+    """The ids of the imports whose import_progress events this user's SSE stream carries."""
+    return [e[2]["import"]["_id"] for e in stream_events(token) if e[1] == "import_progress"]
+
+
 def csv_text(rows, delimiter=",", eol="\r\n"):
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator=eol)
@@ -322,15 +327,16 @@ class Import(ApiTest):
                          "a SALES_REP's rows are its own contacts")
         path = "/api/contacts/imports/" + imp["_id"]
         self.assertEqual(h.get(path, token=o.token).status, 200, "an ADMIN of the org sees every import")
-        for who in (rep2, head):
-            self.assertError(h.get(path, token=who.token), 404, "not_found")
-            self.assertError(h.get(path + "/rows", token=who.token), 404, "not_found")
-        progress = lambda token: [e[2]["import"]["_id"] for e in stream_events(token) if e[1] == "import_progress"]
-        self.assertIn(imp["_id"], progress(rep.token), "a SALES_REP hears its own import's progress")
-        self.assertNotIn(imp["_id"], progress(rep2.token), "and no other SALES_REP does")
-        self.assertIn(imp["_id"], progress(o.token))
+        self.assertEqual(h.get(path, token=head.token).status, 200, "so does a DEPARTMENT_HEAD (it hears its progress)")
+        self.assertEqual(h.get(path + "/rows", token=head.token).status, 200)
+        self.assertIn(imp["_id"], progress_of(head.token))
+        self.assertError(h.get(path, token=rep2.token), 404, "not_found")
+        self.assertError(h.get(path + "/rows", token=rep2.token), 404, "not_found")
+        self.assertIn(imp["_id"], progress_of(rep.token), "a SALES_REP hears its own import's progress")
+        self.assertNotIn(imp["_id"], progress_of(rep2.token), "and no other SALES_REP does")
+        self.assertIn(imp["_id"], progress_of(o.token))
         other = h.create_org()
-        self.assertNotIn(imp["_id"], progress(other.token))
+        self.assertNotIn(imp["_id"], progress_of(other.token))
         self.assertError(h.get(path, token=other.token), 404, "not_found")
         self.assertError(h.get(path + "/rows", token=other.token), 404, "not_found")
         # a rep's duplicate of a contact it may not see: skipped (its holder is named, as POST /api/contact does)
