@@ -263,26 +263,3 @@ void bulk_worker_stop(bulk_worker *w)
     pthread_mutex_destroy(&w->mu);
     free(w);
 }
-
-struct purge_work { int64_t before, limit, deleted; };
-
-static int purge_unit(store_conn *c, void *arg)
-{
-    struct purge_work *p = arg;
-    return c->ops->bulk_job_purge(c, p->before, p->limit, &p->deleted);
-}
-
-int64_t bulk_job_purge(crm_app *app, int64_t limit)
-{
-    struct purge_work p = { time_now_ms() - BULK_JOB_TTL_MS, limit, 0 };
-    int64_t total = 0;
-    if (app->st->ops->version < 10 || !app->st->ops->bulk_job_purge)
-        return 0;
-    do {
-        crm_err err = { 0 };
-        if (app_write(app, purge_unit, &p, &err) != 0)
-            return -1;
-        total += p.deleted;
-    } while (p.deleted == limit);
-    return total;
-}

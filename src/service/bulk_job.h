@@ -30,7 +30,4 @@ bulk_worker *bulk_worker_start(crm_app *app, int64_t lease_ms, int64_t poll_ms, 
  * that the next server to look takes it at once. NULL is fine. */
 void bulk_worker_stop(bulk_worker *w);
 
-/* For the janitor: deletes finished jobs older than BULK_JOB_TTL_MS, at most limit per unit. */
-int64_t bulk_job_purge(crm_app *app, int64_t limit);
-
 #endif

@@ -12,6 +12,7 @@
 #define IMPORT_MAX_BYTES ((size_t)50 * 1024 * 1024)
 #define IMPORT_MAX_ROWS 200000
 #define IMPORT_ROWS_PAGE_MAX 1000
+#define IMPORT_KEEP_MS (7LL * 24 * 3600 * 1000)   /* an ended import and its rows are purged after this */
 
 /* Reads one row, written as a POST /api/contact body, into in, with every check of that
  * endpoint (api_contact_input_read): the worker is given it, so that rows and requests share

@@ -9,6 +9,7 @@
 #include "lib/timefmt.h"
 #include "service/bulk_job.h"
 #include "service/contacts.h"
+#include "service/imports.h"
 #include "service/janitor.h"
 
 struct janitor {
@@ -21,39 +22,40 @@ struct janitor {
     bool stopping;
 };
 
-struct purge { int64_t before, deleted; };
+typedef int (*purge_op)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+
+struct purge { purge_op fn; int64_t before, deleted; };
 
 static int purge_unit(store_conn *c, void *arg)
 {
     struct purge *p = arg;
-    return c->ops->idempotency_purge(c, p->before, JANITOR_BATCH, &p->deleted);
+    return p->fn(c, p->before, JANITOR_BATCH, &p->deleted);
 }
 
-static bool can_purge(const crm_app *app)
-{
-    return app->st->ops->version >= 4 && app->st->ops->idempotency_purge;
-}
-
-static int64_t purge(crm_app *app, atomic_bool *stop)
-{
-    int64_t total = 0;
-    if (!can_purge(app))
-        return 0;
-    struct purge p = {time_now_ms() - IDEMPOTENCY_TTL_MS, 0};
-    do {
-        crm_err err = {0};
-        if (app_write(app, purge_unit, &p, &err) != 0)
-            return -1;
-        total += p.deleted;
-    } while (p.deleted == JANITOR_BATCH && !(stop && atomic_load(stop)));
-    return total;
-}
-
-/* The Idempotency-Key records, then the bulk jobs finished more than a day ago. */
+/* Every kind in turn; how many records went, or -1 when a unit failed. */
 static int64_t purge_all(crm_app *app, atomic_bool *stop)
 {
-    int64_t keys = purge(app, stop), jobs = keys < 0 ? 0 : bulk_job_purge(app, JANITOR_BATCH);
-    return keys < 0 || jobs < 0 ? -1 : keys + jobs;
+    /* What goes: each a store operation that deletes at most a batch of what is older than its
+     * age, run as units of work until a batch comes back short. */
+    const store_ops *o = app->st->ops;
+    const struct { purge_op fn; int64_t keep_ms; } kinds[] = {
+        {o->version >= 4 ? o->idempotency_purge : NULL, IDEMPOTENCY_TTL_MS},
+        {o->version >= 10 ? o->bulk_job_purge : NULL, BULK_JOB_TTL_MS},
+        {o->version >= 12 ? o->import_purge : NULL, IMPORT_KEEP_MS},
+    };
+    int64_t total = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        struct purge p = {kinds[i].fn, time_now_ms() - kinds[i].keep_ms, 0};
+        if (!p.fn)
+            continue;
+        do {
+            crm_err err = {0};
+            if (app_write(app, purge_unit, &p, &err) != 0)
+                return -1;
+            total += p.deleted;
+        } while (p.deleted >= JANITOR_BATCH && !(stop && atomic_load(stop)));
+    }
+    return total;
 }
 
 int64_t janitor_run_once(crm_app *app)
@@ -71,9 +73,9 @@ static void *janitor_main(void *arg)
         pthread_mutex_unlock(&j->mu);
         int64_t n = purge_all(j->app, &j->stop_now);
         if (n < 0 && !failing)
-            log_error("janitor: cannot purge expired Idempotency-Key records or bulk jobs; trying again later");
+            log_error("janitor: cannot purge expired records; trying again later");
         else if (n > 0)
-            log_info("janitor: purged %lld expired Idempotency-Key record(s) and bulk job(s)", (long long)n);
+            log_info("janitor: purged %lld expired record(s)", (long long)n);
         failing = n < 0;
         struct timespec ts = time_deadline(CLOCK_MONOTONIC, j->interval_ms);
         pthread_mutex_lock(&j->mu);

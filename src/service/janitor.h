@@ -1,6 +1,7 @@
-/* The janitor: a thread that, now and then, deletes what has outlived its use. Today that is
- * the Idempotency-Key records past their 24 hours (API.md §5.2 step 9), which nothing reads
- * any more. Events and event-log entries are kept: the event log is the replay source that SSE
+/* The janitor: a thread that, now and then, deletes what has outlived its use: Idempotency-Key
+ * records past their 24 hours (API.md §5.2 step 9), bulk jobs a day after they ended, and CSV
+ * imports with their rows IMPORT_KEEP_MS after they ended. On several servers each runs one;
+ * the deletes are idempotent. Events and event-log entries are kept: the event log is the replay source that SSE
  * clients and webhooks resume from, and the event log is the organization's audit trail. */
 #ifndef CRM_JANITOR_H
 #define CRM_JANITOR_H

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 11
+#define STORE_OPS_VERSION 12
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -336,6 +336,12 @@ struct store_ops {
      * undoes that. NULL where a unit cannot take back part of itself (PostgreSQL's units send
      * their inserts with the COMMIT): each row is then a unit. */
     int (*savepoint)(store_conn *c, int step);
+
+    /* --- version 12: the end of CSV imports --- */
+
+    /* In a unit of work: deletes at most limit rows of the imports that ended (done or failed)
+     * before before_ms, then those of them that have no row left; *deleted counts both. */
+    int (*import_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

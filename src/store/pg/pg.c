@@ -375,4 +375,5 @@ static const store_ops pg_ops = {
     .import_claim = pg_import_claim,
     .import_renew = pg_import_renew,
     .savepoint = NULL,   /* a unit's inserts go with its COMMIT: one row per unit */
+    .import_purge = pg_import_purge,
 };

@@ -175,6 +175,7 @@ int pg_import_finish(store_conn *c, const char *org_id, const char *import_id, c
                      int64_t finished_at);
 int pg_import_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
 int pg_import_renew(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+int pg_import_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
 int pg_contact_widths(store_conn *c, const char *org_id, int64_t *phones, int64_t *emails);
 int pg_delivery_claim(store_conn *c, const char *org_id, const char *delivery_id, int64_t now, int64_t until);
 int pg_dump(store_conn *c, const store_table *tables, size_t n, store_row_fn fn, void *ctx);

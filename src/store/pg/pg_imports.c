@@ -247,3 +247,24 @@ int pg_import_claim(store_conn *sc, int64_t now, int64_t until, arena *a, crm_im
     PQclear(r);
     return pg_import_get(sc, org_id, id, a, out);
 }
+
+/* Rows first (a batch), then the imports they emptied, in two statements: the second must see
+ * what the first deleted. */
+int pg_import_purge(store_conn *sc, int64_t before_ms, int64_t limit, int64_t *deleted)
+{
+    pg_conn *c = pg_of(sc);
+    *deleted = 0;
+    for (int step = 0; step < 2; step++) {
+        pg_params p = {0};
+        PGresult *r;
+        pg_p_int(&p, before_ms);
+        if (step == 0)
+            pg_p_int(&p, limit);
+        int rc = pg_exec(c, step == 0 ? PG_IMPORT_PURGE_ROWS : PG_IMPORT_PURGE_EMPTY, &p, &r);
+        if (rc)
+            return rc;
+        *deleted += pg_col_int(r, 0, 0);
+        PQclear(r);
+    }
+    return 0;
+}

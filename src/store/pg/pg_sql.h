@@ -367,7 +367,16 @@
                     "AND lease_until < $1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) " \
                     "RETURNING organization_id, id")                                              \
     X(IMPORT_RENEW, "UPDATE imports SET lease_until = $3 WHERE organization_id = $1 AND id = $2 " \
-                    "AND state = 'running'")
+                    "AND state = 'running'")                                                      \
+    X(IMPORT_PURGE_ROWS, "WITH d AS (DELETE FROM import_rows WHERE (organization_id, import_id, row) IN " \
+                         "(SELECT r.organization_id, r.import_id, r.row FROM imports i "          \
+                         "JOIN import_rows r ON r.organization_id = i.organization_id "           \
+                         "AND r.import_id = i.id WHERE i.state <> 'running' "                     \
+                         "AND i.finished_at < $1 LIMIT $2) RETURNING 1) SELECT count(*) FROM d")  \
+    X(IMPORT_PURGE_EMPTY, "WITH d AS (DELETE FROM imports WHERE state <> 'running' "              \
+                          "AND finished_at < $1 AND NOT EXISTS (SELECT 1 FROM import_rows r "     \
+                          "WHERE r.organization_id = imports.organization_id "                    \
+                          "AND r.import_id = imports.id) RETURNING 1) SELECT count(*) FROM d")
 
 typedef enum pg_stmt_id {
 #define PG_STMT_ENUM(id, sql) PG_##id,

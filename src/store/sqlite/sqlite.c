@@ -343,4 +343,5 @@ static const store_ops sqlite_ops = {
     .import_claim = sq_import_claim,
     .import_renew = sq_import_renew,
     .savepoint = sq_savepoint,
+    .import_purge = sq_import_purge,
 };

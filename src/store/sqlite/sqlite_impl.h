@@ -240,6 +240,7 @@ int sq_import_finish(store_conn *c, const char *org_id, const char *import_id, c
                      int64_t finished_at);
 int sq_import_claim(store_conn *c, int64_t now, int64_t until, arena *a, crm_import *out);
 int sq_import_renew(store_conn *c, const char *org_id, const char *import_id, int64_t until);
+int sq_import_purge(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
 int sq_savepoint(store_conn *c, int step);
 
 /* Store version 9: sqlite_notes.c. */

@@ -285,3 +285,25 @@ int sq_savepoint(store_conn *sc, int step)
     }
     return sq_exec(c, SQ_PART_KEEP);   /* after ROLLBACK TO, the savepoint is still open */
 }
+
+/* Rows first (a batch), then the imports they emptied: each statement is bounded. */
+int sq_import_purge(store_conn *sc, int64_t before_ms, int64_t limit, int64_t *deleted)
+{
+    sq_conn *c = sq_of(sc);
+    static const sq_stmt_id steps[] = {SQ_IMPORT_PURGE_ROWS, SQ_IMPORT_PURGE_EMPTY};
+    *deleted = 0;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_stmt *st = sq_stmt(c, steps[i]);
+        if (!st)
+            return -CRM_E_UNAVAILABLE;
+        sqlite3_bind_int64(st, 1, before_ms);
+        if (steps[i] == SQ_IMPORT_PURGE_ROWS)
+            sqlite3_bind_int64(st, 2, limit);
+        int rc = sq_step(c, steps[i]);
+        sq_done(st);
+        if (rc < 0)
+            return rc;
+        *deleted += sqlite3_changes(c->db);
+    }
+    return 0;
+}

@@ -472,7 +472,15 @@
     X(IMPORT_CLAIM_FIND, "SELECT organization_id, id FROM imports WHERE state = 'running' "       \
                          "AND lease_until < ?1 ORDER BY created_at, id LIMIT 1")                  \
     X(IMPORT_RENEW, "UPDATE imports SET lease_until = ?3 WHERE organization_id = ?1 AND id = ?2 " \
-                    "AND state = 'running'")
+                    "AND state = 'running'")                                                      \
+    X(IMPORT_PURGE_ROWS, "DELETE FROM import_rows WHERE (organization_id, import_id, row) IN "    \
+                         "(SELECT r.organization_id, r.import_id, r.row FROM imports i "          \
+                         "JOIN import_rows r ON r.organization_id = i.organization_id "           \
+                         "AND r.import_id = i.id WHERE i.state <> 'running' "                     \
+                         "AND i.finished_at < ?1 LIMIT ?2)")                                      \
+    X(IMPORT_PURGE_EMPTY, "DELETE FROM imports WHERE state <> 'running' AND finished_at < ?1 "    \
+                          "AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE "                    \
+                          "r.organization_id = imports.organization_id AND r.import_id = imports.id)")
 
 typedef enum sq_stmt_id {
 #define SQ_STMT_ENUM(id, sql) SQ_##id,
