@@ -3,6 +3,10 @@
 #ifndef CRM_TEST_STORE_UNITS_H
 #define CRM_TEST_STORE_UNITS_H
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "lib/log.h"
 #include "store/store.h"
 
 #define UNIT_FN static __attribute__((unused)) int
@@ -35,5 +39,29 @@ UNIT_FN u_contact_delete(store_conn *c, void *arg)
 
 /* Arrays as plain pointers, for is_str. */
 static __attribute__((unused)) const char *str(const char *s) { return s; }
+
+/* Runs a contract suite on SQLite (a fresh file in a temp dir, removed afterwards) and then on
+ * PostgreSQL when CRMD_TEST_PG_URL names a database. 0, or -1 when the temp dir cannot be made. */
+static __attribute__((unused)) int run_on_each_backend(void (*run)(const char *url))
+{
+    char dir[] = "/tmp/crmd-test-store-XXXXXX", url[1100], path[1100];
+    log_set_quiet(1);
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    snprintf(url, sizeof url, "sqlite:%s/crm.db", dir);
+    run(url);
+    const char *pg = getenv("CRMD_TEST_PG_URL");
+    if (pg && *pg)
+        run(pg);
+    static const char *const files[] = {"crm.db", "crm.db-wal", "crm.db-shm"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return 0;
+}
 
 #endif

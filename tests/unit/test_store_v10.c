@@ -340,22 +340,5 @@ static void run_contract(const char *url)
 
 int main(void)
 {
-    char dir[] = "/tmp/crmd-test-store-v10-XXXXXX", url[1100], path[1100];
-    log_set_quiet(1);
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    snprintf(url, sizeof url, "sqlite:%s/crm.db", dir);
-    run_contract(url);
-    const char *pg = getenv("CRMD_TEST_PG_URL");
-    if (pg && *pg)
-        run_contract(pg);
-    static const char *const files[] = {"crm.db", "crm.db-wal", "crm.db-shm"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-    return tap_done();
+    return run_on_each_backend(run_contract) ? 1 : tap_done();
 }
