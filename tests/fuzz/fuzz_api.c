@@ -262,7 +262,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool streaming = strncmp(target, "/api/events", 11) == 0 || strncmp(target, "/socket.io", 10) == 0;
         FUZZ_CHECK(r.status >= 200 && r.status <= 599 && r.status != 500 && (r.status != 503 || streaming), "%s %s answered %d: %s", method, target,
                    r.status, r.body);
-        if (r.json) {
+        /* A reply to HEAD has its headers and no body (RFC 9110 §9.3.2). */
+        bool head = strcmp(method, "HEAD") == 0;
+        FUZZ_CHECK(!head || r.body[0] == '\0', "HEAD %s answered %d with a body: %s", target, r.status, r.body);
+        if (r.json && !head) {
             json_error_t jerr;
             json_t *j = json_loads(r.body, 0, &jerr);
             json_t *ok = json_object_get(j, "success");
