@@ -59,13 +59,13 @@ static int run_rows(checker *k, const char *kind, const char *rule, const char *
 /* What only this backend keeps: derived from the contacts' rows by the writer (sqlite_sql.h). */
 #define CHECK_OF_CONTACTS "FROM contacts c WHERE c.organization_id = m.organization_id AND c.id = m.contact_id"
 static const struct { const char *kind, *rule, *sql; } sqlite_checks[] = {
-    {"contact_count", "the organization's contact counter differs from its number of contacts",
-     "SELECT c.organization_id, 'contacts ' || count(*) || ' counted ' || coalesce((SELECT k.n "
-     "FROM contact_counts k WHERE k.organization_id = c.organization_id), 0) FROM contacts c "
-     "GROUP BY c.organization_id HAVING count(*) <> coalesce((SELECT k.n FROM contact_counts k "
-     "WHERE k.organization_id = c.organization_id), 0) UNION ALL SELECT k.organization_id, "
-     "'contacts 0 counted ' || k.n FROM contact_counts k WHERE k.n <> 0 AND NOT EXISTS "
-     "(SELECT 1 FROM contacts c WHERE c.organization_id = k.organization_id)"},
+    {"contact_count", "a stage's contact counter differs from its number of contacts",
+     "SELECT c.organization_id, 'stage ' || c.stage_id || ': contacts ' || count(*) || ' counted ' || "
+     "coalesce(k.n, 0) FROM contacts c LEFT JOIN contact_counts k ON k.organization_id = c.organization_id "
+     "AND k.stage_id = c.stage_id GROUP BY c.organization_id, c.stage_id HAVING count(*) <> coalesce(k.n, 0) "
+     "UNION ALL SELECT k.organization_id, 'stage ' || k.stage_id || ': contacts 0 counted ' || k.n "
+     "FROM contact_counts k WHERE k.n <> 0 AND NOT EXISTS (SELECT 1 FROM contacts c "
+     "WHERE c.organization_id = k.organization_id AND c.stage_id = k.stage_id)"},
     {"search_row", "a contact has no search row, or a search row no contact",
      "SELECT c.organization_id, 'contact ' || c.id FROM contacts c WHERE NOT EXISTS (SELECT 1 "
      "FROM contact_search_rows m WHERE m.organization_id = c.organization_id AND m.contact_id = c.id "

@@ -338,14 +338,17 @@ static void bind_query(sqlite3_stmt *st, const char *org_id, const contact_query
     bind_text_at(st, 16, among);
 }
 
-/* Every contact of the org: the count the triggers of migration 4 keep. */
-static int count_org(sq_conn *c, const char *org_id, int64_t *total)
+/* Every contact of the org, or of one stage: the counts the triggers of migration 9 keep. */
+static int count_counted(sq_conn *c, const char *stage_id, const char *org_id, int64_t *total)
 {
-    sqlite3_stmt *st = sq_stmt(c, SQ_CONTACT_COUNT_ORG);
+    sq_stmt_id id = stage_id ? SQ_CONTACT_COUNT_STAGE : SQ_CONTACT_COUNT_ORG;
+    sqlite3_stmt *st = sq_stmt(c, id);
     if (!st)
         return -CRM_E_UNAVAILABLE;
     sq_bind_text(st, 1, org_id);
-    int rc = sq_step(c, SQ_CONTACT_COUNT_ORG);
+    if (stage_id)
+        sq_bind_text(st, 2, stage_id);
+    int rc = sq_step(c, id);
     *total = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
     sq_done(st);
     return rc < 0 ? rc : 0;
@@ -354,8 +357,8 @@ static int count_org(sq_conn *c, const char *org_id, int64_t *total)
 static int count_matches(sq_conn *c, uint32_t key, const char *org_id, const contact_query *q,
                          const char *digits, const char *among, int64_t *total)
 {
-    if (key == CL_FAMILY)
-        return count_org(c, org_id, total);
+    if (key == CL_FAMILY || key == (CL_FAMILY | CL_STAGE))
+        return count_counted(c, key == CL_FAMILY ? NULL : q->stage_id, org_id, total);
     sqlite3_stmt *st = sq_variant_stmt(c, key | CL_COUNT, "CONTACT_COUNT", build_list);
     if (!st)
         return -CRM_E_UNAVAILABLE;

@@ -427,6 +427,36 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;"
     /* the counts of an import and its rows of one status, without reading the inputs */
     "CREATE INDEX import_rows_by_status ON import_rows (organization_id, import_id, status, row);",
+
+    /* 9: the contacts counted per stage rather than per organization, so that a board's exact
+     * total of each stage is one lookup instead of a count over the stage's index (16 ms for 6
+     * stages of 17,000 contacts); the organization's total is the sum of its few stages. */
+    "DROP TRIGGER contact_counts_insert;"
+    "DROP TRIGGER contact_counts_delete;"
+    "DROP TABLE contact_counts;"
+    "CREATE TABLE contact_counts ("
+    "  organization_id TEXT NOT NULL,"
+    "  stage_id TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (organization_id, stage_id)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO contact_counts (organization_id, stage_id, n)"
+    "  SELECT organization_id, stage_id, count(*) FROM contacts GROUP BY organization_id, stage_id;"
+    "CREATE TRIGGER contact_counts_insert AFTER INSERT ON contacts BEGIN"
+    "  INSERT INTO contact_counts (organization_id, stage_id, n) VALUES (new.organization_id, new.stage_id, 1)"
+    "    ON CONFLICT (organization_id, stage_id) DO UPDATE SET n = n + 1;"
+    "END;"
+    "CREATE TRIGGER contact_counts_delete AFTER DELETE ON contacts BEGIN"
+    "  UPDATE contact_counts SET n = n - 1"
+    "    WHERE organization_id = old.organization_id AND stage_id = old.stage_id;"
+    "END;"
+    "CREATE TRIGGER contact_counts_move AFTER UPDATE OF stage_id ON contacts"
+    "  WHEN new.stage_id IS NOT old.stage_id BEGIN"
+    "  UPDATE contact_counts SET n = n - 1"
+    "    WHERE organization_id = old.organization_id AND stage_id = old.stage_id;"
+    "  INSERT INTO contact_counts (organization_id, stage_id, n) VALUES (new.organization_id, new.stage_id, 1)"
+    "    ON CONFLICT (organization_id, stage_id) DO UPDATE SET n = n + 1;"
+    "END;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -446,7 +446,8 @@
     X(DELIVERY_DUE, "SELECT " SQ_DELIVERY_COLS " FROM webhook_deliveries "                        \
                     "WHERE state = 'pending' AND next_attempt_at <= ?1 "                          \
                     "ORDER BY next_attempt_at, id LIMIT ?2")                                      \
-    X(CONTACT_COUNT_ORG, "SELECT n FROM contact_counts WHERE organization_id = ?1")              \
+    X(CONTACT_COUNT_ORG, "SELECT coalesce(sum(n), 0) FROM contact_counts WHERE organization_id = ?1") \
+    X(CONTACT_COUNT_STAGE, "SELECT n FROM contact_counts WHERE organization_id = ?1 AND stage_id = ?2") \
     /* CSV imports (sqlite_imports.c) */                                                          \
     X(IMPORT_INSERT, "INSERT INTO imports (" SQ_IMPORT_COLS ") "                                   \
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")                \
