@@ -2,6 +2,7 @@
  * prepared statements, the mapping of SQLite errors onto store return codes, and small
  * bind/column helpers. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,18 @@ static void open_error(sqlite3 *db, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open database '%s': %s", path, why);
 }
 
+/* Process-wide settings, made before SQLite initializes. Without its memory statistics, which
+ * crmd never reads, SQLite takes no global mutex around each of its allocations (a create makes
+ * hundreds). */
+static void configure_library(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 sq_conn *sq_conn_open(const char *path, bool writer, const store_ops *ops, char *err, size_t errlen)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_library);
     sq_conn *c = calloc(1, sizeof *c);
     if (!c)
         abort();
