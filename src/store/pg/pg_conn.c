@@ -81,6 +81,7 @@ void pg_conn_close(pg_conn *c)
     PQfinish(c->db);
     if (c->unit_arena)
         arena_destroy(c->unit_arena);
+    pg_defer_free(c);
     free(c);
 }
 
@@ -309,6 +310,7 @@ void pg_unit_begin(pg_conn *c)
     c->number_known = false;
     if (c->unit_arena)
         arena_reset(c->unit_arena);
+    pg_defer_reset(c);
     c->in_unit = true;
 }
 
@@ -319,6 +321,7 @@ static void unit_end(pg_conn *c)
     c->nqueued = 0;
     c->nlocks = 0;
     c->number_known = false;
+    pg_defer_reset(c);
 }
 
 static int queue(pg_conn *c, pg_stmt_id id, const pg_params *p, PGresult **out)
@@ -482,8 +485,10 @@ static int run_pipeline(pg_conn *c, int last_id, const pg_params *last_p, const 
 int pg_unit_commit(pg_conn *c)
 {
     int rc = 0;
+    if (!c->broken)
+        rc = pg_defer_send(c);
     /* A unit that sent and queued nothing has no transaction to end. */
-    if (!c->broken && !(c->begin_pending && c->nqueued == 0))
+    if (rc == 0 && !c->broken && !(c->begin_pending && c->nqueued == 0))
         rc = run_pipeline(c, -1, NULL, "COMMIT", NULL);
     else if (c->broken)
         rc = -CRM_E_UNAVAILABLE;

@@ -28,7 +28,11 @@ int pg_event_log_insert(store_conn *sc, const crm_event_log *e)
     pg_p_text(&p, e->source);
     pg_p_text(&p, e->changes_json);
     pg_p_int(&p, e->created_at);
-    return pg_exec_later(pg_of(sc), PG_EVENT_LOG_INSERT, &p);   /* goes with COMMIT */
+    pg_conn *c = pg_of(sc);
+    if (!c->in_unit)
+        return pg_exec(c, PG_EVENT_LOG_INSERT, &p, NULL);
+    pg_defer_row(c, PG_DEFER_EVENT_LOG, &p);   /* goes with COMMIT */
+    return 0;
 }
 
 static void filter_params(pg_params *p, const char *org_id, const event_log_filter *f)
@@ -86,7 +90,11 @@ int pg_event_append(store_conn *sc, const char *org_id, const char *name, const 
     pg_p_text(&p, name);
     pg_p_text(&p, payload_json);
     pg_p_int(&p, time_now_ms());
-    int rc = pg_exec_later(c, PG_EVENT_APPEND, &p);   /* goes with COMMIT */
+    int rc = 0;
+    if (c->in_unit)
+        pg_defer_row(c, PG_DEFER_EVENT, &p);   /* goes with COMMIT */
+    else
+        rc = pg_exec(c, PG_EVENT_APPEND, &p, NULL);
     if (rc == 0)
         c->appended = true;
     if (seq)

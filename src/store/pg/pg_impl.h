@@ -28,6 +28,15 @@ typedef struct pg_queued {
 
 typedef struct pg_store pg_store;
 
+/* The append-only tables whose rows a unit holds until its COMMIT (pg_deferred.c). */
+typedef enum pg_defer_kind { PG_DEFER_EVENT_LOG, PG_DEFER_EVENT, PG_DEFERRED_KINDS } pg_defer_kind;
+
+typedef struct pg_deferred {
+    const char ***rows;          /* each row's columns, copied into the unit's arena */
+    size_t n, cap;
+    int ncols;
+} pg_deferred;
+
 typedef struct pg_conn {
     store_conn base;             /* first: a pg_conn is a store_conn */
     PGconn *db;
@@ -52,6 +61,7 @@ typedef struct pg_conn {
     objectid number_org;
     char number_e164[32];
     objectid number_owner;       /* "": free */
+    pg_deferred deferred[PG_DEFERRED_KINDS];   /* the unit's log rows and events, sent with COMMIT */
     bool retry;                  /* this unit hit a deadlock or serialization failure */
     bool appended;               /* this unit appended events */
     bool accounts;               /* this unit wrote a user or an organization */
@@ -67,6 +77,15 @@ typedef struct pg_params {
     const char *v[PG_MAX_PARAMS];
     char num[PG_MAX_PARAMS][24];
 } pg_params;
+
+/* pg_deferred.c: pg_defer_row adds a row (its columns in the table's order) to the unit's rows
+ * of that kind; pg_defer_send, at COMMIT, queues them as INSERTs to go with it, or sends a long
+ * unit's with COPY; pg_defer_reset forgets them (a unit's start and end); pg_defer_free when the
+ * connection goes. */
+void pg_defer_row(pg_conn *c, pg_defer_kind kind, const pg_params *p);
+int pg_defer_send(pg_conn *c);
+void pg_defer_reset(pg_conn *c);
+void pg_defer_free(pg_conn *c);
 
 void pg_p_text(pg_params *p, const char *s);      /* NULL binds NULL */
 void pg_p_id(pg_params *p, const char *id);       /* NULL or "" binds NULL */
