@@ -7,7 +7,8 @@ import htm from "htm";
 import { api, ApiError, session, setUnauthorizedHandler } from "./api.js";
 import { displayPhone, primaryPhone } from "./phone.js";
 import { Users } from "./users.js";
-import { applyEvent, contactBody, describeChanges, formFromContact, formKey, listQuery, patchBody, rowWindow } from "./state.js";
+import { applyEvent, contactBody, describeChanges, formFromContact, formKey, fullName, listQuery, patchBody, rowWindow } from "./state.js";
+import { Board } from "./board.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -45,7 +46,6 @@ const EVENT_LABELS = {
   CONTACT_METHOD_VERIFIED: "Verified", CONTACT_METHOD_UNVERIFIED: "Unverified",
   NOTE_CREATE: "Note added", NOTE_UPDATE: "Note changed", NOTE_DELETE: "Note deleted",
 };
-const fullName = (c) => [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 
 // ---------------------------------------------------------------- the app
@@ -121,6 +121,7 @@ function Shell({ sess, onSignOut }) {
   if (problem) view = html`<p class="error" role="alert">${problem}</p>`;
   else if (!org) view = html`<p role="status">Loading…</p>`;
   else if (route === "/contacts/new") view = html`<${NewContact} org=${org} />`;
+  else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} />`;
   else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
@@ -131,6 +132,7 @@ function Shell({ sess, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/contacts" aria-current=${route === "/contacts" ? "page" : undefined}>Contacts</a>
         <a href="#/contacts/new" aria-current=${route === "/contacts/new" ? "page" : undefined}>New contact</a>
+        <a href="#/board" aria-current=${route === "/board" ? "page" : undefined}>Board</a>
         ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>`}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
