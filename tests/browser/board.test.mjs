@@ -202,6 +202,10 @@ describe("board", () => {
       await until(async () => (await page.locator("li[data-id]").count()) === 1, 2000, "one search result");
       assert.equal(await totalOf(page, "New Lead"), 1);
       await page.getByRole("link", { name: "Many7 Lead" }).waitFor();
+      // Cards per column is the browser's preference: a reload keeps it
+      await page.reload();
+      await page.locator(".board").waitFor();
+      assert.equal(await page.getByLabel("Cards per column").inputValue(), "20");
     });
   });
 
