@@ -9,6 +9,8 @@ import { displayPhone, primaryPhone } from "./phone.js";
 import { Users } from "./users.js";
 import { applyEvent, contactBody, describeChanges, formFromContact, formKey, fullName, listQuery, patchBody, rowWindow } from "./state.js";
 import { Board } from "./board.js";
+import { Pipelines } from "./pipelines.js";
+import { ApiKey } from "./apikey.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -122,6 +124,8 @@ function Shell({ sess, onSignOut }) {
   else if (!org) view = html`<p role="status">Loading…</p>`;
   else if (route === "/contacts/new") view = html`<${NewContact} org=${org} />`;
   else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} />`;
+  else if (route === "/pipelines") view = html`<${Pipelines} me=${me} onChanged=${loadOrg} />`;
+  else if (route === "/api-key") view = html`<${ApiKey} me=${me} />`;
   else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
@@ -133,7 +137,9 @@ function Shell({ sess, onSignOut }) {
         <a href="#/contacts" aria-current=${route === "/contacts" ? "page" : undefined}>Contacts</a>
         <a href="#/contacts/new" aria-current=${route === "/contacts/new" ? "page" : undefined}>New contact</a>
         <a href="#/board" aria-current=${route === "/board" ? "page" : undefined}>Board</a>
-        ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>`}
+        ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>
+          <a href="#/pipelines" aria-current=${route === "/pipelines" ? "page" : undefined}>Pipelines</a>
+          <a href="#/api-key" aria-current=${route === "/api-key" ? "page" : undefined}>API key</a>`}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
       <button type="button" onClick=${onSignOut}>Sign out</button>
