@@ -147,8 +147,13 @@ describe("board", () => {
       assert.equal(await stageOf(org.token, b._id), "New Lead");
       assert.equal(await totalOf(page, "New Lead"), 1);
       assert.equal(await totalOf(page, "Qualified"), 0);
-      await refused.getByRole("button", { name: "Dismiss" }).click();
+      await refused.getByText("Qualified no longer takes contacts").waitFor();
+      // Reload board reads the pipelines again: the closed stage is gone
+      await refused.getByRole("button", { name: "Reload board" }).click();
       await refused.waitFor({ state: "detached" });
+      await until(async () => (await page.locator("section.column").count()) === 4, 2000, "four columns");
+      assert.equal(await column(page, "Qualified").count(), 0);
+      await cardIn(page, b._id, "New Lead");
     });
   });
 

@@ -123,7 +123,7 @@ function Shell({ sess, onSignOut }) {
   if (problem) view = html`<p class="error" role="alert">${problem}</p>`;
   else if (!org) view = html`<p role="status">Loading…</p>`;
   else if (route === "/contacts/new") view = html`<${NewContact} org=${org} />`;
-  else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} />`;
+  else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} onStale=${loadOrg} />`;
   else if (route === "/pipelines") view = html`<${Pipelines} me=${me} onChanged=${loadOrg} />`;
   else if (route === "/api-key") view = html`<${ApiKey} me=${me} />`;
   else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;

@@ -85,7 +85,7 @@ function Column({ col, country, stages, pending, openId, over, busy, actions }) 
   </section>`;
 }
 
-export function Board({ org, me, live }) {
+export function Board({ org, me, live, onStale }) {
   const rep = me.accessRole === "SALES_REP";
   const fallback = org.pipelines.find((p) => p.isDefault) ?? org.pipelines[0];
   const [pipelineId, setPipelineId] = useState(fallback?._id ?? "");
@@ -219,6 +219,11 @@ export function Board({ org, me, live }) {
       } else if (e.status === 404) {
         setBoard((cur) => putCard(cur, m.from, false));
         setNotice({ kind: "error", text: `${name} was not moved: it was deleted, or you may no longer see it.` });
+      } else if (e.code === "stage_not_found") {
+        // The stage was closed since the organization's pipelines were read: read them again.
+        setBoard((cur) => putCard(cur, m.from, true));
+        setNotice({ kind: "error", reload: true,
+          text: `${name} was not moved to ${to}, so it is back in ${from}: ${to} no longer takes contacts (an ADMIN closed it). Reload the board to see the stages as they are.` });
       } else {
         setBoard((cur) => putCard(cur, m.from, true));
         setNotice({ kind: "error", retry, text: `${name} was not moved to ${to}, so it is back in ${from}: ${e.message}` });
@@ -322,10 +327,11 @@ export function Board({ org, me, live }) {
       <span>${notice.text}</span>
       ${notice.retry && html`<button type="button" onClick=${notice.retry}>Retry</button>`}
       ${notice.undo && html`<button type="button" onClick=${notice.undo}>Undo</button>`}
+      ${notice.reload && html`<button type="button" onClick=${async () => { setNotice(null); await onStale(); load(); }}>Reload board</button>`}
       <button type="button" onClick=${() => setNotice(null)}>Dismiss</button>
     </div>`}
     <p role="status" class="count">${board ? `${total} contact${total === 1 ? "" : "s"} in ${stages.length} stages, ${cards} shown` : error ? "" : "Loading…"}</p>
-    ${board && html`<div class="board" tabindex="0" aria-label="Board columns">
+    ${board && html`<div class="board" role="region" tabindex="0" aria-label="Board columns">
       ${board.columns.map((col) => html`<${Column} key=${col.id} col=${col} country=${org.country} stages=${stages}
           pending=${pending} openId=${openId} over=${over === col.id} busy=${loadingMore === col.id} actions=${actions.current} />`)}
     </div>`}

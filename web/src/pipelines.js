@@ -60,7 +60,7 @@ function StageRows({ prefix, rows, setRows, errors, inactive, setInactive }) {
     <ol class="stage-rows">
       ${rows.map((r, i) => {
         const label = r.name.trim() || `stage ${i + 1}`;
-        const nameErr = errors[`stage.${i}.name`], colorErr = errors[`stage.${i}.color`];
+        const nameErr = errors[`row.${r.key}.name`], colorErr = errors[`row.${r.key}.color`];
         return html`<li key=${r.key}>
           <div class="field grow">
             <label for=${`${prefix}-name-${r.key}`}>Stage ${i + 1} name</label>
@@ -92,10 +92,14 @@ function StageRows({ prefix, rows, setRows, errors, inactive, setInactive }) {
   </fieldset>`;
 }
 
+// The form's errors: {"": top, name, description, stages, "row.<key>.name"|"row.<key>.color"}. A
+// stage's error is kept by its row, not its index, so it stays with the stage when rows move.
 function useErrors() {
   const [errors, setErrors] = useState({});
-  const fail = (err) => {
-    const key = err instanceof ApiError ? pipelineErrorKey(err.field) : "";
+  const fail = (err, rows) => {
+    let key = err instanceof ApiError ? pipelineErrorKey(err.field) : "";
+    const m = /^stage\.(\d+)\.(name|color)$/.exec(key);
+    if (m) key = rows[Number(m[1])] ? `row.${rows[Number(m[1])].key}.${m[2]}` : "stages";
     setErrors({ [key]: err.message });
     return key;
   };
@@ -103,9 +107,9 @@ function useErrors() {
 }
 
 // Focuses the input of an error key once the form shows it.
-function focusError(prefix, key, rows) {
-  const m = /^stage\.(\d+)\.(name|color)$/.exec(key);
-  const id = m ? rows[Number(m[1])] && `${prefix}-${m[2]}-${rows[Number(m[1])].key}` : key === "stages" ? `${prefix}-add-stage` : key && `${prefix}-${key}`;
+function focusError(prefix, key) {
+  const m = /^row\.(\d+)\.(name|color)$/.exec(key);
+  const id = m ? `${prefix}-${m[2]}-${m[1]}` : key === "stages" ? `${prefix}-add-stage` : key && `${prefix}-${key}`;
   if (id) setTimeout(() => document.getElementById(id)?.focus());
 }
 
@@ -127,7 +131,7 @@ function EditPipeline({ pipeline, onSaved, onCancel }) {
       const moved = Object.entries(body.contactsMigrated ?? {}).map(([k, n]) => `${k.replace(" -> ", " → ")}: ${n}`);
       await onSaved(`${body.pipeline.name} saved.` + (moved.length ? ` Contacts renamed with their stage: ${moved.join(", ")}.` : ""));
     } catch (err) {
-      focusError("pe", fail(err), rows);
+      focusError("pe", fail(err, rows));
       setBusy(false);
     }
   }
@@ -180,7 +184,7 @@ function NewPipeline({ onSaved }) {
       setName(""); setDescription(""); setDefault(false); setRows([row()]);
       await onSaved(`${p.name} created${p.isDefault ? ", and it is now the default pipeline" : ""}.`);
     } catch (err) {
-      focusError("pn", fail(err), rows);
+      focusError("pn", fail(err, rows));
     }
     setBusy(false);
   }
