@@ -275,6 +275,7 @@ describe("contact page", () => {
       await signIn(page, srv.base, org.email, org.password);
       await page.goto(`${srv.base}/#/contacts/${c._id}`);
       await page.getByRole("button", { name: "Delete" }).click();
+      await until(async () => (await focused(page)).text === "Cancel", 1000, "the question's safe answer has the focus");
       await page.getByRole("button", { name: "Cancel" }).click();
       assert.equal((await getContact(org.token, c._id)).status, 200);
       await page.getByRole("button", { name: "Delete" }).click();

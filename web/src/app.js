@@ -424,6 +424,9 @@ function ContactPage({ id, org, live }) {
   const [gone, setGone] = useState(false);
   const modeRef = useRef(mode);
   modeRef.current = mode;
+  // The question takes the focus on its safe answer (autofocus acts only when a page loads).
+  const cancelDelete = useRef(null);
+  useEffect(() => { if (mode === "confirm-delete") cancelDelete.current?.focus(); }, [mode]);
 
   const load = useCallback(async () => {
     try {
@@ -497,7 +500,7 @@ function ContactPage({ id, org, live }) {
     ${mode === "confirm-delete" && html`<div class="card confirm" role="alertdialog" aria-labelledby="del-q">
       <p id="del-q">Delete ${fullName(contact)}? Its numbers become free and its notes are deleted. This cannot be undone.</p>
       <button type="button" class="danger" onClick=${remove}>Yes, delete</button>
-      <button type="button" onClick=${() => setMode("view")} autofocus>Cancel</button>
+      <button type="button" ref=${cancelDelete} onClick=${() => setMode("view")}>Cancel</button>
     </div>`}
     ${mode === "edit" ? html`<${ContactForm} key=${etag} initial=${formFromContact(contact)} org=${org} submitLabel="Save changes"
                                  onSubmit=${save} onCancel=${() => { setConflict(false); setMode("view"); }} extraError=${conflictBox} />`

@@ -135,10 +135,14 @@ export function Board({ org, me, live, onStale }) {
     measuring.current = false;
     performance.measure("crmd-board-render", "crmd-board-data");
   }, [board]);
-  // After a keyboard move, the focus follows the card to its new column.
+  // After a keyboard move, the focus follows the card to its column ({id, stage}), or goes to the
+  // board when the card left it ({board: true}). Only the card in that column will do: the effects
+  // of a render from before the move may still be waiting for their frame, and the card is then
+  // still in its old column.
   useEffect(() => {
-    if (!focusAfter.current) return;
-    const el = document.querySelector(`[data-move="${focusAfter.current}"]`);
+    const f = focusAfter.current;
+    if (!f) return;
+    const el = f.board ? document.querySelector(".board") : document.querySelector(`section[data-stage="${f.stage}"] [data-move="${f.id}"]`);
     if (el) { el.focus(); focusAfter.current = null; }
   });
   useEffect(() => {
@@ -198,37 +202,41 @@ export function Board({ org, me, live, onStale }) {
     setBoard((cur) => moveCard(cur, id, stageId)?.board ?? cur);
     setPendingId(id, true);
     setNotice(null);
-    if (byKeyboard) focusAfter.current = id;
-    const retry = () => move(id, stageId, byKeyboard);
+    if (byKeyboard) focusAfter.current = { id, stage: stageId };
+    const retry = () => move(id, stageId, true);
     try {
       const { body } = await api("PATCH", `/api/contacts/${id}`, {
         body: { pipelineStage: stageId }, headers: { "If-Match": `"${id}.${m.from.__v}"` },
       });
       const c = body.data.contact;
       setBoard((cur) => putCard(cur, c, fits(c) !== false));
-      setNotice({ kind: "ok", text: `Moved ${name} to ${to}.`, undo: () => move(id, m.from.pipelineStage, byKeyboard) });
+      setNotice({ kind: "ok", text: `Moved ${name} to ${to}.`, undo: () => move(id, m.from.pipelineStage, true) });
     } catch (e) {
+      // Where the card goes back to: as it was, or (412) as the server has it now, or off the board.
+      let placed = m.from, stays = true, text, extra = {};
       if (e.status === 412) {
         // Changed by someone else since the board had it: show it as it is now, and offer the move again.
         let now = null;
         try { now = (await api("GET", `/api/contacts/${id}`)).body.data.contact; } catch { /* shown as it was */ }
-        setBoard((cur) => putCard(cur, now ?? m.from, now ? fits(now) !== false : true));
-        setNotice({ kind: "error", retry: now ? retry : null,
-          text: `${name} was not moved to ${to}: someone else changed this contact since the board loaded. ` +
-                (now ? `The board now shows it as it is, in ${now.status ?? "its stage"}.` : `It is back in ${from}.`) });
+        if (now) { placed = now; stays = fits(now) !== false; extra.retry = retry; }
+        text = `${name} was not moved to ${to}: someone else changed this contact since the board loaded. ` +
+               (now ? `The board now shows it as it is, in ${now.status ?? "its stage"}.` : `It is back in ${from}.`);
       } else if (e.status === 404) {
-        setBoard((cur) => putCard(cur, m.from, false));
-        setNotice({ kind: "error", text: `${name} was not moved: it was deleted, or you may no longer see it.` });
+        stays = false;
+        text = `${name} was not moved: it was deleted, or you may no longer see it.`;
       } else if (e.code === "stage_not_found") {
         // The stage was closed since the organization's pipelines were read: read them again.
-        setBoard((cur) => putCard(cur, m.from, true));
-        setNotice({ kind: "error", reload: true,
-          text: `${name} was not moved to ${to}, so it is back in ${from}: ${to} no longer takes contacts (an ADMIN closed it). Reload the board to see the stages as they are.` });
+        extra.reload = true;
+        text = `${name} was not moved to ${to}, so it is back in ${from}: ${to} no longer takes contacts (an ADMIN closed it). ` +
+               "Reload the board to see the stages as they are.";
       } else {
-        setBoard((cur) => putCard(cur, m.from, true));
-        setNotice({ kind: "error", retry, text: `${name} was not moved to ${to}, so it is back in ${from}: ${e.message}` });
+        extra.retry = retry;
+        text = `${name} was not moved to ${to}, so it is back in ${from}: ${e.message}`;
       }
-      if (byKeyboard) focusAfter.current = id;
+      setBoard((cur) => putCard(cur, placed, stays));
+      setNotice({ kind: "error", text, ...extra });
+      const shown = stays && placed.pipelineId === ref.current.board?.pipelineId;
+      if (byKeyboard) focusAfter.current = shown ? { id, stage: placed.pipelineStage } : { board: true };
     } finally {
       setPendingId(id, false);
     }
@@ -288,6 +296,14 @@ export function Board({ org, me, live, onStale }) {
   const total = board ? board.columns.reduce((n, col) => n + col.total, 0) : 0;
   const setFilter = (k) => (e) => setFilters((f) => ({ ...f, [k]: e.target.value }));
 
+  // The message of the last move, in live regions present from the start (so that what appears in
+  // them is announced). Retry and Undo give the focus to the card; Dismiss to the board.
+  const noticeBody = notice && html`<span>${notice.text}</span>
+      ${notice.retry && html`<button type="button" onClick=${notice.retry}>Retry</button>`}
+      ${notice.undo && html`<button type="button" onClick=${notice.undo}>Undo</button>`}
+      ${notice.reload && html`<button type="button" onClick=${async () => { setNotice(null); await onStale(); load(); }}>Reload board</button>`}
+      <button type="button" onClick=${() => { setNotice(null); document.querySelector(".board")?.focus(); }}>Dismiss</button>`;
+
   return html`<section aria-labelledby="board-h" class="board-page">
     <div class="bar">
       <h1 id="board-h">Board</h1>
@@ -323,13 +339,8 @@ export function Board({ org, me, live, onStale }) {
       </div>
     </form>
     ${error && html`<p class="error" role="alert">${error} <button type="button" onClick=${load}>Try again</button></p>`}
-    ${notice && html`<div class=${notice.kind === "error" ? "error notice-box" : "notice notice-box"} role=${notice.kind === "error" ? "alert" : "status"}>
-      <span>${notice.text}</span>
-      ${notice.retry && html`<button type="button" onClick=${notice.retry}>Retry</button>`}
-      ${notice.undo && html`<button type="button" onClick=${notice.undo}>Undo</button>`}
-      ${notice.reload && html`<button type="button" onClick=${async () => { setNotice(null); await onStale(); load(); }}>Reload board</button>`}
-      <button type="button" onClick=${() => setNotice(null)}>Dismiss</button>
-    </div>`}
+    <div role="status" class="live-slot">${notice?.kind === "ok" && html`<div class="notice notice-box">${noticeBody}</div>`}</div>
+    <div role="alert" class="live-slot">${notice?.kind === "error" && html`<div class="error notice-box">${noticeBody}</div>`}</div>
     <p role="status" class="count">${board ? `${total} contact${total === 1 ? "" : "s"} in ${stages.length} stages, ${cards} shown` : error ? "" : "Loading…"}</p>
     ${board && html`<div class="board" role="region" tabindex="0" aria-label="Board columns">
       ${board.columns.map((col) => html`<${Column} key=${col.id} col=${col} country=${org.country} stages=${stages}
