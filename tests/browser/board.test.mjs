@@ -179,6 +179,31 @@ describe("board", () => {
     });
   });
 
+  test("a contact not loaded that another session moves: the totals are asked again", async () => {
+    const org = await newOrg();
+    const other = await addUser(org, "ADMIN", "Mover");
+    const oldest = await createContact(org.token, { firstName: "Oldest", lastName: "Lead" });
+    for (let i = 0; i < 20; i++) await createContact(org.token, { firstName: `Newer${i}`, lastName: "Lead" });
+    await withPage(async ({ page }) => {
+      await openBoard(page, org);
+      await page.getByLabel("Cards per column").selectOption("20");
+      const lead = column(page, "New Lead");
+      await until(async () => (await lead.locator("li[data-id]").count()) === 20, 2000, "20 cards");
+      assert.equal(await card(page, oldest._id).count(), 0, "the oldest is past the first page");
+      assert.equal(await totalOf(page, "New Lead"), 21);
+      await page.waitForTimeout(300);   // the socket connects after the page's first paint
+      const r = await srv.req("PATCH", `/api/contacts/${oldest._id}`, { status: "Lost" }, other.token);
+      assert.equal(r.status, 200, r.text);
+      // Lost is whole (no card past its loaded ones), so the card joins it at once; New Lead's
+      // total cannot be known on the page: the board asks the server (within about a second)
+      await cardIn(page, oldest._id, "Lost", 1000);
+      await until(async () => (await totalOf(page, "New Lead")) === 20, 3000, "New Lead's total from the server");
+      const api = (await srv.req("POST", "/api/contacts", { ownerFilter: "all", size: 1 }, org.token)).json;
+      assert.equal(api.data["New Lead"].total, 20);
+      assert.equal(await totalOf(page, "Lost"), api.data.Lost.total);
+    });
+  });
+
   test("Load more brings a column's next page; search and owner filter the board", async () => {
     const org = await newOrg();
     const rep = await addUser(org, "SALES_REP", "Seller");
@@ -190,8 +215,12 @@ describe("board", () => {
       const lead = column(page, "New Lead");
       await until(async () => (await lead.locator("li[data-id]").count()) === 20, 2000, "20 cards");
       assert.equal(await totalOf(page, "New Lead"), 23);
-      await lead.getByRole("button", { name: /^Load more in New Lead/ }).click();
+      await lead.getByRole("button", { name: /^Load more in New Lead/ }).focus();
+      await page.keyboard.press("Enter");
       await until(async () => (await lead.locator("li[data-id]").count()) === 23, 2000, "23 cards");
+      // the first card that came has the focus (the button is gone: the column is whole)
+      await until(async () => page.evaluate(() => document.activeElement?.closest("li")?.dataset.id), 2000, "focus on a card")
+        .then((id) => lead.locator("li[data-id]").nth(20).getAttribute("data-id").then((first) => assert.equal(id, first)));
       assert.equal(await lead.getByRole("button", { name: /^Load more/ }).count(), 0);
       const api = (await srv.req("POST", "/api/contacts", { ownerFilter: "all", size: 200 }, org.token)).json;
       assert.deepEqual(await lead.locator("li[data-id]").evaluateAll((els) => els.map((e) => e.dataset.id)),

@@ -80,7 +80,8 @@ function Column({ col, country, stages, pending, openId, over, busy, actions }) 
                                          pending=${pending.has(c._id)} open=${openId === c._id} actions=${actions} />`)}
     </ol>
     ${col.cards.length === 0 && html`<p class="muted empty">No contacts</p>`}
-    ${hasMore(col) && html`<button type="button" class="more" disabled=${busy} onClick=${() => actions.more(col.id)}>
+    ${hasMore(col) && html`<button type="button" class="more" aria-disabled=${busy ? "true" : undefined}
+                                   onClick=${() => busy || actions.more(col.id)}>
       Load more<span class="sr"> in ${col.name}</span> (${col.cards.length} of ${col.total})</button>`}
   </section>`;
 }
@@ -251,7 +252,12 @@ export function Board({ org, me, live, onStale }) {
     try {
       const { body } = await api("POST", "/api/contacts", { body: query(stageId, nextPage(col, b.size), b.size) });
       const bucket = body.data?.[body.stageNameById?.[stageId]];
-      if (g === gen.current && bucket) setBoard((cur) => mergePage(cur, stageId, bucket));
+      if (g === gen.current && bucket) {
+        // The first card that came goes to the focus, so that the keyboard goes on from there.
+        const fresh = bucket.contacts.find((c) => !findCard(ref.current.board, c._id));
+        setBoard((cur) => mergePage(cur, stageId, bucket));
+        if (fresh) focusAfter.current = { id: fresh._id, stage: stageId };
+      }
     } catch (e) {
       if (g === gen.current) setNotice({ kind: "error", text: `More contacts of ${col.name} could not be loaded: ${e.message}`, retry: () => more(stageId) });
     }
