@@ -175,16 +175,21 @@ export function Board({ org, me, live, onStale }) {
     return matchesFilters(c, { owner: f.owner }, me);
   }, [me]);
 
-  useEffect(() => live.subscribe((name, c) => {
-    let exact = true;
-    setBoard((b) => {
-      if (!b) return b;
-      const r = applyLive(b, name, c, fits(c));
-      exact = r.exact;
-      return r.board;
-    });
-    if (!exact) refreshTotals();
-  }), [live, fits, refreshTotals]);
+  // Live events: applied to the board as it is when the update runs; one that leaves a total
+  // unknown marks it, and the render that follows asks for fresh ones.
+  const stale = useRef(false);
+  useEffect(() => live.subscribe((name, c) => setBoard((b) => {
+    if (!b) return b;
+    const r = applyLive(b, name, c, fits(c));
+    if (r.exact) return r.board;
+    stale.current = true;
+    return r.board === b ? { ...b } : r.board;   // a new object, so that the render (and the ask) happen
+  })), [live, fits]);
+  useEffect(() => {
+    if (!stale.current) return;
+    stale.current = false;
+    refreshTotals();
+  }, [board, refreshTotals]);
 
   const stageName = (id) => ref.current.board?.columns.find((x) => x.id === id)?.name ?? "another stage";
   const setPendingId = (id, on) => setPending((s) => {
