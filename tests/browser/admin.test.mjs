@@ -135,6 +135,34 @@ describe("pipelines (ADMIN)", () => {
     });
   });
 
+  test("closing a stage moves its contacts to another stage, then deactivates it", async () => {
+    const org = await newOrg();
+    const [p] = await pipelines(org.token);
+    const lost = [await createContact(org.token, { firstName: "Lost", lastName: "One", status: "Lost" }),
+                  await createContact(org.token, { firstName: "Lost", lastName: "Two", status: "Lost" })];
+    await createContact(org.token, { firstName: "Won", lastName: "Already", status: "Won" });
+    await withPage(async ({ page }) => {
+      await openPipelines(page, org);
+      await page.getByRole("button", { name: `Close a stage of ${p.name}…` }).click();
+      const form = page.getByRole("form", { name: `Close a stage of ${p.name}` });
+      await until(async () => (await focused(page)).id === `cs-${p._id}-source`, 1000, "the focus on the first choice");
+      await form.getByLabel("Stage to close").selectOption({ label: "Lost" });
+      await form.getByLabel("Move its contacts to").selectOption({ label: "Won" });
+      await form.getByRole("button", { name: "Move the contacts of Lost to Won and close Lost" }).click();
+      await page.getByRole("status").filter({ hasText: "2 contacts moved from Lost to Won; Lost is closed." }).waitFor();
+      for (const c of lost)
+        assert.equal((await srv.req("GET", `/api/contacts/${c._id}`, undefined, org.token)).json.data.contact.status, "Won");
+      const now = (await pipelines(org.token))[0];
+      assert.deepEqual(active(now), ["New Lead", "Contacted", "Qualified", "Won"]);
+      assert.equal(now.pipelineStages.find((s) => s.name === "Lost").isActive, false);
+      await until(async () => (await focused(page)).text === `Close a stage of ${p.name}…`, 1000, "the focus back on the button");
+      await page.getByRole("link", { name: "Board", exact: true }).click();
+      await page.locator(".board").waitFor();
+      assert.equal(await page.getByRole("region", { name: "Won", exact: true }).locator("li[data-id]").count(), 3);
+      assert.equal(await page.getByRole("region", { name: "Lost", exact: true }).count(), 0);
+    });
+  });
+
   test("other roles have no pipelines or API key screen", async () => {
     const org = await newOrg();
     const head = await addUser(org, "DEPARTMENT_HEAD", "Head");

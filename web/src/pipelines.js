@@ -69,7 +69,7 @@ function StageRows({ prefix, rows, setRows, errors, inactive, setInactive }) {
             ${nameErr && html`<p class="field-error" id=${`${prefix}-name-${r.key}-err`}>${nameErr}</p>`}
           </div>
           <div class="field">
-            <label for=${`${prefix}-color-${r.key}`}>Colour</label>
+            <label for=${`${prefix}-color-${r.key}`}>Stage ${i + 1} colour</label>
             <input id=${`${prefix}-color-${r.key}`} type="color" value=${/^#[0-9a-f]{6}$/i.test(r.color) ? r.color : GREY}
                    onInput=${set(i, "color")} aria-invalid=${colorErr ? "true" : undefined} />
             ${colorErr && html`<p class="field-error">${colorErr}</p>`}
@@ -201,6 +201,80 @@ function NewPipeline({ onSaved }) {
   </form>`;
 }
 
+// Closing a stage (POST /api/pipelines/stages/reassign): every contact on it goes to another
+// active stage of the pipeline, then the stage is deactivated — unlike Deactivate in the editor,
+// which leaves the contacts on a stage the board no longer shows.
+function CloseStage({ pipeline, onDone }) {
+  const stages = activeStages(pipeline);
+  const [open, setOpen] = useState(false);
+  const [source, setSource] = useState(stages[stages.length - 1]?._id ?? "");
+  const [target, setTarget] = useState("");
+  const [error, setError] = useState(null);   // {key: "source"|"target"|"", message}
+  const [busy, setBusy] = useState(false);
+  const first = useRef(null);
+  const toggle = useRef(null);
+  const was = useRef(false);
+  useEffect(() => {
+    if (open) first.current?.focus();
+    else if (was.current) toggle.current?.focus();
+    was.current = open;
+  }, [open]);
+  if (stages.length < 2) return null;
+  const id = "cs-" + pipeline._id;
+  // The stages change under the form (a stage closed, the list read again): a choice that is gone
+  // falls back to the last stage, and to the first other one.
+  const sourceId = stages.some((st) => st._id === source) ? source : stages[stages.length - 1]._id;
+  const targets = stages.filter((st) => st._id !== sourceId);
+  const targetId = targets.some((st) => st._id === target) ? target : targets[0]._id;
+  const name = (sid) => stages.find((st) => st._id === sid)?.name ?? "";
+
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const { body } = await api("POST", "/api/pipelines/stages/reassign", { body: { sourceStageId: sourceId, targetStageId: targetId } });
+      const n = body.recordsTransferred, from = body.sourceStage.name;
+      setBusy(false);
+      setOpen(false);
+      await onDone(`${n} contact${n === 1 ? "" : "s"} moved from ${from} to ${body.targetStage.name}; ${from} is closed.`);
+    } catch (err) {
+      const key = err.field === "sourceStageId" ? "source" : err.field === "targetStageId" ? "target" : "";
+      setError({ key, message: err.message });
+      if (key) document.getElementById(`${id}-${key}`)?.focus();
+      setBusy(false);
+    }
+  }
+  if (!open) return html`<button type="button" ref=${toggle} onClick=${() => setOpen(true)}>Close a stage of ${pipeline.name}…</button>`;
+  const errorAt = (key) => error?.key === key && html`<p class="field-error" id=${`${id}-${key}-err`}>${error.message}</p>`;
+  return html`<form class="close-stage" onSubmit=${submit} novalidate aria-label=${"Close a stage of " + pipeline.name}>
+    <p class="muted">Closing a stage moves every contact on it to another stage of ${pipeline.name}, then deactivates it.</p>
+    ${error?.key === "" && html`<p class="error" role="alert">${error.message}</p>`}
+    <div class="grid">
+      <div class="field">
+        <label for=${id + "-source"}>Stage to close</label>
+        <select id=${id + "-source"} ref=${first} value=${sourceId} onChange=${(e) => setSource(e.target.value)}
+                aria-invalid=${error?.key === "source" ? "true" : undefined}>
+          ${stages.map((st) => html`<option value=${st._id}>${st.name}</option>`)}
+        </select>
+        ${errorAt("source")}
+      </div>
+      <div class="field">
+        <label for=${id + "-target"}>Move its contacts to</label>
+        <select id=${id + "-target"} value=${targetId} onChange=${(e) => setTarget(e.target.value)}
+                aria-invalid=${error?.key === "target" ? "true" : undefined}>
+          ${targets.map((st) => html`<option value=${st._id}>${st.name}</option>`)}
+        </select>
+        ${errorAt("target")}
+      </div>
+    </div>
+    <div class="actions">
+      <button type="submit" class="danger" disabled=${busy}>Move the contacts of ${name(sourceId)} to ${name(targetId)} and close ${name(sourceId)}</button>
+      <button type="button" onClick=${() => { setError(null); setOpen(false); }}>Cancel</button>
+    </div>
+  </form>`;
+}
+
 export function Pipelines({ me, onChanged }) {
   const [list, setList] = useState(null);
   const [error, setError] = useState(null);
@@ -234,7 +308,7 @@ export function Pipelines({ me, onChanged }) {
   };
   return html`<section aria-labelledby="pipelines-h">
     <h1 id="pipelines-h">Pipelines</h1>
-    ${notice && html`<p role="status" class="notice">${notice}</p>`}
+    <div role="status" class="live-slot">${notice && html`<p class="notice">${notice}</p>`}</div>
     ${error && html`<p class="error" role="alert">${error} <button type="button" onClick=${load}>Try again</button></p>`}
     ${!list && !error && html`<p role="status">Loading…</p>`}
     ${list && html`<ul class="plain pipelines">${list.map((p) => html`<li key=${p._id} class="card" data-id=${p._id}>
@@ -244,7 +318,11 @@ export function Pipelines({ me, onChanged }) {
           <button type="button" id=${"edit-" + p._id} onClick=${() => { setNotice(null); setEditing(p._id); }}>Edit ${p.name}</button>
         </div>
         ${p.description && html`<p class="muted">${p.description}</p>`}
-        <ol class="stage-list">${activeStages(p).map((s) => html`<li key=${s._id}><span class="swatch" style=${{ background: s.color }}></span>${s.name}</li>`)}</ol>`}
+        <ol class="stage-list">${activeStages(p).map((s) => html`<li key=${s._id}><span class="swatch" style=${{ background: s.color }}></span>${s.name}</li>`)}</ol>
+        <div class="actions"><${CloseStage} pipeline=${p} onDone=${async (text) => {
+          setNotice(text);
+          await Promise.all([load(), onChanged()]);
+        }} /></div>`}
     </li>`)}</ul>`}
     <p class="muted">The default pipeline is chosen when a pipeline is created: the API has no call that moves the flag later.</p>
     <${NewPipeline} onSaved=${async (text) => { setNotice(text); await Promise.all([load(), onChanged()]); }} />
