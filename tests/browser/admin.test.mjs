@@ -163,6 +163,34 @@ describe("pipelines (ADMIN)", () => {
     });
   });
 
+  test("a pipeline deleted: its contacts move to the first stage of the pipeline chosen; the default has no Delete", async () => {
+    const org = await newOrg();
+    const [main] = await pipelines(org.token);
+    const r = await srv.req("POST", "/api/pipelines/create", { name: "Partners", pipelineStages: [{ name: "Intro" }, { name: "Signed" }] }, org.token);
+    assert.equal(r.status, 201, r.text);
+    const partners = r.json.data.pipeline;
+    const c = await createContact(org.token, { firstName: "Partner", lastName: "Co", pipelineId: partners._id, status: "Signed" });
+    await withPage(async ({ page }) => {
+      await openPipelines(page, org);
+      await page.getByRole("button", { name: "Delete Partners…" }).click();
+      assert.equal(await page.getByRole("button", { name: `Delete ${main.name}…` }).count(), 0);
+      const box = page.getByRole("group", { name: "Delete Partners" });
+      await until(async () => (await focused(page)).id === `dp-${partners._id}-target`, 1000, "the focus on the choice");
+      assert.equal(await box.getByLabel("Move its contacts to").inputValue(), main._id);
+      await box.getByRole("button", { name: "Cancel" }).click();
+      await until(async () => (await focused(page)).text === "Delete Partners…", 1000, "the focus back");
+      assert.equal((await pipelines(org.token)).filter((p) => p.isActive).length, 2);
+      await page.getByRole("button", { name: "Delete Partners…" }).click();
+      await box.getByRole("button", { name: "Yes, delete Partners" }).click();
+      await page.getByRole("status").filter({ hasText: `Partners deleted. 1 contact moved to ${main.name}, New Lead.` }).waitFor();
+      assert.deepEqual((await pipelines(org.token)).filter((p) => p.isActive).map((p) => p._id), [main._id]);
+      const got = (await srv.req("GET", `/api/contacts/${c._id}`, undefined, org.token)).json.data.contact;
+      assert.equal(got.pipelineId, main._id);
+      assert.equal(got.status, "New Lead");
+      assert.equal(await page.getByRole("heading", { name: "Partners" }).count(), 0);
+    });
+  });
+
   test("other roles have no pipelines or API key screen", async () => {
     const org = await newOrg();
     const head = await addUser(org, "DEPARTMENT_HEAD", "Head");

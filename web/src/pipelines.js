@@ -275,6 +275,59 @@ function CloseStage({ pipeline, onDone }) {
   </form>`;
 }
 
+// Deleting a pipeline other than the default (DELETE /api/pipelines/{id}): its contacts move to
+// the first active stage of the pipeline chosen here, which the API requires when there are any.
+function DeletePipeline({ pipeline, others, onDone }) {
+  const [open, setOpen] = useState(false);
+  const [target, setTarget] = useState("");
+  const [error, setError] = useState(null);   // {key: "target"|"", message}
+  const [busy, setBusy] = useState(false);
+  const first = useRef(null);
+  const toggle = useRef(null);
+  const was = useRef(false);
+  useEffect(() => {
+    if (open) first.current?.focus();
+    else if (was.current) toggle.current?.focus();
+    was.current = open;
+  }, [open]);
+  if (pipeline.isDefault || others.length === 0) return null;
+  const id = "dp-" + pipeline._id;
+  const targetId = others.some((p) => p._id === target) ? target : (others.find((p) => p.isDefault) ?? others[0])._id;
+
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    try {
+      const { body } = await api("DELETE", `/api/pipelines/${pipeline._id}`, { body: { targetPipelineId: targetId } });
+      const n = body.recordsTransferred;
+      await onDone(`${pipeline.name} deleted.` + (body.movedToPipeline
+        ? ` ${n} contact${n === 1 ? "" : "s"} moved to ${body.movedToPipeline.name}, ${body.movedToStage.name}.` : ""));
+    } catch (err) {
+      const key = err.field === "targetPipelineId" ? "target" : "";
+      setError({ key, message: err.message });
+      if (key) first.current?.focus();
+      setBusy(false);
+    }
+  }
+  if (!open) return html`<button type="button" class="danger" ref=${toggle} onClick=${() => setOpen(true)}>Delete ${pipeline.name}…</button>`;
+  return html`<div class="card confirm delete-pipeline" role="group" aria-label=${"Delete " + pipeline.name}>
+    <p>Delete ${pipeline.name}? Its contacts move to the first stage of the pipeline chosen here. This cannot be undone.</p>
+    ${error?.key === "" && html`<p class="error" role="alert">${error.message}</p>`}
+    <div class="field">
+      <label for=${id + "-target"}>Move its contacts to</label>
+      <select id=${id + "-target"} ref=${first} value=${targetId} onChange=${(e) => setTarget(e.target.value)}
+              aria-invalid=${error?.key === "target" ? "true" : undefined} aria-describedby=${error?.key === "target" ? id + "-err" : undefined}>
+        ${others.map((p) => html`<option value=${p._id}>${p.name}</option>`)}
+      </select>
+      ${error?.key === "target" && html`<p class="field-error" id=${id + "-err"}>${error.message}</p>`}
+    </div>
+    <div class="actions">
+      <button type="button" class="danger" disabled=${busy} onClick=${remove}>Yes, delete ${pipeline.name}</button>
+      <button type="button" onClick=${() => { setError(null); setOpen(false); }}>Cancel</button>
+    </div>
+  </div>`;
+}
+
 export function Pipelines({ me, onChanged }) {
   const [list, setList] = useState(null);
   const [error, setError] = useState(null);
@@ -307,7 +360,7 @@ export function Pipelines({ me, onChanged }) {
     await Promise.all([load(), onChanged()]);
   };
   return html`<section aria-labelledby="pipelines-h">
-    <h1 id="pipelines-h">Pipelines</h1>
+    <h1 id="pipelines-h" tabindex="-1">Pipelines</h1>
     <div role="status" class="live-slot">${notice && html`<p class="notice">${notice}</p>`}</div>
     ${error && html`<p class="error" role="alert">${error} <button type="button" onClick=${load}>Try again</button></p>`}
     ${!list && !error && html`<p role="status">Loading…</p>`}
@@ -322,6 +375,11 @@ export function Pipelines({ me, onChanged }) {
         <div class="actions"><${CloseStage} pipeline=${p} onDone=${async (text) => {
           setNotice(text);
           await Promise.all([load(), onChanged()]);
+        }} />
+        <${DeletePipeline} pipeline=${p} others=${list.filter((x) => x._id !== p._id)} onDone=${async (text) => {
+          setNotice(text);
+          await Promise.all([load(), onChanged()]);
+          document.getElementById("pipelines-h")?.focus();
         }} /></div>`}
     </li>`)}</ul>`}
     <p class="muted">The default pipeline is chosen when a pipeline is created: the API has no call that moves the flag later.</p>
