@@ -1,22 +1,32 @@
 // The web console with many contacts, in Debian's headless Chromium: seeds one organization
 // (default 10,000 contacts), then prints the console's transfer size, the time to the first rows,
 // the time to page through every contact by cursor, and the frame times while the table scrolls
-// through all of them (the table renders a window of rows, not all of them).
-// Usage: node bench/console.mjs [contacts]   (after `make build/crmd`; npm ci in tests/browser)
+// through all of them (the table renders a window of rows, not all of them). Then the pipeline
+// board: a second organization with [board cards] contacts (default 1,000) spread over the five
+// stages, shown 200 a column, and the time from the reply of POST /api/contacts to the cards on
+// screen (the console's own performance.measure "crmd-board-render", taken after the paint).
+// Usage: node bench/console.mjs [contacts] [board cards]   (0 contacts: the board only)
+// (after `make build/crmd`; npm ci in tests/browser)
 import { Crmd, usPhone } from "../tests/realtime/harness.mjs";
-import { launch, openPage, signIn } from "../tests/browser/browser.mjs";
+import { launch, openPage, signIn, until } from "../tests/browser/browser.mjs";
 
-const N = Number(process.argv[2] || 10000);
+const N = Number(process.argv[2] ?? 10000);
+const CARDS = Number(process.argv[3] || 1000);
+const STAGES = ["New Lead", "Contacted", "Qualified", "Won", "Lost"];
 const srv = new Crmd({ CRMD_RATE_LIMIT: "0" });
 await srv.start();
 const browser = await launch();
-try {
+async function seed(org, n, body) {
+  for (let i = 0; i < n; i += 32)
+    await Promise.all(Array.from({ length: Math.min(32, n - i) }, (_, j) =>
+      srv.req("POST", "/api/contact", { phoneNumber: usPhone(), ...body(i + j) }, org.token)
+        .then((r) => { if (r.status !== 201) throw new Error(r.text); })));
+}
+
+async function table() {
   const org = await srv.org("Bench");
   let t = performance.now();
-  for (let i = 0; i < N; i += 32)
-    await Promise.all(Array.from({ length: Math.min(32, N - i) }, (_, j) =>
-      srv.req("POST", "/api/contact", { firstName: `Lead${i + j}`, lastName: "Bench", phoneNumber: usPhone() }, org.token)
-        .then((r) => { if (r.status !== 201) throw new Error(r.text); })));
+  await seed(org, N, (i) => ({ firstName: `Lead${i}`, lastName: "Bench" }));
   console.log(`seeded ${N} contacts in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const { page, check, close } = await openPage(browser, srv.base);
@@ -59,6 +69,44 @@ try {
               `${frames.filter((f) => f > 50).length} of ${frames.length} frames over 50 ms; ${rows} rows in the DOM`);
   check();
   await close();
+}
+
+// The board with CARDS cards at once: Cards per column from 20 to 200 (a fresh load each time).
+async function board() {
+  const org = await srv.org("BoardBench");
+  let t = performance.now();
+  await seed(org, CARDS, (i) => ({ firstName: `Card${i}`, lastName: "Bench", status: STAGES[i % STAGES.length] }));
+  console.log(`seeded ${CARDS} contacts over ${STAGES.length} stages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const { page, check, close } = await openPage(browser, srv.base, { width: 1920, height: 1080 });
+  await signIn(page, srv.base, org.email, org.password);
+  await page.getByRole("link", { name: "Board", exact: true }).click();
+  await page.locator(".board").waitFor();
+  const perColumn = Math.ceil(CARDS / STAGES.length);
+  const size = [20, 50, 100, 200].find((s) => s >= perColumn) ?? 200;
+  const shown = Math.min(CARDS, size * STAGES.length);
+  await page.getByLabel("Cards per column").selectOption(String(size));   // kept by the browser
+  await until(async () => (await page.locator("li[data-id]").count()) === shown, 20000, `${shown} cards`);
+  // Each run is a reload: a new page whose first board has every card (nothing formatted or
+  // compiled before), as a person who opens the board meets it.
+  const renders = [], commits = [], walls = [];
+  for (let run = 0; run < 5; run++) {
+    t = performance.now();
+    await page.reload();
+    await until(async () => (await page.locator("li[data-id]").count()) === shown, 20000, `${shown} cards`);
+    walls.push(performance.now() - t);
+    renders.push(await until(() => page.evaluate(() => performance.getEntriesByName("crmd-board-render")[0]?.duration), 5000, "the measure"));
+    commits.push(await page.evaluate(() => performance.getEntriesByName("crmd-board-commit")[0]?.duration));
+  }
+  const fmt = (xs) => `median ${xs.sort((a, b) => a - b)[2].toFixed(0)} ms, max ${xs[4].toFixed(0)} ms`;
+  console.log(`board of ${shown} cards (${size} a column), 5 fresh loads: reply to cards in the DOM ${fmt(commits)}, ` +
+              `to cards painted ${fmt(renders)}; reload to every card in the DOM ${fmt(walls)}`);
+  check();
+  await close();
+}
+
+try {
+  if (N > 0) await table();
+  if (CARDS > 0) await board();
 } finally {
   await browser.close();
   await srv.stop();

@@ -86,13 +86,46 @@ export function focused(page) {
   });
 }
 
-// Presses Tab until pred(focused) holds (at most 40 times); every stop must show its focus ring.
-export async function tabTo(page, pred, what) {
+// Presses Tab (or `key`, e.g. Shift+Tab) until pred(focused) holds (at most 40 times); every stop
+// must show its focus ring.
+export async function tabTo(page, pred, what, key = "Tab") {
   for (let i = 0; i < 40; i++) {
-    await page.keyboard.press("Tab");
+    await page.keyboard.press(key);
     const f = await focused(page);
     assert.ok(f.ring, `focus ring not visible on ${f.tag}#${f.id} "${f.text}"`);
     if (pred(f)) return f;
   }
   throw new Error(`Tab never reached ${what}`);
+}
+
+// What every test file needs of a server (../realtime/harness.mjs) and a browser: a fresh
+// organization, a user of it with a role, a contact made through the API, and a watched page
+// (`withPage(fn, viewport)`: fn gets openPage's object; the page must end with no problem).
+// `browser()` gives the launched browser (the files launch it in their `before`).
+export function fixtures(srv, browser, prefix, phone) {
+  let orgs = 0;
+  const f = {
+    newOrg: () => srv.org(`${prefix}${++orgs}`),
+    async addUser(org, role, name) {
+      const email = `${name.toLowerCase()}-${Date.now()}@rt.test`;
+      const r = await srv.req("POST", "/api/users", { fullName: name, email, password: "user-pass-123", accessRole: role }, org.token);
+      assert.equal(r.status, 201, r.text);
+      return { email, password: "user-pass-123", token: await srv.login(email, "user-pass-123"), id: r.json.data.user?._id ?? r.json.data._id };
+    },
+    async createContact(token, body) {
+      const r = await srv.req("POST", "/api/contact", { phoneNumber: phone(), ...body }, token);
+      assert.equal(r.status, 201, r.text);
+      return r.json.data.contact;
+    },
+    async withPage(fn, viewport) {
+      const p = await openPage(browser(), srv.base, viewport);
+      try {
+        await fn(p);
+        p.check();
+      } finally {
+        await p.close();
+      }
+    },
+  };
+  return f;
 }

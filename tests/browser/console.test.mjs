@@ -4,7 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Crmd, usPhone } from "../realtime/harness.mjs";
-import { focused, launch, openPage, screenshot, signIn, tabTo, until } from "./browser.mjs";
+import { fixtures, focused, launch, screenshot, signIn, tabTo, until } from "./browser.mjs";
 
 const srv = new Crmd();
 let browser;
@@ -19,36 +19,10 @@ after(async () => {
   assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
 });
 
-let orgs = 0;
-// A fresh organization: its ADMIN's credentials and token.
-const newOrg = () => srv.org(`Console${++orgs}`);
-
-async function addUser(org, role, name) {
-  const email = `${name.toLowerCase()}-${Date.now()}@rt.test`;
-  const r = await srv.req("POST", "/api/users", { fullName: name, email, password: "user-pass-123", accessRole: role }, org.token);
-  assert.equal(r.status, 201, r.text);
-  return { email, password: "user-pass-123", token: await srv.login(email, "user-pass-123"), id: r.json.data.user?._id ?? r.json.data._id };
-}
-
-async function createContact(token, body) {
-  const r = await srv.req("POST", "/api/contact", { phoneNumber: usPhone(), ...body }, token);
-  assert.equal(r.status, 201, r.text);
-  return r.json.data.contact;
-}
+const { newOrg, addUser, createContact, withPage } = fixtures(srv, () => browser, "Console", usPhone);
 
 async function getContact(token, id) {
   return srv.req("GET", `/api/contacts/${id}`, undefined, token);
-}
-
-// Runs fn with a watched page; the page must end with no problem.
-async function withPage(fn, viewport) {
-  const p = await openPage(browser, srv.base, viewport);
-  try {
-    await fn(p);
-    p.check();
-  } finally {
-    await p.close();
-  }
 }
 
 describe("serving", () => {
@@ -301,6 +275,7 @@ describe("contact page", () => {
       await signIn(page, srv.base, org.email, org.password);
       await page.goto(`${srv.base}/#/contacts/${c._id}`);
       await page.getByRole("button", { name: "Delete" }).click();
+      await until(async () => (await focused(page)).text === "Cancel", 1000, "the question's safe answer has the focus");
       await page.getByRole("button", { name: "Cancel" }).click();
       assert.equal((await getContact(org.token, c._id)).status, 200);
       await page.getByRole("button", { name: "Delete" }).click();
@@ -425,6 +400,10 @@ describe("keyboard and small screens", () => {
         await page.getByRole("button", { name: "Create contact" }).waitFor();
         await noOverflow("new contact");
         await screenshot(page, `new-contact-${width}`);
+        await page.goto(srv.base + "/#/board");
+        await page.locator(".board").getByRole("link", { name: /^Wide/ }).waitFor();
+        await noOverflow("board");
+        await screenshot(page, `board-all-${width}`);
         await page.goto(srv.base + "/#/users");
         await page.getByRole("button", { name: "Create user" }).waitFor();
         await noOverflow("users");

@@ -7,7 +7,10 @@ import htm from "htm";
 import { api, ApiError, session, setUnauthorizedHandler } from "./api.js";
 import { displayPhone, primaryPhone } from "./phone.js";
 import { Users } from "./users.js";
-import { applyEvent, contactBody, describeChanges, formFromContact, formKey, listQuery, patchBody, rowWindow } from "./state.js";
+import { applyEvent, contactBody, describeChanges, formFromContact, formKey, fullName, listQuery, patchBody, rowWindow } from "./state.js";
+import { Board } from "./board.js";
+import { Pipelines } from "./pipelines.js";
+import { ApiKey } from "./apikey.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -45,7 +48,6 @@ const EVENT_LABELS = {
   CONTACT_METHOD_VERIFIED: "Verified", CONTACT_METHOD_UNVERIFIED: "Unverified",
   NOTE_CREATE: "Note added", NOTE_UPDATE: "Note changed", NOTE_DELETE: "Note deleted",
 };
-const fullName = (c) => [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 
 // ---------------------------------------------------------------- the app
@@ -121,6 +123,9 @@ function Shell({ sess, onSignOut }) {
   if (problem) view = html`<p class="error" role="alert">${problem}</p>`;
   else if (!org) view = html`<p role="status">Loading…</p>`;
   else if (route === "/contacts/new") view = html`<${NewContact} org=${org} />`;
+  else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} onStale=${loadOrg} />`;
+  else if (route === "/pipelines") view = html`<${Pipelines} me=${me} onChanged=${loadOrg} />`;
+  else if (route === "/api-key") view = html`<${ApiKey} me=${me} />`;
   else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
@@ -131,7 +136,10 @@ function Shell({ sess, onSignOut }) {
       <nav aria-label="Main">
         <a href="#/contacts" aria-current=${route === "/contacts" ? "page" : undefined}>Contacts</a>
         <a href="#/contacts/new" aria-current=${route === "/contacts/new" ? "page" : undefined}>New contact</a>
-        ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>`}
+        <a href="#/board" aria-current=${route === "/board" ? "page" : undefined}>Board</a>
+        ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>
+          <a href="#/pipelines" aria-current=${route === "/pipelines" ? "page" : undefined}>Pipelines</a>
+          <a href="#/api-key" aria-current=${route === "/api-key" ? "page" : undefined}>API key</a>`}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
       <button type="button" onClick=${onSignOut}>Sign out</button>
@@ -416,6 +424,9 @@ function ContactPage({ id, org, live }) {
   const [gone, setGone] = useState(false);
   const modeRef = useRef(mode);
   modeRef.current = mode;
+  // The question takes the focus on its safe answer (autofocus acts only when a page loads).
+  const cancelDelete = useRef(null);
+  useEffect(() => { if (mode === "confirm-delete") cancelDelete.current?.focus(); }, [mode]);
 
   const load = useCallback(async () => {
     try {
@@ -489,7 +500,7 @@ function ContactPage({ id, org, live }) {
     ${mode === "confirm-delete" && html`<div class="card confirm" role="alertdialog" aria-labelledby="del-q">
       <p id="del-q">Delete ${fullName(contact)}? Its numbers become free and its notes are deleted. This cannot be undone.</p>
       <button type="button" class="danger" onClick=${remove}>Yes, delete</button>
-      <button type="button" onClick=${() => setMode("view")} autofocus>Cancel</button>
+      <button type="button" ref=${cancelDelete} onClick=${() => setMode("view")}>Cancel</button>
     </div>`}
     ${mode === "edit" ? html`<${ContactForm} key=${etag} initial=${formFromContact(contact)} org=${org} submitLabel="Save changes"
                                  onSubmit=${save} onCancel=${() => { setConflict(false); setMode("view"); }} extraError=${conflictBox} />`

@@ -1,6 +1,9 @@
 // The console's logic that has no DOM: error placement, list updates from live events, edits as
 // PATCH bodies, the row window of the contacts table. Unit-tested in web/test/.
 
+// A contact's name as the screens show it.
+export const fullName = (c) => [c.firstName, c.lastName].filter(Boolean).join(" ") || "(no name)";
+
 // Where a server error goes in a form: "phoneNumber[1].value" → "phone.1", "email[0].value" →
 // "email.0", "firstName" → "firstName"; null when no field of the form matches.
 export function formKey(field) {

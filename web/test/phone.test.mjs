@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { getCountryCallingCode } from "libphonenumber-js/min";
 import { displayPhone, primaryPhone } from "../src/phone.js";
 
 test("a number of the organization's calling code is shown in national format", () => {
@@ -17,6 +18,20 @@ test("a foreign number is shown in international format", () => {
 test("an unknown or missing country falls back to international", () => {
   assert.equal(displayPhone("+12125550143", null).text, "+1 212 555 0143");
   assert.equal(displayPhone("+12125550143", "ZZ").text, "+1 212 555 0143");
+});
+
+test("stored numbers read the same as the parser reads them, in both formats", async () => {
+  const { parsePhoneNumberFromString } = await import("libphonenumber-js/min");
+  const numbers = ["+12125550143", "+14165550199", "+18765551234", "+442079460958", "+447911123456", "+4915123456789",
+    "+33612345678", "+8613812345678", "+61412345678", "+79161234567", "+77011234567", "+390212345678", "+5511912345678",
+    "+97142345678", "+919812345678", "+35312345678"];
+  for (const n of numbers) {
+    const p = parsePhoneNumberFromString(n);
+    for (const country of ["US", "GB", "DE", "RU", "KZ", "IT", "BR"])
+      assert.equal(displayPhone(n, country).text, p.countryCallingCode === getCountryCallingCode(country) ? p.formatNational() : p.formatInternational(), `${n} for ${country}`);
+  }
+  // a calling code that does not exist is left to the parser (which gives up)
+  assert.deepEqual(displayPhone("+9991234567", "US"), { text: "+9991234567", e164: "+9991234567" });
 });
 
 test("what is not a number is shown as it is", () => {
