@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "lib/objectid.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 #include "api/api.h"
 #include "service/contact_export.h"
 #include "service/imports.h"
@@ -224,8 +225,7 @@ static char *read_whole(const char *path, size_t *len)
     do {
         if (n == cap) {
             cap = cap ? cap * 2 : 1 << 20;
-            if (!(buf = realloc(buf, cap + 1)))
-                abort();
+            buf = xrealloc(buf, cap + 1);
         }
         got = fread(buf + n, 1, cap - n, f);
         n += got;

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "http/http.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "realtime/realtime.h"
 #include "realtime/sse.h"
 #include "service/event_hub.h"
@@ -81,10 +82,7 @@ static char *read_pem(const char *path, char *err, size_t errlen)
                 fclose(f);
                 return NULL;
             }
-            char *nb = realloc(buf, cap);
-            if (!nb)
-                abort();
-            buf = nb;
+            buf = xrealloc(buf, cap);
         }
         size_t n = fread(buf + len, 1, 4096, f);
         len += n;

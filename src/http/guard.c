@@ -7,6 +7,7 @@
  * client going away and cleans up as usual. */
 #include "http/guard.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -102,10 +103,8 @@ static void *watchdog(void *arg)
 
 http_guard *http_guard_new(unsigned head_ms, unsigned max_streams, unsigned max_upgrades)
 {
-    http_guard *g = calloc(1, sizeof *g);
+    http_guard *g = xcalloc(1, sizeof *g);
     pthread_condattr_t ca;
-    if (!g)
-        abort();
     g->head_ms = head_ms;
     g->max[HTTP_SLOT_STREAM] = max_streams;
     g->max[HTTP_SLOT_UPGRADE] = max_upgrades;
@@ -151,9 +150,7 @@ void http_guard_on_connection(void *cls, struct MHD_Connection *conn, void **soc
     conn_rec *c;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        c = calloc(1, sizeof *c);
-        if (!c)
-            abort();
+        c = xcalloc(1, sizeof *c);
         c->fd = fd ? fd->connect_fd : -1;
         c->waiting = g->head_ms && c->fd >= 0;
         if (c->waiting)
@@ -259,9 +256,7 @@ bool http_guard_take(http_guard *g, struct MHD_Connection *conn, http_slot_kind 
     pthread_mutex_lock(&g->lock);
     s = slot_find(g, key);
     if (!*s) {
-        *s = calloc(1, sizeof **s);
-        if (!*s)
-            abort();
+        *s = xcalloc(1, sizeof **s);
         (*s)->key = *key;
     }
     if (g->max[kind] && (*s)->n[kind] >= g->max[kind])

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "http/metrics.h"
 #include "lib/histogram.h"
+#include "lib/xalloc.h"
 
 static const int statuses[] = { 101, 200, 201, 202, 400, 401, 403, 404, 405, 409,
                                 412, 413, 415, 422, 429, 431, 500, 503 };
@@ -18,9 +19,7 @@ struct http_metrics {
 
 http_metrics *http_metrics_new(size_t nroutes)
 {
-    http_metrics *m = calloc(1, sizeof *m + (nroutes + 1) * (NSTATUS + 1) * sizeof(_Atomic uint64_t));
-    if (!m)
-        abort();
+    http_metrics *m = xcalloc(1, sizeof *m + (nroutes + 1) * (NSTATUS + 1) * sizeof(_Atomic uint64_t));
     m->nroutes = nroutes;
     return m;
 }

@@ -7,6 +7,7 @@
 #include "lib/arena.h"
 #include "lib/log.h"
 #include "lib/objectid.h"
+#include "lib/xalloc.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -230,10 +231,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     http_server *s = cls;
     arena *a = arena_new();
-    http_req *r = calloc(1, sizeof *r);   /* not in the arena: it outlives it once upgraded */
+    http_req *r = xcalloc(1, sizeof *r);   /* not in the arena: it outlives it once upgraded */
     size_t n;
-    if (!r)
-        abort();
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->srv = s;
     r->conn = conn;
@@ -595,9 +594,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
             flags |= MHD_USE_DUAL_STACK;
     }
 
-    s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    s = xcalloc(1, sizeof *s);
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     atomic_init(&s->upgraded, 0);

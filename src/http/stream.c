@@ -9,6 +9,7 @@
  * the daemon), so it is valid whenever `suspended` is set. */
 #include "http/server_impl.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,7 @@ http_stream *http_reply_stream(http_req *r, int status, const char *content_type
         log_error("request %s: invalid stream status %d replaced by 500", r->id, status);
         status = 500;
     }
-    s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    s = xcalloc(1, sizeof *s);
     s->srv = srv;
     s->conn = r->conn;
     s->max = max_buffered ? max_buffered : 64 * 1024;
@@ -204,10 +203,7 @@ int http_stream_write(http_stream *s, const void *data, size_t len)
                 cap *= 2;
             if (cap > s->max)
                 cap = s->max;
-            char *nb = realloc(s->buf, cap);
-            if (!nb)
-                abort();
-            s->buf = nb;
+            s->buf = xrealloc(s->buf, cap);
             s->cap = cap;
         }
     }

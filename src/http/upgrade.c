@@ -2,6 +2,7 @@
  * libmicrohttpd keeps the connection until MHD_UPGRADE_ACTION_CLOSE; until then it is ours. */
 #include "http/server_impl.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -27,12 +28,10 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
     http_req *r = con_cls;
     http_upgrade_fn fn = r->upgrade_fn;
     void *ctx = r->upgrade_ctx;
-    http_upgraded *u = malloc(sizeof *u + extra_in_size + 1);
+    http_upgraded *u = xmalloc(sizeof *u + extra_in_size + 1);
     int fl;
     (void)cls;
     (void)conn;
-    if (!u)
-        abort();
     u->srv = r->srv;
     u->slot = r->upgrade_slot;
     u->urh = urh;

@@ -6,6 +6,7 @@
 
 #include "lib/csv.h"
 #include "lib/utf8.h"
+#include "lib/xalloc.h"
 
 struct csv_reader {
     const char *p, *end;
@@ -40,9 +41,7 @@ static char guess_delimiter(const char *p, const char *end)
 
 csv_reader *csv_open(const char *data, size_t len, char delimiter)
 {
-    csv_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        abort();
+    csv_reader *r = xcalloc(1, sizeof *r);
     r->p = data;
     r->end = data + len;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
@@ -78,8 +77,7 @@ static bool put(csv_reader *r, char c)
         return false;
     if (r->len == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 256;
-        if (!(r->field = realloc(r->field, r->cap)))
-            abort();
+        r->field = xrealloc(r->field, r->cap);
     }
     r->field[r->len++] = c;
     return true;

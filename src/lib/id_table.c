@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/objectid.h"
+#include "lib/xalloc.h"
 
 #define BUCKETS 1024u
 
@@ -32,9 +33,7 @@ static entry **find(const id_table *t, const char *id)
 
 id_table *id_table_new(size_t value_size)
 {
-    id_table *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    id_table *t = xcalloc(1, sizeof *t);
     t->value_size = value_size;
     return t;
 }
@@ -62,8 +61,7 @@ void *id_table_put(id_table *t, const char *id)
 {
     entry **e = find(t, id);
     if (!*e) {
-        if (!(*e = calloc(1, sizeof **e + t->value_size)))
-            abort();
+        *e = xcalloc(1, sizeof **e + t->value_size);
         memcpy((*e)->id, id, strnlen(id, OBJECTID_LEN));
         t->n++;
     }

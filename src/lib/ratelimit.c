@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "lib/ratelimit.h"
+#include "lib/xalloc.h"
 
 #define RATELIMIT_SAMPLES 8
 #define RATELIMIT_SWEEP_EVERY_MS 1000
@@ -48,8 +49,8 @@ bool ratelimit_rule_parse(const char *text, ratelimit_rule *out)
 
 ratelimit *ratelimit_new(ratelimit_rule rule, size_t max_keys)
 {
-    ratelimit *rl = calloc(1, sizeof *rl);
-    if (!rl || sodium_init() < 0)
+    ratelimit *rl = xcalloc(1, sizeof *rl);
+    if (sodium_init() < 0)
         abort();
     rl->rule = rule;
     if (rl->rule.window_s == 0)
@@ -59,8 +60,7 @@ ratelimit *ratelimit_new(ratelimit_rule rule, size_t max_keys)
     rl->nslots = 16;
     while (rl->nslots < rl->max_keys && rl->nslots < ((size_t)1 << 24))
         rl->nslots <<= 1;
-    if (!(rl->slots = calloc(rl->nslots, sizeof *rl->slots)))
-        abort();
+    rl->slots = xcalloc(rl->nslots, sizeof *rl->slots);
     randombytes_buf(rl->hash_key, sizeof rl->hash_key);
     return rl;
 }
@@ -174,8 +174,7 @@ static entry *get(ratelimit *rl, const char *key, int64_t now_ms)
         find(rl, key, &link);   /* the chain may have changed */
     }
     size_t n = strlen(key) + 1;
-    if (!(e = malloc(sizeof *e + n)))
-        abort();
+    e = xmalloc(sizeof *e + n);
     memcpy(e->key, key, n);
     e->level = rl->rule.burst;
     e->at = now_ms;

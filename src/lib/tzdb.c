@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "lib/tzdb.h"
+#include "lib/xalloc.h"
 
 #define TZDB_NAME_MAX 64
 
@@ -22,12 +23,9 @@ static void add_name(const char *name, size_t *cap)
 {
     if (nnames == *cap) {
         *cap = *cap ? *cap * 2 : 1024;
-        names = realloc(names, *cap * sizeof *names);
-        if (!names)
-            abort();
+        names = xrealloc(names, *cap * sizeof *names);
     }
-    if (!(names[nnames++] = strdup(name)))
-        abort();
+    names[nnames++] = xstrdup(name);
 }
 
 /* tzdata.zi is zic's input in compact form: "Z NAME ..." opens a zone, "L TARGET NAME" is a

@@ -10,6 +10,7 @@
 #include "realtime/socketio.h"
 #include "realtime/websocket.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "service/auth.h"
 
 #include <errno.h>
@@ -383,13 +384,11 @@ static void on_message(void *user, const uint8_t *msg, size_t len, bool binary)
 
 static void session_new(realtime *rt, http_upgraded *u)
 {
-    session *s = calloc(1, sizeof *s);
+    session *s = xcalloc(1, sizeof *s);
     struct epoll_event ev = {.events = EPOLLIN};
     char open[192];
     size_t extra_len, n;
     const char *extra = http_upgraded_extra(u, &extra_len);
-    if (!s)
-        abort();
     s->rt = rt;
     s->u = u;
     if (ws_open(&s->w, http_upgraded_fd(u), extra, extra_len, rt->cfg.max_payload, on_message, s) != 0) {
@@ -610,9 +609,7 @@ static void on_event(const crm_event *e, void *ctx)
     for (size_t i = 0; i < nl; i++)
         if (!((e->name[i] >= 'a' && e->name[i] <= 'z') || e->name[i] == '_'))
             return;   /* not an event name the API defines: nothing to send */
-    f = malloc(sizeof *f + nl + pl + 8);
-    if (!f)
-        abort();
+    f = xmalloc(sizeof *f + nl + pl + 8);
     f->next = NULL;
     memcpy(f->org_id, e->org_id, sizeof f->org_id);
     f->audience_known = false;
@@ -645,9 +642,7 @@ void realtime_accept(void *ctx, http_upgraded *u)
     pending *p;
     if (!u)
         return;   /* the client left before the switch */
-    p = malloc(sizeof *p);
-    if (!p)
-        abort();
+    p = xmalloc(sizeof *p);
     p->next = NULL;
     p->u = u;
     pthread_mutex_lock(&rt->lock);
@@ -674,10 +669,8 @@ unsigned realtime_connections(realtime *rt)
 realtime *realtime_start(crm_app *app, event_hub *hub, const realtime_config *cfg, char *err,
                          size_t errlen)
 {
-    realtime *rt = calloc(1, sizeof *rt);
+    realtime *rt = xcalloc(1, sizeof *rt);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (!rt)
-        abort();
     rt->app = app;
     rt->hub = hub;
     if (cfg)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/id_table.h"
+#include "lib/xalloc.h"
 
 struct room {
     objectid org_id;         /* its key, for leaving */
@@ -17,9 +18,7 @@ struct rooms {
 
 rooms *rooms_new(void)
 {
-    rooms *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    rooms *t = xcalloc(1, sizeof *t);
     t->by_org = id_table_new(sizeof(room));
     return t;
 }

@@ -12,6 +12,7 @@
 #include "service/event_audience.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 
 #define SSE_BUFFER (4u << 20)      /* a client further behind than this is dropped; it resumes by id */
 #define SSE_REPLAY_BATCH 500
@@ -114,9 +115,7 @@ static void *keepalive_main(void *arg)
 
 sse *sse_start(crm_app *app, event_hub *hub, unsigned keepalive_ms, char *err, size_t errlen)
 {
-    sse *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    sse *s = xcalloc(1, sizeof *s);
     s->app = app;
     s->hub = hub;
     s->keepalive_ms = keepalive_ms ? keepalive_ms : 15000;
@@ -175,9 +174,7 @@ static int replay_batch(sse *s, stream *st, bool locked)
 
 int sse_open(sse *s, http_req *r, const crm_user *me, int64_t after)
 {
-    stream *st = calloc(1, sizeof *st);
-    if (!st)
-        abort();
+    stream *st = xcalloc(1, sizeof *st);
     memcpy(st->org_id, me->org_id, sizeof st->org_id);
     memcpy(st->user_id, me->id, sizeof st->user_id);
     st->token_version = me->token_version;

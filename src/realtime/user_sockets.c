@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "lib/id_table.h"
+#include "lib/xalloc.h"
 #include "realtime/user_sockets.h"
 
 struct user_sockets {
@@ -10,9 +11,7 @@ struct user_sockets {
 
 user_sockets *user_sockets_new(void)
 {
-    user_sockets *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    user_sockets *t = xcalloc(1, sizeof *t);
     t->by_user = id_table_new(sizeof(unsigned));
     return t;
 }

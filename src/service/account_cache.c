@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "service/account_cache.h"
+#include "lib/xalloc.h"
 
 typedef struct slot {
     bool used;
@@ -47,7 +48,8 @@ static cache *this_thread(void)
     pthread_once(&key_once, make_key);
     cache *k = pthread_getspecific(key);
     if (!k) {
-        if (!(k = calloc(1, sizeof *k)) || pthread_setspecific(key, k) != 0)
+        k = xcalloc(1, sizeof *k);
+        if (pthread_setspecific(key, k) != 0)
             abort();
     }
     return k;
@@ -88,9 +90,7 @@ static char *pack(void *rec, fields_fn fields)
     for (size_t i = 0; i < n; i++)
         if (*f[i])
             total += strlen(*f[i]) + 1;
-    char *blob = malloc(total), *p = blob;
-    if (!blob)
-        abort();
+    char *blob = xmalloc(total), *p = blob;
     for (size_t i = 0; i < n; i++)
         if (*f[i]) {
             size_t len = strlen(*f[i]) + 1;

@@ -8,6 +8,7 @@
 
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 #include "service/bulk_job.h"
 
 #define POLL_DEFAULT_MS 5000
@@ -219,9 +220,7 @@ static void *worker_main(void *arg)
 bulk_worker *bulk_worker_start(crm_app *app, int64_t lease_ms, int64_t poll_ms, int64_t batch, char *err,
                                size_t errlen)
 {
-    bulk_worker *w = calloc(1, sizeof *w);
-    if (!w)
-        abort();
+    bulk_worker *w = xcalloc(1, sizeof *w);
     w->app = app;
     w->lease_ms = lease_ms > 0 ? lease_ms : BULK_JOB_LEASE_MS;
     w->poll_ms = poll_ms > 0 ? poll_ms : POLL_DEFAULT_MS;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 #include "service/contact_export.h"
 
 #define PAGE 500
@@ -35,9 +36,7 @@ static void put(contact_export *x, const char *s, size_t n)
 {
     if (x->len + n > x->cap) {
         x->cap = (x->len + n) * 2;
-        x->out = realloc(x->out, x->cap);
-        if (!x->out)
-            abort();
+        x->out = xrealloc(x->out, x->cap);
     }
     memcpy(x->out + x->len, s, n);
     x->len += n;
@@ -251,9 +250,7 @@ static const char *keep_str(contact_export *x, const char *s)
 
 static contact_export *export_new(crm_app *app, const crm_user *me)
 {
-    contact_export *x = calloc(1, sizeof *x);
-    if (!x)
-        abort();
+    contact_export *x = xcalloc(1, sizeof *x);
     x->app = app;
     x->me = *me;
     x->keep = arena_new();

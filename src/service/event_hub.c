@@ -6,6 +6,7 @@
 #include <string.h>
 #include "service/event_hub.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 
 #define HUB_BATCH 256
 
@@ -105,9 +106,7 @@ int event_history(crm_app *app, const char *org_id, int64_t after, size_t limit,
 
 event_hub *event_hub_start(crm_app *app, char *err, size_t errlen)
 {
-    event_hub *h = calloc(1, sizeof *h);
-    if (!h)
-        abort();
+    event_hub *h = xcalloc(1, sizeof *h);
     h->app = app;
     pthread_mutex_init(&h->lock, NULL);
     pthread_mutex_init(&h->deliver, NULL);
@@ -153,9 +152,7 @@ void event_hub_stop(event_hub *h)
 
 hub_sub *event_hub_subscribe(event_hub *h, hub_event_fn fn, void *ctx)
 {
-    hub_sub *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    hub_sub *s = xcalloc(1, sizeof *s);
     s->fn = fn;
     s->ctx = ctx;
     pthread_mutex_lock(&h->lock);

@@ -16,6 +16,7 @@
 
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 #include "service/imports.h"
 #include "service/render.h"
 
@@ -493,11 +494,9 @@ static bool run_rows(import_worker *w, job *j, arena *a)
 static bool claim_and_run(import_worker *w)
 {
     arena *a = arena_new(), *rows = arena_new();
-    job *j = calloc(1, sizeof *j);
+    job *j = xcalloc(1, sizeof *j);
     crm_err err = { 0 };
     bool claimed = false;
-    if (!j)
-        abort();
     struct claim_work cw = { &j->imp, a };
     int rc = app_write(w->app, claim_unit, &cw, &err);
     if (rc)
@@ -541,16 +540,12 @@ static void *worker_main(void *arg)
 import_worker *import_worker_start(crm_app *app, import_row_reader reader, unsigned runners, char *err,
                                    size_t errlen)
 {
-    import_worker *w = calloc(1, sizeof *w);
+    import_worker *w = xcalloc(1, sizeof *w);
     pthread_condattr_t ca;
-    if (!w)
-        abort();
     w->app = app;
     w->reader = reader;
     w->nrunners = runners ? runners : 1;
-    w->runners = calloc(w->nrunners, sizeof *w->runners);
-    if (!w->runners)
-        abort();
+    w->runners = xcalloc(w->nrunners, sizeof *w->runners);
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -10,6 +10,7 @@
 #include "lib/phone.h"
 #include "lib/timefmt.h"
 #include "lib/utf8.h"
+#include "lib/xalloc.h"
 #include "service/account_cache.h"
 #include "service/import_columns.h"
 #include "service/imports.h"
@@ -47,9 +48,7 @@ static number_slot *number_find(number_map *m, const char *e164)
 static int64_t number_take(number_map *m, const char *e164, int64_t row)
 {
     if (2 * (m->n + 1) > m->cap) {
-        number_map bigger = { calloc(m->cap ? 2 * m->cap : 1024, sizeof(number_slot)), m->cap ? 2 * m->cap : 1024, 0 };
-        if (!bigger.slots)
-            abort();
+        number_map bigger = { xcalloc(m->cap ? 2 * m->cap : 1024, sizeof(number_slot)), m->cap ? 2 * m->cap : 1024, 0 };
         for (size_t i = 0; i < m->cap; i++)
             if (m->slots[i].row) {
                 *number_find(&bigger, m->slots[i].e164) = m->slots[i];

@@ -7,6 +7,7 @@
 
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 #include "service/bulk_job.h"
 #include "service/contacts.h"
 #include "service/imports.h"
@@ -88,9 +89,7 @@ static void *janitor_main(void *arg)
 
 janitor *janitor_start(crm_app *app, int64_t interval_ms, char *err, size_t errlen)
 {
-    janitor *j = calloc(1, sizeof *j);
-    if (!j)
-        abort();
+    janitor *j = xcalloc(1, sizeof *j);
     j->app = app;
     j->interval_ms = interval_ms > 0 ? interval_ms : JANITOR_DEFAULT_INTERVAL_MS;
     pthread_mutex_init(&j->mu, NULL);

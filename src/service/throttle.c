@@ -9,6 +9,7 @@
 
 #include "service/throttle.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 
 #define KEY_SEP "\x01"   /* cannot occur in an account (control characters are refused) */
 
@@ -65,9 +66,7 @@ int throttle_config_from_env(throttle_config *cfg, char *err, size_t errlen)
 
 throttle *throttle_new(const throttle_config *cfg)
 {
-    throttle *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    throttle *t = xcalloc(1, sizeof *t);
     pthread_mutex_init(&t->login_lock, NULL);
     pthread_mutex_init(&t->request_lock, NULL);
     t->pair = ratelimit_new(cfg->login_pair, cfg->max_keys);

@@ -13,6 +13,7 @@
 #include "lib/netaddr.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 
 /* How long a claimed delivery stays with its sender before another may attempt it (the sender
  * died): well past the longest POST. */
@@ -138,15 +139,13 @@ static void start_send(webhook_worker *w, store_conn *c, const crm_delivery *d, 
     /* A webhook deleted since takes its deliveries with it: nothing to send. */
     if (c->ops->webhook_get(c, d->org_id, d->webhook_id, a, &hook) != 0 || !d->payload_json)
         return;
-    struct inflight *f = calloc(1, sizeof *f);
-    if (!f)
-        abort();
+    struct inflight *f = xcalloc(1, sizeof *f);
     memcpy(f->id, d->id, sizeof f->id);
     memcpy(f->org_id, d->org_id, sizeof f->org_id);
-    f->body = strdup(d->payload_json);
-    f->url = strdup(hook.url);
+    f->body = xstrdup(d->payload_json);
+    f->url = xstrdup(hook.url);
     f->h = webhook_curl->easy_init();
-    if (!f->body || !f->url || !f->h)
+    if (!f->h)
         abort();
 
     long long t = (long long)(time_now_ms() / 1000);

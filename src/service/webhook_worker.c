@@ -8,6 +8,7 @@
 #include "service/webhook_worker_impl.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -64,15 +65,11 @@ webhook_worker *webhook_worker_start(crm_app *app, event_hub *hub, char *err, si
     if (!webhook_store_ready(app)) {
         /* A store without the webhook operations: serve the rest, deliver nothing. */
         log_warn("the store has no webhook operations: webhooks are disabled");
-        webhook_worker *w = calloc(1, sizeof *w);
-        if (!w)
-            abort();
+        webhook_worker *w = xcalloc(1, sizeof *w);
         w->inert = true;
         return w;
     }
-    webhook_worker *w = calloc(1, sizeof *w);
-    if (!w)
-        abort();
+    webhook_worker *w = xcalloc(1, sizeof *w);
     w->app = app;
     w->hub = hub;
     w->backoff_ms = env_int("CRMD_WEBHOOK_BACKOFF_MS", 1, WEBHOOK_BACKOFF_CAP_MS, WEBHOOK_DEFAULT_BACKOFF_MS);

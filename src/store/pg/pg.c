@@ -27,6 +27,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/pg/pg.h"
 #include "store/pg/pg_impl.h"
 
@@ -244,9 +245,8 @@ store *store_pg_open(const char *url, char *err, size_t errlen)
     PGconn *db = pg_connect(url, err, errlen);
     if (!db)
         return NULL;
-    pg_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->url = strdup(url)))
-        abort();
+    pg_store *s = xcalloc(1, sizeof *s);
+    s->url = xstrdup(url);
     s->base.ops = &pg_ops;
     pthread_mutex_init(&s->conns_mu, NULL);
     pthread_rwlock_init(&s->hook_lock, NULL);

@@ -10,6 +10,7 @@
 #include "lib/errors.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/xalloc.h"
 #include "store/pg/pg_impl.h"
 
 #define PG_RECONNECT_MS 250
@@ -65,9 +66,7 @@ PGconn *pg_connect(const char *url, char *err, size_t errlen)
 
 pg_conn *pg_conn_new(pg_store *owner, PGconn *db, const store_ops *ops)
 {
-    pg_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    pg_conn *c = xcalloc(1, sizeof *c);
     c->base.ops = ops;
     c->owner = owner;
     c->db = db;
@@ -250,9 +249,7 @@ static int exec_typed_once(pg_conn *c, uint32_t key, const char *name, pg_build_
     for (unsigned i = 0; i < c->nvariants && !known; i++)
         known = c->variants[i] == key;
     if (!known) {
-        char *sql = malloc(16384);
-        if (!sql)
-            abort();
+        char *sql = xmalloc(16384);
         sql[0] = '\0';
         build(key, sql, 16384);
         if (c->nvariants == PG_VARIANTS) {

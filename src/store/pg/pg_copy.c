@@ -8,6 +8,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/pg/pg_impl.h"
 
 #define SQL_MAX 2048
@@ -106,9 +107,7 @@ int pg_load_row(store_conn *conn, const store_table *t, const char *const *value
     size_t len = 1;
     for (size_t i = 0; i < t->ncols; i++)
         len += (values[i] ? 2 * strlen(values[i]) : 2) + 1;
-    char *line = malloc(len);
-    if (!line)
-        abort();
+    char *line = xmalloc(len);
     size_t at = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         if (i)

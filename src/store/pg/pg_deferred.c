@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "store/pg/pg_impl.h"
 
 /* Above this many rows of a kind, COPY (two more round trips) beats queued INSERTs. */
@@ -28,8 +29,7 @@ void pg_defer_row(pg_conn *c, pg_defer_kind kind, const pg_params *p)
     pg_deferred *d = &c->deferred[kind];
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 64;
-        if (!(d->rows = realloc(d->rows, d->cap * sizeof *d->rows)))
-            abort();
+        d->rows = xrealloc(d->rows, d->cap * sizeof *d->rows);
     }
     if (!c->unit_arena)
         c->unit_arena = arena_new();
@@ -48,8 +48,7 @@ static void copy_field(char **buf, size_t *len, size_t *cap, const char *s)
     if (need > *cap) {
         while (*cap < need)
             *cap = *cap ? 2 * *cap : 65536;
-        if (!(*buf = realloc(*buf, *cap)))
-            abort();
+        *buf = xrealloc(*buf, *cap);
     }
     char *o = *buf + *len;
     if (!s) {

@@ -17,6 +17,7 @@
 #include <sys/random.h>
 
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/pg/pg_impl.h"
 
 #define LISTEN_IDLE_MS 10000
@@ -129,9 +130,8 @@ static void *listen_main(void *arg)
 
 pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx)
 {
-    pg_listener *l = calloc(1, sizeof *l);
-    if (!l || !(l->url = strdup(url)))
-        abort();
+    pg_listener *l = xcalloc(1, sizeof *l);
+    l->url = xstrdup(url);
     l->on_events = on_events;
     l->on_accounts = on_accounts;
     l->ctx = ctx;

@@ -7,6 +7,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/sqlite/sqlite.h"
 #include "store/sqlite/sqlite_impl.h"
 
@@ -146,9 +147,8 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
 
-    sq_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(path)))
-        abort();
+    sq_store *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
     s->base.ops = &sqlite_ops;
     pthread_mutex_init(&s->readers_mu, NULL);
     int rc = pthread_key_create(&s->reader_key, reader_destroy);

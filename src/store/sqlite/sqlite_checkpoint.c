@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/sqlite/sqlite_impl.h"
 
 #define SQ_CHECKPOINT_PAGES 1000        /* SQLite's default auto-checkpoint size */
@@ -80,9 +81,7 @@ void sq_checkpointer_attach(sq_checkpointer *k, sqlite3 *writer_db)
 
 sq_checkpointer *sq_checkpointer_start(const char *path, sqlite3 *writer_db, char *err, size_t errlen)
 {
-    sq_checkpointer *k = calloc(1, sizeof *k);
-    if (!k)
-        abort();
+    sq_checkpointer *k = xcalloc(1, sizeof *k);
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->wake, NULL);
     int rc = sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);

@@ -9,6 +9,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/sqlite/sqlite_impl.h"
 
 static const struct { const char *name, *sql; } catalogue[SQ__COUNT] = {
@@ -66,9 +67,7 @@ sq_conn *sq_conn_open(const char *path, bool writer, const store_ops *ops, char 
 {
     static pthread_once_t configured = PTHREAD_ONCE_INIT;
     pthread_once(&configured, configure_library);
-    sq_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    sq_conn *c = xcalloc(1, sizeof *c);
     c->base.ops = ops;
     c->writer = writer;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |

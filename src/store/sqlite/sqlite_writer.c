@@ -10,6 +10,7 @@
 
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "store/sqlite/sqlite_impl.h"
 
 typedef struct sq_unit {
@@ -296,9 +297,8 @@ int sq_writer_run_alone(sq_writer *w, store_work_fn fn, void *arg)
 
 sq_writer *sq_writer_start(sq_conn *conn, const char *path, sq_checkpointer *k, char *err, size_t errlen)
 {
-    sq_writer *w = calloc(1, sizeof *w);
-    if (!w || !(w->path = strdup(path)))
-        abort();
+    sq_writer *w = xcalloc(1, sizeof *w);
+    w->path = xstrdup(path);
     w->conn = conn;
     w->checkpointer = k;
     pthread_mutex_init(&w->mu, NULL);
