@@ -11,6 +11,7 @@ import { applyEvent, contactBody, describeChanges, formFromContact, formKey, ful
 import { Board } from "./board.js";
 import { Pipelines } from "./pipelines.js";
 import { ApiKey } from "./apikey.js";
+import { Notes } from "./notes.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -39,6 +40,8 @@ function openLive(token) {
   }
   return {
     subscribe(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+    // Any other event by name (the notes' note_created…); returns the unsubscribe.
+    on(name, fn) { socket?.on(name, fn); return () => socket?.off(name, fn); },
     close() { socket?.close(); listeners.clear(); },
   };
 }
@@ -519,6 +522,7 @@ function ContactPage({ id, org, live }) {
         <dt>Created</dt><dd>${when(contact.createdAt)} by ${users.get(contact.createdBy) ?? contact.createdBy}</dd>
         <dt>Updated</dt><dd>${when(contact.updatedAt)} (version ${contact.__v})</dd>
       </dl>`}
+    <${Notes} contactId=${id} org=${org} live=${live} onChanged=${() => modeRef.current !== "edit" && load()} />
     <section aria-labelledby="timeline-h" class="timeline">
       <h2 id="timeline-h">Timeline</h2>
       ${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<ol>
