@@ -103,26 +103,6 @@ int pg_event_append(store_conn *sc, const char *org_id, const char *name, const 
     return rc;
 }
 
-/* One sequencer at a time in this process. The others (the event hub, the webhook dispatcher,
- * SSE readers) wait here rather than each on the advisory lock in a transaction of its own, whose
- * COMMIT, even with nothing left to number, is a WAL flush; after the wait they find the events
- * numbered. The advisory lock still orders the sequencers of different servers. */
-static pthread_mutex_t sequencing = PTHREAD_MUTEX_INITIALIZER;
-
-static int sequence_pending(pg_conn *c);
-
-int pg_events_sequence(pg_conn *c)
-{
-    /* A unit of work (the webhook dispatcher's) reads what is numbered: numbering is a
-     * transaction of its own. */
-    if (c->in_unit)
-        return 0;
-    pthread_mutex_lock(&sequencing);
-    int rc = sequence_pending(c);
-    pthread_mutex_unlock(&sequencing);
-    return rc;
-}
-
 static int sequence_pending(pg_conn *c)
 {
     PGresult *r;
@@ -152,6 +132,24 @@ static int sequence_pending(pg_conn *c)
         PQclear(r);
     }
     return 0;
+}
+
+/* One sequencer at a time in this process. The others (the event hub, the webhook dispatcher,
+ * SSE readers) wait here rather than each on the advisory lock in a transaction of its own, whose
+ * COMMIT, even with nothing left to number, is a WAL flush; after the wait they find the events
+ * numbered. The advisory lock still orders the sequencers of different servers. */
+static pthread_mutex_t sequencing = PTHREAD_MUTEX_INITIALIZER;
+
+int pg_events_sequence(pg_conn *c)
+{
+    /* A unit of work (the webhook dispatcher's) reads what is numbered: numbering is a
+     * transaction of its own. */
+    if (c->in_unit)
+        return 0;
+    pthread_mutex_lock(&sequencing);
+    int rc = sequence_pending(c);
+    pthread_mutex_unlock(&sequencing);
+    return rc;
 }
 
 int pg_event_list_after(store_conn *sc, const char *org_id, int64_t after_seq, int64_t limit, arena *a,
