@@ -2,6 +2,8 @@
 POST /api/contacts/statuses (paged by stage name) and POST /api/contacts/status (one stage); stage
 keys in position order, stageIdByName / stageNameById, a SALES_REP's visibility, validation."""
 
+import time
+
 import harness as h
 from harness import ApiTest
 
@@ -308,3 +310,50 @@ class Status(BoardTest):
                          field="page")
         self.assertError(self.board({"status": "Won", "size": 500}, path=self.P), 400, "validation_failed",
                          field="size")
+
+
+class TotalsFollowEveryWrite(ApiTest):
+    """A board's totals (on SQLite, counters per stage kept by triggers) follow every write that
+    adds, removes or moves a contact: each total equals the contacts its column lists."""
+
+    def test_create_edit_move_delete_and_bulk_delete(self):
+        o = h.create_org()
+        stage = {s["name"]: s["_id"] for s in o.default_pipeline()["pipelineStages"]}
+
+        def expect(totals, why):
+            r = h.post("/api/contacts", {"ownerFilter": "all"}, token=o.token)
+            self.assertStatus(r, 200)
+            d = r.json["data"]
+            self.assertEqual({k: d[k]["total"] for k in d if d[k]["total"]}, totals, why)
+            for name in d:
+                self.assertEqual(len(d[name]["contacts"]), d[name]["total"], "%s: %s lists its total" % (why, name))
+
+        made = [h.create_contact(o.token, firstName="Tally%d" % i) for i in range(6)]
+        expect({"New Lead": 6}, "after 6 creates")
+        r = h.patch("/api/contacts/" + made[0]["_id"], {"status": "Won"}, token=o.token)
+        self.assertStatus(r, 200)
+        expect({"New Lead": 5, "Won": 1}, "after an edit of the stage")
+        r = h.patch("/api/contacts/" + made[1]["_id"], {"firstName": "Renamed"}, token=o.token)
+        self.assertStatus(r, 200)
+        expect({"New Lead": 5, "Won": 1}, "after an edit that keeps the stage")
+        r = h.put("/api/contacts/query-bulk-move", {"stageIds": [stage["New Lead"]], "targetStageId": stage["Contacted"],
+                                                    "targetStatus": "Contacted"}, token=o.token)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json["modifiedCount"], 5)
+        expect({"Contacted": 5, "Won": 1}, "after a bulk move")
+        self.assertStatus(h.delete("/api/contacts/" + made[2]["_id"], token=o.token), 200)
+        expect({"Contacted": 4, "Won": 1}, "after a delete")
+        r = h.delete("/api/contacts/query-bulk-delete", {"stageIds": [stage["Contacted"]]}, token=o.token)
+        self.assertStatus(r, 202)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            job = h.get("/api/contacts/bulk-job/" + r.json["jobId"], token=o.token)
+            self.assertStatus(job, 200)
+            if job.json["status"] != "pending":
+                break
+            time.sleep(0.05)
+        self.assertEqual(job.json["status"], "completed")
+        expect({"Won": 1}, "after a bulk delete")
+        d = self.assertOk(h.get("/api/contacts?ownerFilter=all", token=o.token))
+        self.assertEqual((d["total"], [c["_id"] for c in d["contacts"]]), (1, [made[0]["_id"]]),
+                         "the organization's total is the sum of its stages")
