@@ -1,23 +1,10 @@
 // The ADMIN's pipelines and API key screens (API.md §13, docs/console.md) in a real headless
 // Chromium: each test acts through labels and buttons and checks what the API stored.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Crmd, usPhone } from "../realtime/harness.mjs";
-import { fixtures, focused, launch, screenshot, signIn, tabTo, until } from "./browser.mjs";
+import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
-const srv = new Crmd();
-let browser;
-const { newOrg, addUser, createContact, withPage } = fixtures(srv, () => browser, "Admin", usPhone);
-
-before(async () => {
-  await srv.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  const r = await srv.stop();
-  assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
-});
+const { srv, newOrg, addUser, createContact, withPage } = suite("Admin");
 
 const pipelines = async (token) => (await srv.req("GET", "/api/pipelines/list?type=Contact", undefined, token)).json.data.pipelines;
 const active = (p) => p.pipelineStages.filter((s) => s.isActive).sort((a, b) => a.position - b.position).map((s) => s.name);

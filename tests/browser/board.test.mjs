@@ -2,24 +2,11 @@
 // as the API counts them, cards moved by drag and drop and by the keyboard, refused moves undone
 // on screen, live moves from another session, a SALES_REP's board, narrow and wide screens. Every
 // test checks what the API stored, not only what the page shows.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Crmd, usPhone } from "../realtime/harness.mjs";
-import { fixtures, focused, launch, screenshot, signIn, tabTo, until } from "./browser.mjs";
+import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
-const srv = new Crmd();
-let browser;
-const { newOrg, addUser, createContact, withPage } = fixtures(srv, () => browser, "Board", usPhone);
-
-before(async () => {
-  await srv.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  const r = await srv.stop();
-  assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
-});
+const { srv, newOrg, addUser, createContact, withPage } = suite("Board");
 
 const STAGES = ["New Lead", "Contacted", "Qualified", "Won", "Lost"];
 const PATCH_CONTACT = /^\/api\/contacts\/[0-9a-f]{24}$/;

@@ -5,8 +5,10 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { Crmd, usPhone } from "../realtime/harness.mjs";
 
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -98,11 +100,27 @@ export async function tabTo(page, pred, what, key = "Tab") {
   throw new Error(`Tab never reached ${what}`);
 }
 
-// What every test file needs of a server (../realtime/harness.mjs) and a browser: a fresh
-// organization, a user of it with a role, a contact made through the API, and a watched page
-// (`withPage(fn, viewport)`: fn gets openPage's object; the page must end with no problem).
-// `browser()` gives the launched browser (the files launch it in their `before`).
-export function fixtures(srv, browser, prefix, phone) {
+// A test file's server (../realtime/harness.mjs) and browser, started before its tests and
+// stopped after them (the server must exit 0: under ASan, no leak and no error), with what every
+// file needs of them: `srv`, a fresh organization (named after prefix), a user of it with a
+// role, a contact made through the API, and a watched page (`withPage(fn, viewport)`: fn gets
+// openPage's object; the page must end with no problem).
+export function suite(prefix) {
+  const srv = new Crmd();
+  let browser;
+  before(async () => {
+    await srv.start();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    const r = await srv.stop();
+    assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
+  });
+  return { srv, ...fixtures(srv, () => browser, prefix, usPhone) };
+}
+
+function fixtures(srv, browser, prefix, phone) {
   let orgs = 0;
   const f = {
     newOrg: () => srv.org(`${prefix}${++orgs}`),

@@ -1,25 +1,12 @@
 // The web console (API.md §13) as people use it, in a real headless Chromium: each test signs in
 // to its own organization, acts through labels and buttons, and checks both the page and what
 // the API stored.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Crmd, usPhone } from "../realtime/harness.mjs";
-import { fixtures, focused, launch, screenshot, signIn, tabTo, until } from "./browser.mjs";
+import { usPhone } from "../realtime/harness.mjs";
+import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
-const srv = new Crmd();
-let browser;
-
-before(async () => {
-  await srv.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  const r = await srv.stop();
-  assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
-});
-
-const { newOrg, addUser, createContact, withPage } = fixtures(srv, () => browser, "Console", usPhone);
+const { srv, newOrg, addUser, createContact, withPage } = suite("Console");
 
 async function getContact(token, id) {
   return srv.req("GET", `/api/contacts/${id}`, undefined, token);

@@ -1,25 +1,12 @@
 // The notes on a contact page (API.md §5.7, docs/console.md) in a real headless Chromium: each
 // test signs in to its own organization, acts through labels and buttons, and checks what the
 // API stored (GET /api/contact-notes?contactId=).
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Crmd, usPhone } from "../realtime/harness.mjs";
 import { join } from "node:path";
-import { SHOTS, fixtures, focused, launch, screenshot, signIn, tabTo, until } from "./browser.mjs";
+import { SHOTS, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
-const srv = new Crmd();
-let browser;
-const { newOrg, addUser, createContact, withPage } = fixtures(srv, () => browser, "Notes", usPhone);
-
-before(async () => {
-  await srv.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  const r = await srv.stop();
-  assert.equal(r?.code, 0, "crmd exits 0 on SIGTERM (under ASan: no leak, no error)");
-});
+const { srv, newOrg, addUser, createContact, withPage } = suite("Notes");
 
 const NOTES = /^\/api\/contact-notes$/;
 

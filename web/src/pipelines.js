@@ -201,6 +201,20 @@ function NewPipeline({ onSaved }) {
   </form>`;
 }
 
+// A form that opens under its toggle button: the focus goes to the form's first field when it
+// opens, and back to the toggle when it closes. Returns the refs for the two.
+function useDisclosureFocus(open) {
+  const first = useRef(null);
+  const toggle = useRef(null);
+  const was = useRef(false);
+  useEffect(() => {
+    if (open) first.current?.focus();
+    else if (was.current) toggle.current?.focus();
+    was.current = open;
+  }, [open]);
+  return [first, toggle];
+}
+
 // Closing a stage (POST /api/pipelines/stages/reassign): every contact on it goes to another
 // active stage of the pipeline, then the stage is deactivated — unlike Deactivate in the editor,
 // which leaves the contacts on a stage the board no longer shows.
@@ -211,14 +225,7 @@ function CloseStage({ pipeline, onDone }) {
   const [target, setTarget] = useState("");
   const [error, setError] = useState(null);   // {key: "source"|"target"|"", message}
   const [busy, setBusy] = useState(false);
-  const first = useRef(null);
-  const toggle = useRef(null);
-  const was = useRef(false);
-  useEffect(() => {
-    if (open) first.current?.focus();
-    else if (was.current) toggle.current?.focus();
-    was.current = open;
-  }, [open]);
+  const [first, toggle] = useDisclosureFocus(open);
   if (stages.length < 2) return null;
   const id = "cs-" + pipeline._id;
   // The stages change under the form (a stage closed, the list read again): a choice that is gone
@@ -282,14 +289,7 @@ function DeletePipeline({ pipeline, others, onDone }) {
   const [target, setTarget] = useState("");
   const [error, setError] = useState(null);   // {key: "target"|"", message}
   const [busy, setBusy] = useState(false);
-  const first = useRef(null);
-  const toggle = useRef(null);
-  const was = useRef(false);
-  useEffect(() => {
-    if (open) first.current?.focus();
-    else if (was.current) toggle.current?.focus();
-    was.current = open;
-  }, [open]);
+  const [first, toggle] = useDisclosureFocus(open);
   if (pipeline.isDefault || others.length === 0) return null;
   const id = "dp-" + pipeline._id;
   const targetId = others.some((p) => p._id === target) ? target : (others.find((p) => p.isDefault) ?? others[0])._id;
