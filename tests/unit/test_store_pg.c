@@ -2,7 +2,7 @@
  * throwaway cluster of scripts/with-postgres): that a search at 100,000 contacts reads the
  * trigram indexes, not the table, and finds what it must; and that a unit whose writes went
  * with its COMMIT in one pipeline fails whole when one of them fails, and leaves its connection
- * fit for the next unit. */
+ * fit for the next unit; and that the event sequencer's check reads its index as the stream grows. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +121,34 @@ static void test_pipelined_units(const char *url, const crm_org *o, const crm_pi
     s->ops->close(s);
 }
 
+/* The sequencer's check for events waiting for a number runs after every commit that appended
+ * one. Its plan is made once per connection, when the stream may be empty; it must still read
+ * the partial index, not the table, once the stream holds 50,000 numbered events. */
+static void test_pending_check_plan(const char *url, store *s, const crm_org *o)
+{
+    store_conn *r = s->ops->reader(s);
+    int64_t seq = -1;
+    is_int(r->ops->event_last_seq(r, &seq), 0, "the stream's last number, with the stream empty");
+    char text[1024], plan[4096];
+    PGconn *db = PQconnectdb(url);
+    snprintf(text, sizeof text,
+             "INSERT INTO events (seq, organization_id, name, payload, created_at)"
+             " SELECT %lld + g, '%s', 'contact_created', '{}', 1700000000000 + g"
+             " FROM generate_series(1, 50000) AS g;"
+             "INSERT INTO events (organization_id, name, payload, created_at)"
+             " VALUES ('%s', 'contact_created', '{}', 1700000050001)", (long long)seq, o->id, o->id);
+    is_int(PQstatus(db) == CONNECTION_OK ? sql(db, text) : -1, 0, "50,000 numbered events and one waiting");
+    PQfinish(db);
+    int64_t before = seq;
+    int rc = store_pg_statement_plan(s, "EVENT_PENDING", plan, sizeof plan);
+    ok(rc == 0 && strstr(plan, "events_unnumbered") && !strstr(plan, "Seq Scan"),
+       "the check for waiting events reads events_unnumbered");
+    if (rc != 0 || !strstr(plan, "events_unnumbered"))
+        fprintf(stderr, "# plan:\n%s", plan);
+    is_int(r->ops->event_last_seq(r, &seq), 0, "the stream's last number again");
+    is_int(seq, before + 50001, "counts the waiting event, numbered next");
+}
+
 int main(void)
 {
     const char *url = getenv("CRMD_TEST_PG_URL");
@@ -148,6 +176,7 @@ int main(void)
     strcpy(p.org_id, o.id);
     is_int(s->ops->write(s, u_org_insert, &o), 0, "an organization");
     is_int(s->ops->write(s, u_pipeline_insert, &p), 0, "its pipeline");
+    test_pending_check_plan(url, s, &o);
     is_int(seed(url, &o, &p), 0, "100,000 contacts");
 
     contact_query q = {.search = "name42424 fam", .limit = 50};

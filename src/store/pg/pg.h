@@ -16,6 +16,9 @@ store *store_pg_open(const char *url, char *err, size_t errlen);
  * total's statement), one plan line per line, into out. */
 int store_pg_list_plan(store *st, const char *org_id, const contact_query *q, int count, char *out,
                        size_t outlen);
+/* Test hook: the plan this thread's connection executes the prepared statement PG_<statement>
+ * with (it must have run on that connection): EXPLAIN EXECUTE, one plan line per line. */
+int store_pg_statement_plan(store *st, const char *statement, char *out, size_t outlen);
 
 /* store_check for a PostgreSQL database (pg_check.c): one connection of its own, one READ ONLY
  * REPEATABLE READ transaction; see store_tools.h. */

@@ -278,6 +278,33 @@ int pg_exec_typed(pg_conn *c, uint32_t key, const char *name, pg_build_fn build,
     return read_again(c, rc) ? exec_typed_once(c, key, name, build, p, types, res) : rc;
 }
 
+int pg_plan_text(pg_conn *c, PGresult *explain, const char *what, char *out, size_t outlen)
+{
+    int rc = 0;
+    out[0] = '\0';
+    if (PQresultStatus(explain) == PGRES_TUPLES_OK) {
+        size_t used = 0;
+        for (int i = 0; i < PQntuples(explain); i++)
+            used += (size_t)snprintf(out + used, used < outlen ? outlen - used : 0, "%s\n",
+                                     PQgetvalue(explain, i, 0));
+    } else {
+        rc = pg_fail(c, explain, what);
+    }
+    PQclear(explain);
+    return rc;
+}
+
+int pg_statement_plan(pg_conn *c, const char *name, char *out, size_t outlen)
+{
+    for (int id = 0; id < PG__COUNT; id++)
+        if (strcmp(stmt_name[id], name) == 0 && c->prepared[id]) {
+            char sql[128];
+            snprintf(sql, sizeof sql, "EXPLAIN EXECUTE \"%s\"", name);
+            return pg_plan_text(c, PQexec(c->db, sql), sql, out, outlen);
+        }
+    return -CRM_E_NOT_FOUND;
+}
+
 int pg_exec_simple(pg_conn *c, const char *sql, const char *what)
 {
     int rc;

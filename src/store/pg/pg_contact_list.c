@@ -231,17 +231,8 @@ int pg_contact_list_plan(pg_conn *c, const char *org_id, const contact_query *q,
     strcpy(sql, "EXPLAIN ");
     build_list(criteria(q, digits) | (count ? CL_COUNT : 0), sql + 8, 16384 - 8);
     query_params(&p, a, org_id, q, search, digits);
-    PGresult *r = PQexecParams(c->db, sql, p.n, param_types, p.v, NULL, NULL, 0);
-    int rc = 0;
-    out[0] = '\0';
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        size_t used = 0;
-        for (int i = 0; i < PQntuples(r); i++)
-            used += (size_t)snprintf(out + used, used < outlen ? outlen - used : 0, "%s\n", PQgetvalue(r, i, 0));
-    } else {
-        rc = pg_fail(c, r, "EXPLAIN CONTACT_LIST");
-    }
-    PQclear(r);
+    int rc = pg_plan_text(c, PQexecParams(c->db, sql, p.n, param_types, p.v, NULL, NULL, 0),
+                          "EXPLAIN CONTACT_LIST", out, outlen);
     arena_destroy(a);
     return rc;
 }

@@ -109,7 +109,7 @@ static int sequence_pending(pg_conn *c)
     int rc = pg_exec(c, PG_EVENT_PENDING, NULL, &r);
     if (rc)
         return rc;
-    bool pending = pg_col_bool(r, 0, 0);
+    bool pending = PQntuples(r) > 0;
     PQclear(r);
     while (pending) {
         /* BEGIN, the lock, the numbering and COMMIT in one round trip. */

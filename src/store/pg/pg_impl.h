@@ -252,6 +252,10 @@ int pg_contact_list(store_conn *c, const char *org_id, const contact_query *q, a
 void pg_contact_read(const PGresult *r, int row, int col0, arena *a, crm_contact *out);
 int pg_contact_list_plan(pg_conn *c, const char *org_id, const contact_query *q, bool count, char *out,
                          size_t outlen);
+/* Test hooks: an EXPLAIN's result (consumed) as one plan line per line into out; the plan that a
+ * prepared statement (PG_<name>, which must have run on c) is executing with now. */
+int pg_plan_text(pg_conn *c, PGresult *explain, const char *what, char *out, size_t outlen);
+int pg_statement_plan(pg_conn *c, const char *name, char *out, size_t outlen);
 
 int pg_idempotency_get(store_conn *c, const char *org_id, const char *user_id, const char *key,
                        int64_t since_ms, arena *a, char **request_hash, int *status, char **body);

@@ -293,7 +293,9 @@
     X(EVENT_LOG_COUNT, "SELECT count(*)" PG_EVENT_LOG_WHERE)                                      \
     X(EVENT_APPEND, "INSERT INTO events (organization_id, name, payload, created_at) "            \
                     "VALUES ($1, $2, $3, $4)")                                                    \
-    X(EVENT_PENDING, "SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)")                    \
+    /* ORDER BY id, not EXISTS: only events_unnumbered answers it without reading the table.   \
+     * A plan prepared while the table was small scanned every event as the stream grew. */      \
+    X(EVENT_PENDING, "SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT 1")               \
     X(EVENT_SEQUENCE_LOCK, "SELECT pg_advisory_xact_lock(" PG_STR(PG_CLASS_SEQUENCER) ", 0)")      \
     X(EVENT_SEQUENCE, "WITH todo AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "       \
                       "(SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) AS t), "    \
