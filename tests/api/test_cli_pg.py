@@ -16,11 +16,11 @@ class CliPostgres(ApiTest):
         tables = {row[0] for row in h.pg_query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
         for t in ("organizations", "users", "contacts", "contact_phones", "events", "crmd_schema", "meta",
                   "contact_method_verifications", "contact_notes", "bulk_jobs", "bulk_job_items", "imports",
-                  "import_rows"):
+                  "import_rows", "contact_search"):
             self.assertIn(t, tables)
         # one row per migration, each applied once
         steps = h.pg_query(url, "SELECT count(*), count(DISTINCT version), max(version) FROM crmd_schema")
-        self.assertEqual(steps, [["4", "4", "4"]])
+        self.assertEqual(steps, [["5", "5", "5"]])
         hashes = h.pg_query(url, "SELECT password_hash FROM users WHERE email = 'boss@pg.test'")
         self.assertEqual(len(hashes), 1)
         self.assertTrue(hashes[0][0].startswith("$argon2id$"), "only an Argon2id hash is stored")

@@ -278,7 +278,7 @@ class Check(ApiTest):
         if not FIX["url"].startswith("postgresql:"):
             self.skipTest("PostgreSQL's search columns")
         url = _copy("pgsearch")
-        _sql(url, ["UPDATE contacts SET search_digits = '1' WHERE id = '%s'" % FIX["c3"]["_id"]])
+        _sql(url, ["UPDATE contact_search SET digits = '1' WHERE contact_id = '%s'" % FIX["c3"]["_id"]])
         self.assertViolation(url, "search_document", FIX["b"], FIX["c3"]["_id"])
 
     def test_pg_dump_and_restore_pass_the_check(self):

@@ -158,7 +158,7 @@ static void expect_refused_load(store *s, const store_table *tables, size_t n, c
  * "table.column"; prefixes of names (FTS5's shadow tables). */
 static const char *const derived[] = {
     "contact_search", "contact_access", "contact_counts", "sqlite_sequence", "crmd_schema",
-    "contacts.search_words", "contacts.search_digits", "events.id",
+    "events.id",
 };
 
 static bool is_derived(const char *table, const char *column)

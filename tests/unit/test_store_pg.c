@@ -2,7 +2,8 @@
  * throwaway cluster of scripts/with-postgres): that a search at 100,000 contacts reads the
  * trigram indexes, not the table, and finds what it must; and that a unit whose writes went
  * with its COMMIT in one pipeline fails whole when one of them fails, and leaves its connection
- * fit for the next unit; and that the event sequencer's check reads its index as the stream grows. */
+ * fit for the next unit; that the event sequencer's check reads its index as the stream grows; and
+ * that migration 5 keeps the search documents of contacts stored before it. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,17 +41,20 @@ static int seed(const char *url, const crm_org *o, const crm_pipeline *p)
     snprintf(text, sizeof text,
              "BEGIN READ WRITE;"
              "INSERT INTO contacts (organization_id, id, user_id, created_by, first_name, last_name, status,"
-             "  pipeline_id, stage_id, created_at, updated_at, search_words, search_digits)"
+             "  pipeline_id, stage_id, created_at, updated_at)"
              " SELECT '%s', lpad(to_hex(g), 24, '0'), 'aaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaa',"
-             "  'Name' || g, 'Family' || g, 'New Lead', '%s', '%s', 1700000000000 + g, 1700000000000 + g,"
+             "  'Name' || g, 'Family' || g, 'New Lead', '%s', '%s', 1700000000000 + g, 1700000000000 + g"
+             " FROM generate_series(1, %d) AS g;"
+             "INSERT INTO contact_search (organization_id, contact_id, words, digits)"
+             " SELECT '%s', lpad(to_hex(g), 24, '0'),"
              "  lower('Name' || g || ' Family' || g || E'\\nname' || g || '@example.com'),"
              "  '1416' || lpad(g::text, 7, '0')"
              " FROM generate_series(1, %d) AS g;"
              "INSERT INTO contact_phones (organization_id, e164, contact_id, is_secondary, is_primary, position)"
              " SELECT '%s', '+1416' || lpad(g::text, 7, '0'), lpad(to_hex(g), 24, '0'), false, true, 0"
              " FROM generate_series(1, %d) AS g;"
-             "COMMIT; ANALYZE contacts; ANALYZE contact_phones;",
-             o->id, p->id, p->stages[0].id, CONTACTS, o->id, CONTACTS);
+             "COMMIT; ANALYZE contacts; ANALYZE contact_search; ANALYZE contact_phones;",
+             o->id, p->id, p->stages[0].id, CONTACTS, o->id, CONTACTS, o->id, CONTACTS);
     if (rc == 0)
         rc = sql(db, text);
     PQfinish(db);
@@ -149,6 +153,63 @@ static void test_pending_check_plan(const char *url, store *s, const crm_org *o)
     is_int(seq, before + 50001, "counts the waiting event, numbered next");
 }
 
+/* Migration 5 moves each contact's search document from the contacts row to contact_search: a
+ * contact stored under schema 4 is found by name and by number after it. (Its own database.) */
+static void test_search_document_upgrade(const char *url, const crm_org *o, const crm_pipeline *p)
+{
+    char other[1024], text[2048], err[256] = "";
+    PGconn *db = PQconnectdb(url);
+    is_int(sql(db, "SET client_min_messages = warning") || sql(db, "DROP DATABASE IF EXISTS crmd_unit_schema4") ||
+           sql(db, "CREATE DATABASE crmd_unit_schema4"), 0,
+           "a database for schema 4");
+    PQfinish(db);
+    const char *query = strchr(url, '?'), *end = query ? query : url + strlen(url), *slash = end;
+    while (slash > url && slash[-1] != '/')
+        slash--;
+    snprintf(other, sizeof other, "%.*scrmd_unit_schema4%s", (int)(slash - url), url, query ? query : "");
+    store *s = store_open(other, err, sizeof err);
+    if (!ok(s != NULL, "store_open of it")) {
+        fprintf(stderr, "# %s\n", err);
+        return;
+    }
+    is_int(store_pg_migrate_to(s, 4), 0, "migrated to schema 4 only");
+    is_int(s->ops->write(s, u_org_insert, (void *)o), 0, "an organization");
+    is_int(s->ops->write(s, u_pipeline_insert, (void *)p), 0, "its pipeline");
+    db = PQconnectdb(other);
+    snprintf(text, sizeof text,
+             "INSERT INTO contacts (organization_id, id, user_id, created_by, first_name, last_name, status,"
+             "  pipeline_id, stage_id, created_at, updated_at, search_words, search_digits)"
+             " VALUES ('%s', 'bbbbbbbbbbbbbbbbbbbbbbbb', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaa',"
+             "  'Olga', 'Oldschema', 'New Lead', '%s', '%s', 1700000000000, 1700000000000,"
+             "  E'olga oldschema\\nolga@old.example', '14165550100');"
+             "INSERT INTO contact_phones (organization_id, e164, contact_id, is_secondary, is_primary, position)"
+             " VALUES ('%s', '+14165550100', 'bbbbbbbbbbbbbbbbbbbbbbbb', false, true, 0)",
+             o->id, p->id, p->stages[0].id, o->id);
+    is_int(sql(db, text), 0, "a contact with schema 4's search columns");
+    PQfinish(db);
+    is_int(s->ops->migrate(s), 0, "migration 5");
+    store_conn *r = s->ops->reader(s);
+    arena *a = arena_new();
+    crm_contact *out;
+    size_t n = 0;
+    int64_t total = -1;
+    contact_query q = {.search = "OLDSCHEMA", .limit = 10};
+    is_int(r->ops->contact_list(r, o->id, &q, a, &out, &n, &total), 0, "a name search after it");
+    ok(n == 1 && total == 1 && strcmp(out[0].id, "bbbbbbbbbbbbbbbbbbbbbbbb") == 0, "finds the contact");
+    q = (contact_query){.search_digits = "4165550100", .limit = 10};
+    is_int(r->ops->contact_list(r, o->id, &q, a, &out, &n, &total), 0, "a number search after it");
+    ok(n == 1 && total == 1 && strcmp(out[0].id, "bbbbbbbbbbbbbbbbbbbbbbbb") == 0, "finds it too");
+    db = PQconnectdb(other);
+    PGresult *cols = PQexec(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'contacts' "
+                                "AND column_name LIKE 'search%'");
+    is_int(PQresultStatus(cols) == PGRES_TUPLES_OK ? atoi(PQgetvalue(cols, 0, 0)) : -1, 0,
+           "the contacts row has no search columns left");
+    PQclear(cols);
+    PQfinish(db);
+    arena_destroy(a);
+    s->ops->close(s);
+}
+
 int main(void)
 {
     const char *url = getenv("CRMD_TEST_PG_URL");
@@ -180,13 +241,13 @@ int main(void)
     is_int(seed(url, &o, &p), 0, "100,000 contacts");
 
     contact_query q = {.search = "name42424 fam", .limit = 50};
-    check_plan(s, o.id, &q, 0, "contacts_search_words", "a name search");
-    check_plan(s, o.id, &q, 1, "contacts_search_words", "its exact total");
+    check_plan(s, o.id, &q, 0, "contact_search_words", "a name search");
+    check_plan(s, o.id, &q, 1, "contact_search_words", "its exact total");
     q = (contact_query){.search_digits = "4160042424", .limit = 50};
-    check_plan(s, o.id, &q, 1, "contacts_search_digits", "a digits search");
+    check_plan(s, o.id, &q, 1, "contact_search_digits", "a digits search");
     q = (contact_query){.search = "42424", .search_digits = "42424", .limit = 50};
-    check_plan(s, o.id, &q, 1, "contacts_search_digits", "a search of names and digits");
-    check_plan(s, o.id, &q, 1, "contacts_search_words", "a search of names and digits");
+    check_plan(s, o.id, &q, 1, "contact_search_digits", "a search of names and digits");
+    check_plan(s, o.id, &q, 1, "contact_search_words", "a search of names and digits");
     /* A board's bucket: one stage's page and its exact total in one statement. (All the seeded
      * contacts are on st, where a scan is the right plan; a stage of a few reads the index.) */
     objectid few;
@@ -217,6 +278,7 @@ int main(void)
     ok(n == 0 && total == 0, "are plain characters");
     arena_destroy(a);
     test_pipelined_units(url, &o, &p);
+    test_search_document_upgrade(url, &o, &p);
     s->ops->close(s);
     return tap_done();
 }

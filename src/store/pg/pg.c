@@ -284,6 +284,14 @@ int store_pg_list_plan(store *st, const char *org_id, const contact_query *q, in
     return c ? pg_contact_list_plan(c, org_id, q, count != 0, out, outlen) : -CRM_E_UNAVAILABLE;
 }
 
+int store_pg_migrate_to(store *st, int version)
+{
+    if (!st || st->ops != &pg_ops)
+        return -CRM_E_UNAVAILABLE;
+    pg_conn *c = thread_conn((pg_store *)st);
+    return c ? pg_schema_migrate_to(c, version) : -CRM_E_UNAVAILABLE;
+}
+
 int store_pg_statement_plan(store *st, const char *statement, char *out, size_t outlen)
 {
     if (!st || st->ops != &pg_ops || !statement || !out || !outlen)

@@ -16,6 +16,10 @@ store *store_pg_open(const char *url, char *err, size_t errlen);
  * total's statement), one plan line per line, into out. */
 int store_pg_list_plan(store *st, const char *org_id, const contact_query *q, int count, char *out,
                        size_t outlen);
+/* Test hook: applies the schema's migrations up to `version` only, to test the next one on data
+ * of the schema before it. */
+int store_pg_migrate_to(store *st, int version);
+
 /* Test hook: the plan this thread's connection executes the prepared statement PG_<statement>
  * with (it must have run on that connection): EXPLAIN EXECUTE, one plan line per line. */
 int store_pg_statement_plan(store *st, const char *statement, char *out, size_t outlen);

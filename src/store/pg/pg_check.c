@@ -24,12 +24,9 @@ static const struct { const char *kind, *rule, *sql; } checks[] = {
     STORE_INVARIANTS(CHECK_ENTRY)
 #undef CHECK_ENTRY
     {"search_document", "a contact's search document is not its names, emails and numbers",
-     "SELECT c.organization_id, 'contact ' || c.id FROM contacts c WHERE c.search_words IS DISTINCT FROM "
-     PG_SEARCH_WORDS("c.first_name", "c.last_name", "ARRAY(SELECT e.value FROM contact_emails e "
-                     "WHERE e.organization_id = c.organization_id AND e.contact_id = c.id ORDER BY e.position)")
-     " OR c.search_digits IS DISTINCT FROM " PG_SEARCH_DIGITS("ARRAY(SELECT p.e164 FROM contact_phones p "
-                     "WHERE p.organization_id = c.organization_id AND p.contact_id = c.id "
-                     "ORDER BY p.is_secondary, p.position)")},
+     "SELECT c.organization_id, 'contact ' || c.id FROM contacts c LEFT JOIN contact_search s "
+     "ON s.organization_id = c.organization_id AND s.contact_id = c.id "
+     "WHERE s.words IS DISTINCT FROM " PG_STORED_WORDS("c") " OR s.digits IS DISTINCT FROM " PG_STORED_DIGITS("c")},
 };
 
 /* One line of the server's error, never the URL. */

@@ -328,7 +328,7 @@ int pg_contact_update(store_conn *sc, const crm_contact *ct, int64_t expected_ve
     int rc = pg_exec(c, PG_CONTACT_UPDATE, &p, &r);
     if (rc)
         goto done;
-    int64_t changed = pg_changed(r);
+    int64_t changed = pg_col_int(r, 0, 0);
     PQclear(r);
     if (!changed) {
         rc = no_match(c, ct->org_id, ct->id);

@@ -1,7 +1,7 @@
 /* PostgreSQL store: listing contacts (filters, search, paging). A list runs one of a family of
  * statements assembled from the fixed fragments below, one per combination of criteria, each
- * prepared once per connection. Search reads the trigram indexes of the contact's search
- * document (pg_schema.c): a substring of 3 or more characters is an index lookup. The page and
+ * prepared once per connection. Search reads the trigram indexes of the contacts' search
+ * documents (contact_search, pg_schema.c): a substring of 3 or more characters is an index lookup. The page and
  * the exact total come from one statement, so they see one snapshot. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +45,12 @@ static const struct {
     uint32_t bit;
     const char *sql;
 } filters[] = {
-    {CL_SEARCH | CL_DIGITS, " AND (c.search_words LIKE lower($2) OR c.search_digits LIKE $3)"},
-    {CL_SEARCH, " AND c.search_words LIKE lower($2)"},
-    {CL_DIGITS, " AND c.search_digits LIKE $3"},
+    {CL_SEARCH | CL_DIGITS, " AND c.id IN (SELECT s.contact_id FROM contact_search s WHERE "
+                            "s.organization_id = $1 AND (s.words LIKE lower($2) OR s.digits LIKE $3))"},
+    {CL_SEARCH, " AND c.id IN (SELECT s.contact_id FROM contact_search s WHERE s.organization_id = $1 "
+                "AND s.words LIKE lower($2))"},
+    {CL_DIGITS, " AND c.id IN (SELECT s.contact_id FROM contact_search s WHERE s.organization_id = $1 "
+                "AND s.digits LIKE $3)"},
     {CL_STATUS, " AND c.status = $4"},
     {CL_STAGE, " AND c.stage_id = $5"},
     {CL_PIPELINE, " AND c.pipeline_id = $6"},

@@ -134,16 +134,16 @@ int pg_load_end(store_conn *conn, const store_table *t, bool keep)
     return rc;
 }
 
-/* The search columns that the contact's own writes keep (pg_sql.h), for every contact loaded. */
+/* The search document that the contact's own writes keep (contact_search, pg_sql.h), for every
+ * contact loaded. */
 int pg_rebuild_derived(store_conn *conn)
 {
     static const char sql[] =
-        "UPDATE contacts c SET search_words = " PG_SEARCH_WORDS("c.first_name", "c.last_name",
-        "ARRAY(SELECT e.value FROM contact_emails e WHERE e.organization_id = c.organization_id AND "
-        "e.contact_id = c.id ORDER BY e.position)") ", search_digits = " PG_SEARCH_DIGITS(
-        "ARRAY(SELECT p.e164 FROM contact_phones p WHERE p.organization_id = c.organization_id AND "
-        "p.contact_id = c.id ORDER BY p.is_secondary, p.position)");
-    return pg_exec_simple(pg_of(conn), sql, "rebuilding the search columns");
+        "INSERT INTO contact_search (organization_id, contact_id, words, digits) "
+        "SELECT c.organization_id, c.id, " PG_STORED_WORDS("c") ", " PG_STORED_DIGITS("c") " FROM contacts c "
+        "ON CONFLICT (organization_id, contact_id) DO UPDATE SET words = excluded.words, "
+        "digits = excluded.digits";
+    return pg_exec_simple(pg_of(conn), sql, "rebuilding the search document");
 }
 
 int pg_count_rows(store_conn *conn, const store_table *t, int64_t *n)

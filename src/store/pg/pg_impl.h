@@ -168,6 +168,7 @@ int64_t pg_run2(pg_conn *c, pg_stmt_id id, const char *org_id, const char *id2);
 int pg_schema_latest(void);
 int pg_schema_version(pg_conn *c, int *version);   /* 0 for an empty database */
 int pg_schema_migrate(pg_conn *c);
+int pg_schema_migrate_to(pg_conn *c, int version);   /* a test hook: up to that version only */
 
 /* pg_listen.c — what other servers commit: on_events when new events were numbered, on_accounts
  * when users or organizations changed (and both after a lost connection; on_events also when

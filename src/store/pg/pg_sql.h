@@ -55,6 +55,19 @@
 #define PG_SEARCH_DIGITS(phones)                                                                  \
     "array_to_string(ARRAY(SELECT replace(x, '+', '') FROM unnest(" phones "::text[]) AS x), ' ')"
 
+/* The search document of contact t from its stored names, emails and numbers. */
+#define PG_STORED_WORDS(t)                                                                        \
+    PG_SEARCH_WORDS(t ".first_name", t ".last_name", "ARRAY(SELECT e.value FROM contact_emails e " \
+                    "WHERE e.organization_id = " t ".organization_id AND e.contact_id = " t ".id " \
+                    "ORDER BY e.position)")
+#define PG_STORED_DIGITS(t)                                                                       \
+    PG_SEARCH_DIGITS("ARRAY(SELECT p.e164 FROM contact_phones p WHERE p.organization_id = "       \
+                     t ".organization_id AND p.contact_id = " t ".id ORDER BY p.is_secondary, "   \
+                     "p.position)")
+/* CONTACT_UPDATE's search document, from its parameters. */
+#define PG_CONTACT_WORDS PG_SEARCH_WORDS("$7", "$8", "$4")
+#define PG_CONTACT_DIGITS PG_SEARCH_DIGITS("$3")
+
 /* The children of a contact from arrays ($1 org, $2 contact id): unnest keeps them in order.
  * on_conflict: what a number that is taken does (nothing: the statement fails). */
 #define PG_CONTACT_CHILDREN(on_conflict)                                                          \
@@ -192,10 +205,11 @@
     /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns, $24-$28 the      \
      * verified numbers and emails; a taken number fails it (contact_phones_pkey: PHONE_TAKEN), \
      * so that it can go with COMMIT */                                                          \
-    X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ", search_words, " \
-                      "search_digits) VALUES ($2, $1, $9, $10, $11, $12, $13, $14, $15, $16, $17, " \
-                      "$18, $19, $20, $21, $22, $23, " PG_SEARCH_WORDS("$11", "$12", "$6") ", "   \
-                      PG_SEARCH_DIGITS("$3") ") RETURNING 1), " PG_CONTACT_CHILDREN("")           \
+    X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ") VALUES ($2, " \
+                      "$1, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "  \
+                      "$23) RETURNING 1), s AS (INSERT INTO contact_search (organization_id, "    \
+                      "contact_id, words, digits) VALUES ($1, $2, " PG_SEARCH_WORDS("$11", "$12", \
+                      "$6") ", " PG_SEARCH_DIGITS("$3") ")), " PG_CONTACT_CHILDREN("")            \
                       PG_CONTACT_METHODS("$24", "$25", "$26", "$27", "$28")                       \
                       "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c)")                \
     X(CONTACT_GET, PG_CONTACT_SELECT_OF("c.") " FROM contacts c "                                 \
@@ -207,15 +221,19 @@
                       "contact_phones WHERE organization_id = $1 GROUP BY contact_id) AS p), "    \
                       "(SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM contact_emails " \
                       "WHERE organization_id = $1 GROUP BY contact_id) AS e)")                    \
-    /* the whole row and every child is rewritten; created_at never changes */                    \
+    /* the whole row and every child is rewritten; created_at never changes; the search       \
+     * document only when it changes. The answer: 1 when the contact was at that version. */      \
     /* $1 org, $2 id, $3 numbers, $4 emails, $5.. the columns, $16 the expected version,         \
      * $17-$19 the contact's verification */                                                     \
-    X(CONTACT_UPDATE, "UPDATE contacts SET user_id = $5, created_by = $6, first_name = $7, "      \
-                      "last_name = $8, status = $9, process = $10, source = $11, pipeline_id = $12, " \
-                      "stage_id = $13, updated_at = $14, version = $15, verified_at = $17, "      \
-                      "verified_by = $18, verification_source = $19, search_words = "             \
-                      PG_SEARCH_WORDS("$7", "$8", "$4") ", search_digits = " PG_SEARCH_DIGITS("$3") \
-                      " WHERE organization_id = $1 AND id = $2 AND version = $16")                \
+    X(CONTACT_UPDATE, "WITH c AS (UPDATE contacts SET user_id = $5, created_by = $6, "            \
+                      "first_name = $7, last_name = $8, status = $9, process = $10, source = $11, " \
+                      "pipeline_id = $12, stage_id = $13, updated_at = $14, version = $15, "      \
+                      "verified_at = $17, verified_by = $18, verification_source = $19 "          \
+                      "WHERE organization_id = $1 AND id = $2 AND version = $16 RETURNING 1), "   \
+                      "s AS (UPDATE contact_search SET words = " PG_CONTACT_WORDS ", digits = "   \
+                      PG_CONTACT_DIGITS " WHERE organization_id = $1 AND contact_id = $2 AND "    \
+                      "EXISTS (SELECT 1 FROM c) AND (words, digits) IS DISTINCT FROM ("           \
+                      PG_CONTACT_WORDS ", " PG_CONTACT_DIGITS ")) SELECT count(*) FROM c")        \
     X(CONTACT_CHILDREN_DELETE, "WITH p AS (DELETE FROM contact_phones WHERE organization_id = $1 " \
                                "AND contact_id = $2), e AS (DELETE FROM contact_emails "          \
                                "WHERE organization_id = $1 AND contact_id = $2), "                \
