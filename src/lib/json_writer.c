@@ -50,31 +50,23 @@ static void separate(jw_writer *w)
     w->comma = true;
 }
 
-void jw_object_begin(jw_writer *w)
+static void open_container(jw_writer *w, char bracket)
 {
     separate(w);
-    put(w, "{", 1);
+    put(w, &bracket, 1);
     w->comma = false;
 }
 
-void jw_object_end(jw_writer *w)
+static void close_container(jw_writer *w, char bracket)
 {
-    put(w, "}", 1);
+    put(w, &bracket, 1);
     w->comma = true;
 }
 
-void jw_array_begin(jw_writer *w)
-{
-    separate(w);
-    put(w, "[", 1);
-    w->comma = false;
-}
-
-void jw_array_end(jw_writer *w)
-{
-    put(w, "]", 1);
-    w->comma = true;
-}
+void jw_object_begin(jw_writer *w) { open_container(w, '{'); }
+void jw_object_end(jw_writer *w) { close_container(w, '}'); }
+void jw_array_begin(jw_writer *w) { open_container(w, '['); }
+void jw_array_end(jw_writer *w) { close_container(w, ']'); }
 
 void jw_null(jw_writer *w)
 {
