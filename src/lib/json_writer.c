@@ -98,14 +98,17 @@ void jw_int(jw_writer *w, int64_t v)
     put(w, p, (size_t)(digits + sizeof digits - p));
 }
 
-/* s[0..n) quoted and escaped at o, which has room for the worst case; returns the end. */
-static char *escape(char *o, const char *s, size_t n)
+/* s[0..n) quoted and escaped at o, which has room for the worst case; returns the end, and in
+ * *high the OR of its bytes (0x80 set: there is non-ASCII text to check). */
+static char *escape(char *o, const char *s, size_t n, unsigned char *high)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t run = 0;   /* start of the bytes not copied yet */
+    unsigned char all = 0;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        all |= c;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         memcpy(o, s + run, i - run);
@@ -131,29 +134,35 @@ static char *escape(char *o, const char *s, size_t n)
     memcpy(o, s + run, n - run);
     o += n - run;
     *o++ = '"';
+    *high = all;
     return o;
 }
 
-static bool ascii(const char *s, size_t n)
+/* What jansson would not print: null in its place, and the writer refused. */
+static void refuse(jw_writer *w)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return false;
-    return true;
+    w->refused = true;
+    put(w, "null", 4);
 }
 
 static void put_string(jw_writer *w, const char *s)
 {
-    size_t n;
-    if (!s || !(ascii(s, n = strlen(s)) || utf8_valid(s, n))) {
-        w->refused = true;
-        put(w, "null", 4);
+    unsigned char high;
+    if (!s) {
+        refuse(w);
         return;
     }
+    size_t n = strlen(s);
     if (n > SIZE_MAX / 8)
         abort();
-    char *o = reserve(w, 6 * n + 2);   /* every byte \u00XX at worst, and the quotes */
-    w->len = (size_t)(escape(o, s, n) - w->buf);
+    /* Room for every byte as \u00XX and the quotes. Non-ASCII text is checked after it was
+     * escaped, as most text is ASCII; refused, what escape wrote stays unused past len. */
+    char *end = escape(reserve(w, 6 * n + 2), s, n, &high);
+    if ((high & 0x80) && !utf8_valid(s, n)) {
+        refuse(w);
+        return;
+    }
+    w->len = (size_t)(end - w->buf);
 }
 
 void jw_key(jw_writer *w, const char *key)
