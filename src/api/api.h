@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include "http/http.h"
+#include "lib/json_writer.h"
 #include "lib/netaddr.h"
 #include "service/app.h"
 #include "service/contacts.h"
@@ -34,6 +35,16 @@ void api_send_json(http_req *r, int status, json_t *body);
 void api_send_ok(http_req *r, int status, const char *message, json_t *data);  /* success envelope */
 void api_send_error(http_req *r, const crm_err *err);                          /* error envelope */
 void api_send_raw(http_req *r, int status, const char *json_text);
+/* The success envelope printed straight into the request's arena (lib/json_writer.h), the same
+ * bytes as api_send_ok's: api_ok_begin prints {"success":true,"message":…,"data": into w (cap:
+ * the expected length), the caller prints the data value into w, and api_ok_send closes the
+ * envelope and sends it without a copy. When w is refused (a string jansson would not take),
+ * api_ok_send sends nothing and returns false: answer through api_send_ok then, which answers
+ * such a record in jansson's own way. */
+void api_ok_begin(http_req *r, jw_writer *w, const char *message, size_t cap);
+bool api_ok_send(http_req *r, int status, jw_writer *w);
+/* {"contact": ct} in the success envelope with status 200, printed by service/render_text.h. */
+void api_send_contact(http_req *r, const char *message, const crm_contact *ct);
 void api_send_code(http_req *r, int code, const char *field, const char *message);
 
 /* Request helpers; each fills err and returns -code on failure. */

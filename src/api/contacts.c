@@ -6,11 +6,15 @@
 #include "api/routes.h"
 #include "service/contacts.h"
 #include "service/render.h"
+#include "service/render_text.h"
 
 #define NAME_MAX_CHARS 200
 #define LABEL_MAX_CHARS 100
 #define EMAIL_MAX_CHARS 254
 #define PHONE_MAX_CHARS 64
+/* About the length of a contact's JSON with a few numbers and emails: most replies of one
+ * contact fit the first buffer. */
+#define CONTACT_TEXT_CAP 2048
 
 static char *field_name(arena *a, const char *key, size_t i, bool object)
 {
@@ -183,6 +187,18 @@ static void create_contact(http_req *r)
     json_decref(body);
 }
 
+void api_send_contact(http_req *r, const char *message, const crm_contact *ct)
+{
+    jw_writer w;
+    api_ok_begin(r, &w, message, CONTACT_TEXT_CAP);
+    jw_object_begin(&w);
+    jw_key(&w, "contact");
+    render_text_contact(&w, ct);
+    jw_object_end(&w);
+    if (!api_ok_send(r, 200, &w))
+        api_send_ok(r, 200, message, json_pack("{s:o}", "contact", render_contact(ct)));
+}
+
 static void set_etag(http_req *r, const crm_contact *ct)
 {
     char etag[48];
@@ -202,7 +218,7 @@ static void get_contact(http_req *r)
         return;
     }
     set_etag(r, &ct);
-    api_send_ok(r, 200, "Contact", json_pack("{s:o}", "contact", render_contact(&ct)));
+    api_send_contact(r, "Contact", &ct);
 }
 
 /* dateRange={"start","end"}: ISO-8601 instants or dates; a date alone as `end` covers that day. */
@@ -252,6 +268,18 @@ int api_contact_filters(http_req *r, contact_list_input *in, crm_err *err)
     return read_date_range(r, in, err);
 }
 
+/* The list as jansson prints it, for the page api_ok_send refuses (see api.h). */
+static void send_contacts_jansson(http_req *r, const crm_contact *rows, size_t n, int64_t total,
+                                  const contact_list_input *in, const char *next)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, render_contact(&rows[i]));
+    api_send_ok(r, 200, "Contacts",
+                json_pack("{s:o, s:I, s:I, s:I, s:o}", "contacts", arr, "total", (json_int_t)total, "page",
+                          (json_int_t)in->page, "size", (json_int_t)in->size, "nextCursor", json_str_or_null(next)));
+}
+
 static void list_contacts(http_req *r)
 {
     crm_err err = { 0 };
@@ -269,12 +297,25 @@ static void list_contacts(http_req *r)
         api_send_error(r, &err);
         return;
     }
-    json_t *arr = json_array();
+    jw_writer w;
+    api_ok_begin(r, &w, "Contacts", CONTACT_TEXT_CAP * (n + 1));
+    jw_object_begin(&w);
+    jw_key(&w, "contacts");
+    jw_array_begin(&w);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, render_contact(&rows[i]));
-    api_send_ok(r, 200, "Contacts",
-                json_pack("{s:o, s:I, s:I, s:I, s:o}", "contacts", arr, "total", (json_int_t)total, "page",
-                          (json_int_t)in.page, "size", (json_int_t)in.size, "nextCursor", json_str_or_null(next)));
+        render_text_contact(&w, &rows[i]);
+    jw_array_end(&w);
+    jw_key(&w, "total");
+    jw_int(&w, total);
+    jw_key(&w, "page");
+    jw_int(&w, in.page);
+    jw_key(&w, "size");
+    jw_int(&w, in.size);
+    jw_key(&w, "nextCursor");
+    jw_string_or_null(&w, next);
+    jw_object_end(&w);
+    if (!api_ok_send(r, 200, &w))
+        send_contacts_jansson(r, rows, n, total, &in, next);
 }
 
 static void find_by_phone(http_req *r)
@@ -289,7 +330,7 @@ static void find_by_phone(http_req *r)
         contact_find_by_phone(api_app(), me, phone, http_req_arena(r), &ct, &err))
         api_send_error(r, &err);
     else
-        api_send_ok(r, 200, "Contact", json_pack("{s:o}", "contact", render_contact(&ct)));
+        api_send_contact(r, "Contact", &ct);
     json_decref(body);
 }
 

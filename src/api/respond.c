@@ -25,6 +25,28 @@ void api_send_ok(http_req *r, int status, const char *message, json_t *data)
                                        "data", data ? data : json_null()));
 }
 
+void api_ok_begin(http_req *r, jw_writer *w, const char *message, size_t cap)
+{
+    jw_init(w, http_req_arena(r), cap);
+    jw_object_begin(w);
+    jw_key(w, "success");
+    jw_bool(w, true);
+    jw_key(w, "message");
+    jw_string(w, message);
+    jw_key(w, "data");
+}
+
+bool api_ok_send(http_req *r, int status, jw_writer *w)
+{
+    size_t len;
+    jw_object_end(w);
+    if (jw_refused(w))
+        return false;
+    char *text = jw_text(w, &len);
+    http_reply_in_arena(r, status, "application/json", text, len);
+    return true;
+}
+
 void api_send_error(http_req *r, const crm_err *err)
 {
     int code = err->code ? err->code : CRM_E_INTERNAL;

@@ -13,7 +13,7 @@ static void send_contact(http_req *r, const char *message, const crm_contact *ct
     char etag[48];
     contact_etag(ct, etag);
     http_reply_header(r, "ETag", etag);
-    api_send_ok(r, 200, message, json_pack("{s:o}", "contact", render_contact(ct)));
+    api_send_contact(r, message, ct);
 }
 
 /* verifiedAt: an ISO-8601 time after 1970, null (unverify), or absent (now). */

@@ -56,6 +56,9 @@ const struct sockaddr *http_req_peer(const http_req *r);
  * without replying gets a 500 through the error hook, logged as a bug. */
 void http_reply_header(http_req *r, const char *name, const char *value);
 void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len);
+/* http_reply without the copy: body must be memory of http_req_arena(r), which lives until the
+ * reply has been sent, and must not change after this call. */
+void http_reply_in_arena(http_req *r, int status, const char *content_type, const char *body, size_t len);
 
 /* A reply whose body is made on demand (a large download): the request's one reply, with the
  * headers added so far. fn(ctx, buf, max) is called on a server thread each time the connection

@@ -162,7 +162,8 @@ bool http_impl_queue(http_req *r, int status, const char *content_type, struct M
     return true;
 }
 
-void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len)
+static void reply(http_req *r, int status, const char *content_type, const char *body, size_t len,
+                  enum MHD_ResponseMemoryMode mode)
 {
     struct MHD_Response *resp;
     if (!http_impl_begin_reply(r, status))
@@ -176,7 +177,7 @@ void http_reply(http_req *r, int status, const char *content_type, const char *b
     if (len == 0)
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     else
-        resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        resp = MHD_create_response_from_buffer(len, (void *)body, mode);
     if (!resp) {
         log_error("request %s: cannot create a response (out of memory?)", r->id);
         r->queue_failed = true;
@@ -185,6 +186,18 @@ void http_reply(http_req *r, int status, const char *content_type, const char *b
     if (http_impl_queue(r, status, content_type, resp))
         r->bytes_out = len;
     MHD_destroy_response(resp);   /* MHD keeps its own reference until the response is sent */
+}
+
+void http_reply(http_req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    reply(r, status, content_type, body, len, MHD_RESPMEM_MUST_COPY);
+}
+
+/* MHD is done reading the body before on_completed frees the arena: it reports a request
+ * complete once the reply has been sent, or when the connection is closed without it. */
+void http_reply_in_arena(http_req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    reply(r, status, content_type, body, len, MHD_RESPMEM_PERSISTENT);
 }
 
 /* Errors the HTTP layer itself decides (400, 404, 405, 413, 429, 431, 500) go through the hook

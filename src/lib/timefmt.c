@@ -24,11 +24,27 @@ static char *put(char *p, long v, int width)
     return p + width;
 }
 
+/* The proleptic Gregorian date of a day since 1970-01-01 (H. Hinnant's civil_from_days, the
+ * inverse of days_from_civil below). Not gmtime_r: glibc's takes a process-wide lock (tzset's)
+ * on every call, and every timestamp of every reply comes through here. */
+static void civil_from_days(int64_t z, long *y, long *m, long *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (long)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (long)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (long)(yoe + era * 400 + (*m <= 2));
+}
+
 void time_iso8601(int64_t ms, char out[TIMEFMT_ISO_LEN + 1])
 {
-    struct tm tm;
-    time_t secs;
-    long milli;
+    int64_t days, rest;
+    long y, mo, d;
     char *p = out;
     /* Clamped so the output always has exactly the documented shape. */
     if (ms < MS_MIN)
@@ -36,26 +52,26 @@ void time_iso8601(int64_t ms, char out[TIMEFMT_ISO_LEN + 1])
     if (ms > MS_MAX)
         ms = MS_MAX;
     /* Floor division: -1 ms is 1969-12-31T23:59:59.999Z, not ...00.-01. */
-    secs = (time_t)(ms / 1000);
-    milli = (long)(ms % 1000);
-    if (milli < 0) {
-        milli += 1000;
-        secs -= 1;
+    days = ms / 86400000;
+    rest = ms % 86400000;
+    if (rest < 0) {
+        rest += 86400000;
+        days -= 1;
     }
-    gmtime_r(&secs, &tm);
-    p = put(p, tm.tm_year + 1900L, 4);
+    civil_from_days(days, &y, &mo, &d);
+    p = put(p, y, 4);
     *p++ = '-';
-    p = put(p, tm.tm_mon + 1L, 2);
+    p = put(p, mo, 2);
     *p++ = '-';
-    p = put(p, tm.tm_mday, 2);
+    p = put(p, d, 2);
     *p++ = 'T';
-    p = put(p, tm.tm_hour, 2);
+    p = put(p, (long)(rest / 3600000), 2);
     *p++ = ':';
-    p = put(p, tm.tm_min, 2);
+    p = put(p, (long)(rest / 60000 % 60), 2);
     *p++ = ':';
-    p = put(p, tm.tm_sec, 2);
+    p = put(p, (long)(rest / 1000 % 60), 2);
     *p++ = '.';
-    p = put(p, milli, 3);
+    p = put(p, (long)(rest % 1000), 3);
     *p++ = 'Z';
     *p = '\0';
 }

@@ -130,3 +130,39 @@ class ListContacts(ApiTest):
         for q in ("size=0", "size=201", "page=0", "page=-1", "size=abc"):
             self.assertError(h.get("/api/contacts?" + q, token=o.token), 400, "validation_failed", msg=q)
         self.assertStatus(h.get("/api/contacts?size=200&page=1", token=o.token), 200)
+
+
+class SameBytesAsJansson(ApiTest):
+    """The reads print the contact straight to text (lib/json_writer.h); the create's reply is
+    still jansson's. The two must be the same bytes, hostile text included."""
+
+    # Tab, CR and LF are the only control characters the API takes (api/request.c).
+    HOSTILE = 'Q"uote \\back\\slash </script> \t\n\r / \u2028\u2029 é 日本 \U0001F600'
+
+    def test_get_list_and_lookup_print_the_create_replys_bytes(self):
+        o = org("same-bytes")
+        phone, second = h.us_phone(), h.us_phone()
+        body = {"phoneNumber": [phone, {"value": h.us_phone(), "isPrimary": False}],
+                "secondaryPhoneNumber": second, "firstName": self.HOSTILE, "lastName": "x" * 200,
+                "email": ["a@example.com", {"value": "b@example.com", "isPrimary": True}],
+                "source": "\\u0000 {\"a\":1}", "process": None}
+        r = h.post("/api/contact", body, token=o.token)
+        self.assertStatus(r, 201)
+        msg = b'"Contact created successfully"'
+        head, tail = b'{"success":true,"message":' + msg + b',"data":{"contact":', b',"message":' + msg + b'}}'
+        self.assertTrue(r.body.startswith(head) and r.body.endswith(tail), r.body[:200])
+        contact = r.body[len(head):-len(tail)]
+        cid = r.json["data"]["contact"]["_id"]
+
+        got = h.get("/api/contacts/" + cid, token=o.token)
+        self.assertStatus(got, 200)
+        self.assertEqual(got.body, b'{"success":true,"message":"Contact","data":{"contact":' + contact + b'}}')
+        by_phone = h.post("/api/contacts/phoneNumber", {"phoneNumber": phone}, token=o.token)
+        self.assertEqual(by_phone.body, got.body)
+        listed = h.get("/api/contacts?size=1", token=o.token)
+        self.assertStatus(listed, 200)
+        prefix = b'{"success":true,"message":"Contacts","data":{"contacts":[' + contact + b'],"total":1,"page":1,'
+        cursor = listed.json["data"]["nextCursor"].encode()   # a full page: there may be more
+        self.assertEqual(listed.body, prefix + b'"size":1,"nextCursor":"' + cursor + b'"}}')
+        last = h.get("/api/contacts?size=2", token=o.token)
+        self.assertEqual(last.body, prefix.replace(b'"page":1,', b'"page":1,"size":2,"nextCursor":null}}'))

@@ -1,4 +1,6 @@
 /* Unit tests for lib/timefmt: the clock, the ISO-8601 output format and the strict parser. */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -135,6 +137,34 @@ static void test_roundtrip(void)
     }
 }
 
+/* The same text as gmtime_r gives (what time_iso8601 used before): midnight, noon and the last
+ * millisecond of every day of years 0000 to 9999, and random instants. */
+static void test_as_gmtime(void)
+{
+    long bad = 0, n = 0;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (int64_t day = -719528; day <= 2932896; day++) {
+        static const int64_t offsets[] = { 0, 43200000, 86399999 };
+        for (size_t k = 0; k < 3; k++, n++) {
+            int64_t ms = day * 86400000 + offsets[k];
+            if (k == 1) {   /* and a random instant of the day */
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                ms = day * 86400000 + (int64_t)(x % 86400000);
+            }
+            char got[TIMEFMT_ISO_LEN + 1], want[64];
+            time_t secs = (time_t)(day * 86400 + (ms - day * 86400000) / 1000);
+            struct tm tm;
+            gmtime_r(&secs, &tm);
+            snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((ms - day * 86400000) % 1000));
+            time_iso8601(ms, got);
+            if (strcmp(got, want) != 0 && bad++ < 5)
+                fprintf(stderr, "# %lld: got %s, want %s\n", (long long)ms, got, want);
+        }
+    }
+    is_int(bad, 0, "time_iso8601 prints gmtime_r's date and time for %ld instants of 0000-9999", n);
+}
+
 static void test_now(void)
 {
     struct timespec ts;
@@ -155,6 +185,7 @@ int main(void)
     test_format();
     test_parse();
     test_roundtrip();
+    test_as_gmtime();
     test_now();
     return tap_done();
 }

@@ -1,0 +1,13 @@
+/* Records printed straight to JSON text (lib/json_writer.h) for the hot read paths. Each prints
+ * the bytes that json_dumps(JSON_COMPACT) prints for its json_t twin in service/render.h; the
+ * twins keep the same keys in the same order, and tests/unit/test_json_writer.c holds them to
+ * it. A record with a string jansson refuses (not UTF-8) leaves the writer refused. */
+#ifndef CRM_RENDER_TEXT_H
+#define CRM_RENDER_TEXT_H
+
+#include "lib/json_writer.h"
+#include "model/model.h"
+
+void render_text_contact(jw_writer *w, const crm_contact *ct);   /* render_contact's object */
+
+#endif
