@@ -104,9 +104,9 @@ export async function tabTo(page, pred, what, key = "Tab") {
 // stopped after them (the server must exit 0: under ASan, no leak and no error), with what every
 // file needs of them: `srv`, a fresh organization (named after prefix), a user of it with a
 // role, a contact made through the API, and a watched page (`withPage(fn, viewport)`: fn gets
-// openPage's object; the page must end with no problem).
-export function suite(prefix) {
-  const srv = new Crmd();
+// openPage's object; the page must end with no problem). `env` is the server's extra environment.
+export function suite(prefix, env = {}) {
+  const srv = new Crmd(env);
   let browser;
   before(async () => {
     await srv.start();
