@@ -12,6 +12,7 @@ import { Board } from "./board.js";
 import { Pipelines } from "./pipelines.js";
 import { ApiKey } from "./apikey.js";
 import { Notes } from "./notes.js";
+import { Webhooks } from "./webhooks.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -129,6 +130,7 @@ function Shell({ sess, onSignOut }) {
   else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} onStale=${loadOrg} />`;
   else if (route === "/pipelines") view = html`<${Pipelines} me=${me} onChanged=${loadOrg} />`;
   else if (route === "/api-key") view = html`<${ApiKey} me=${me} />`;
+  else if (route === "/webhooks") view = html`<${Webhooks} me=${me} />`;
   else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
@@ -142,7 +144,8 @@ function Shell({ sess, onSignOut }) {
         <a href="#/board" aria-current=${route === "/board" ? "page" : undefined}>Board</a>
         ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>
           <a href="#/pipelines" aria-current=${route === "/pipelines" ? "page" : undefined}>Pipelines</a>
-          <a href="#/api-key" aria-current=${route === "/api-key" ? "page" : undefined}>API key</a>`}
+          <a href="#/api-key" aria-current=${route === "/api-key" ? "page" : undefined}>API key</a>
+          <a href="#/webhooks" aria-current=${route === "/webhooks" ? "page" : undefined}>Webhooks</a>`}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
       <button type="button" onClick=${onSignOut}>Sign out</button>
