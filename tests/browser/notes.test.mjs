@@ -95,6 +95,39 @@ describe("notes on the contact page", () => {
     });
   });
 
+  test("the timeline reads a note's entries as sentences, with people's names instead of ids", async () => {
+    const org = await newOrg();
+    const adminId = await userId(org.token, org.email);
+    const admin = (await srv.req("GET", "/api/user/list", undefined, org.token)).json.find((u) => u._id === adminId).fullName;
+    const dana = await addUser(org, "DEPARTMENT_HEAD", "Dana");
+    const c = await createContact(org.token, { firstName: "Ada", lastName: "Byron" });
+    const n = await addNote(dana.token, c._id, "Spoke to Ada:\nsend   the quote", { mentions: [adminId] });
+    await withPage(async ({ page }) => {
+      const notes = await openContact(page, org, c);
+      const timeline = page.getByRole("region", { name: "Timeline" });
+      const entry = (type) => timeline.getByRole("listitem").filter({ has: page.getByText(type, { exact: true }) });
+      await entry("Note added").getByText(`Dana added a note: “Spoke to Ada: send the quote” Mentions: ${admin}.`, { exact: true }).waitFor();
+
+      const item = byId(notes, n._id);
+      await item.getByRole("button", { name: /^Edit note/ }).click();
+      await item.getByLabel("Edit note").fill("Quote sent.");
+      await item.getByRole("button", { name: "Save note", exact: true }).click();
+      await entry("Note changed").getByText(`${admin} changed a note: now “Quote sent.” (was “Spoke to Ada: send the quote”)`, { exact: true }).waitFor();
+      await item.getByRole("button", { name: /^Delete note/ }).click();
+      await item.getByRole("button", { name: "Yes, delete note" }).click();
+      await entry("Note deleted").getByText(`${admin} deleted a note by Dana: “Quote sent.” Mentions: ${admin}.`, { exact: true }).waitFor();
+      assert.doesNotMatch(await timeline.innerText(), /[0-9a-f]{24}/, "no ids in the timeline");
+
+      const log = (await srv.req("GET", `/api/event-logs?contactId=${c._id}`, undefined, org.token)).json.data.events;
+      assert.deepEqual(log.slice(0, 3).map((e) => [e.type, e.userId]),
+        [["NOTE_DELETE", adminId], ["NOTE_UPDATE", adminId], ["NOTE_CREATE", dana.id]]);
+      assert.deepEqual(log[2].changes.note.mentions, [adminId]);
+      const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(sw <= 360, `the page is ${sw} px wide at 360 px`);
+      await timeline.screenshot({ path: join(SHOTS, "timeline-notes-360.png") });
+    }, { width: 360, height: 900 });
+  });
+
   test("an empty and an over-long note show the server's error at the field; nothing is stored", async () => {
     const org = await newOrg();
     const c = await createContact(org.token, { firstName: "Empty" });

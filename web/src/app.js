@@ -12,6 +12,7 @@ import { Board } from "./board.js";
 import { Pipelines } from "./pipelines.js";
 import { ApiKey } from "./apikey.js";
 import { Notes } from "./notes.js";
+import { noteEventText } from "./notes-state.js";
 import { Webhooks } from "./webhooks.js";
 
 const html = htm.bind(h);
@@ -529,10 +530,16 @@ function ContactPage({ id, org, live }) {
     <section aria-labelledby="timeline-h" class="timeline">
       <h2 id="timeline-h">Timeline</h2>
       ${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<ol>
-        ${events.map((ev) => html`<li key=${ev._id}>
-          <span class="tag" title=${ev.type}>${EVENT_LABELS[ev.type] ?? ev.type}</span> ${when(ev.createdAt)} · ${users.get(ev.userId) ?? "someone"} · ${ev.source}
-          ${describeChanges(ev.changes, readable) && html`<div class="muted changes">${describeChanges(ev.changes, readable)}</div>`}
-        </li>`)}
+        ${events.map((ev) => {
+          // A note's entry is a sentence that names its author ("Ana Díaz added a note: …").
+          const said = noteEventText(ev, (u) => users.get(u) ?? null);
+          const changes = !said && describeChanges(ev.changes, readable);
+          return html`<li key=${ev._id}>
+            <span class="tag" title=${ev.type}>${EVENT_LABELS[ev.type] ?? ev.type}</span> ${when(ev.createdAt)}${said ? "" : ` · ${users.get(ev.userId) ?? "someone"}`} · ${ev.source}
+            ${said && html`<div class="note-event">${said}</div>`}
+            ${changes && html`<div class="muted changes">${changes}</div>`}
+          </li>`;
+        })}
       </ol>`}
     </section>
     <p><a href="#/contacts">Back to contacts</a></p>
