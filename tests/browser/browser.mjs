@@ -54,12 +54,13 @@ export async function openPage(browser, base, viewport = { width: 1280, height: 
   };
 }
 
-export async function signIn(page, base, email, password) {
+// Signs in and waits for the screen the role lands on (`landing`'s heading).
+export async function signIn(page, base, email, password, landing = "Contacts") {
   await page.goto(base + "/");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Contacts", exact: true }).waitFor();
+  await page.getByRole("heading", { name: landing, exact: true }).waitFor();
 }
 
 // Polls fn until it returns a truthy value, or fails after ms.
