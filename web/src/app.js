@@ -15,6 +15,7 @@ import { Notes } from "./notes.js";
 import { noteEventText } from "./notes-state.js";
 import { Webhooks } from "./webhooks.js";
 import { Organizations, OrgPage } from "./orgs.js";
+import { Import } from "./import.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -129,6 +130,7 @@ function Shell({ sess, onSignOut }) {
   else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} onStale=${loadOrg} />`;
   else if (route === "/pipelines") view = html`<${Pipelines} me=${me} onChanged=${loadOrg} />`;
   else if (route === "/api-key") view = html`<${ApiKey} me=${me} />`;
+  else if (route === "/import") view = html`<${Import} />`;
   else if (route === "/webhooks") view = html`<${Webhooks} me=${me} />`;
   else if (route === "/organization") view = admin ? html`<${OrgPage} id=${me.organizationId} me=${me} users=${org.users} />`
     : html`<p class="error" role="alert">Only an ADMIN manages its organization.</p>`;
@@ -137,7 +139,7 @@ function Shell({ sess, onSignOut }) {
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
 
-  const links = [["/contacts", "Contacts"], ["/contacts/new", "New contact"], ["/board", "Board"],
+  const links = [["/contacts", "Contacts"], ["/contacts/new", "New contact"], ["/board", "Board"], ["/import", "Import"],
     ...(admin ? [["/users", "Users"], ["/pipelines", "Pipelines"], ["/api-key", "API key"], ["/webhooks", "Webhooks"],
       ["/organization", "Organization"]] : [])];
   return html`<${Frame} route=${route} me=${me} links=${links} onSignOut=${onSignOut}>${view}<//>`;

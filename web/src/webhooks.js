@@ -129,7 +129,7 @@ function Deliveries({ hook }) {
     <p role="status" class="notice" id=${"wd-status-" + hook._id} tabindex="-1">${outcome ?? ""}</p>
     ${error && html`<p class="error" role="alert">${error} <button type="button" onClick=${() => load(page)}>Try again</button></p>`}
     ${!data ? html`<p class="muted">Loading deliveries…</p>` : data.total === 0 ? html`<p class="muted">No deliveries yet: one is made for each subscribed event from now on.</p>`
-      : html`<table class="delivery-table">
+      : html`<table class="data-table">
         <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Response</th>
           <th scope="col">Time</th><th scope="col"><span class="sr">Action</span></th></tr></thead>
         <tbody>${data.deliveries.map((d) => html`<tr key=${d._id} data-id=${d._id} class=${d._id === redone?.id ? "fresh" : ""}>
