@@ -69,7 +69,7 @@ describe("webhooks (ADMIN)", () => {
 
       // an event: delivered, signed with the secret the page showed
       const c = await createContact(org.token, { firstName: "Hooked" });
-      await until(() => received("/made-in-page").length === 1, 5000, "the delivery");
+      await until(() => received("/made-in-page").length === 1, 20000, "the delivery");
       const [r] = received("/made-in-page");
       const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(r.headers["x-crmd-signature"]);
       assert.equal(createHmac("sha256", secret).update(`${t}.${r.body}`).digest("hex"), v1);
@@ -83,7 +83,7 @@ describe("webhooks (ADMIN)", () => {
       await item.getByText("Page 1 of 1 (1 delivery)").waitFor();
 
       await row.getByRole("button", { name: /^Redeliver contact_created of / }).click();
-      await page.getByRole("status").filter({ hasText: "Redelivery of contact_created: succeeded, HTTP 200, after 1 attempt." }).waitFor({ timeout: 5000 });
+      await page.getByRole("status").filter({ hasText: "Redelivery of contact_created: succeeded, HTTP 200, after 1 attempt." }).waitFor({ timeout: 20000 });
       await until(async () => (await focused(page)).id === `wd-status-${w._id}`, 1000, "the focus on the outcome");
       assert.equal(await item.locator("tbody tr").count(), 2);
       await item.locator("tbody tr.fresh").getByText("redelivery").waitFor();
@@ -149,7 +149,7 @@ describe("webhooks (ADMIN)", () => {
     await until(async () => {
       const d = await deliveries(org.token, w._id);
       return d.total === 21 && d.deliveries.every((x) => x.status === "failed");
-    }, 15000, "21 failed deliveries");
+    }, 60000, "21 failed deliveries");
     await withPage(async ({ page }) => {
       await openWebhooks(page, org);
       const item = page.locator(`li[data-id="${w._id}"]`);
@@ -166,7 +166,7 @@ describe("webhooks (ADMIN)", () => {
 
       answer.set("/down", 204);
       await item.getByRole("button", { name: /^Redeliver/ }).click();
-      await page.getByRole("status").filter({ hasText: "Redelivery of contact_created: succeeded, HTTP 204, after 1 attempt." }).waitFor({ timeout: 5000 });
+      await page.getByRole("status").filter({ hasText: "Redelivery of contact_created: succeeded, HTTP 204, after 1 attempt." }).waitFor({ timeout: 20000 });
       await item.getByText("Page 1 of 2 (22 deliveries)").waitFor();
       const log = await deliveries(org.token, w._id);
       assert.equal(log.total, 22);
@@ -240,7 +240,7 @@ describe("small and wide screens", () => {
       const org = await newOrg();
       const w = await apiHook(org.token, `/screen-${width}/a-rather-long-path/that-must-wrap-on-a-phone?with=query`);
       await createContact(org.token, { firstName: "Wide" });
-      await until(async () => (await deliveries(org.token, w._id)).deliveries[0]?.status === "succeeded", 5000, "a delivery");
+      await until(async () => (await deliveries(org.token, w._id)).deliveries[0]?.status === "succeeded", 20000, "a delivery");
       await withPage(async ({ page }) => {
         await openWebhooks(page, org);
         await page.getByRole("button", { name: /^Show deliveries/ }).click();

@@ -16,6 +16,7 @@ import { noteEventText } from "./notes-state.js";
 import { Webhooks } from "./webhooks.js";
 import { Organizations, OrgPage } from "./orgs.js";
 import { Import } from "./import.js";
+import { when } from "./ui.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -55,7 +56,6 @@ const EVENT_LABELS = {
   CONTACT_METHOD_VERIFIED: "Verified", CONTACT_METHOD_UNVERIFIED: "Unverified",
   NOTE_CREATE: "Note added", NOTE_UPDATE: "Note changed", NOTE_DELETE: "Note deleted",
 };
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 
 // ---------------------------------------------------------------- the app
 

@@ -8,10 +8,10 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import htm from "htm";
 import { api, ApiError } from "./api.js";
 import { displayPhone } from "./phone.js";
+import { useFocusAfter, when } from "./ui.js";
 import { PROVIDERS, forgetOrg, orgBody, orgErrorKey, phoneBody, phoneErrorKey, rememberOrg } from "./orgs-state.js";
 
 const html = htm.bind(h);
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 const ZONES = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
 
 // The organizations a SUPERADMIN created or opened in this browser: ids only (each is read again
@@ -167,6 +167,7 @@ function Numbers({ org, users }) {
   const [asking, setAsking] = useState(null);   // the number whose removal is asked
   const [form, setForm] = useState(EMPTY_PHONE);
   const [errors, setErrors, fail] = useFormErrors("pn", phoneErrorKey);
+  const focusNext = useFocusAfter();
   const base = `/api/organizations/${org._id}/phone-numbers`;
   const show = (n) => displayPhone(n, org.defaultCountry);
   const userName = (id) => users?.find((u) => u._id === id)?.fullName ?? `user ${id}`;
@@ -180,7 +181,6 @@ function Numbers({ org, users }) {
     }
   }, [base]);
   useEffect(() => { load(); }, [load]);
-  useEffect(() => { if (asking) document.getElementById("pn-cancel")?.focus(); }, [asking]);
 
   async function add(e) {
     e.preventDefault();
@@ -202,8 +202,8 @@ function Numbers({ org, users }) {
       await api("DELETE", base, { body: { phoneNumber: n.phoneNumber } });
       setAsking(null);
       setNotice(`${show(n.phoneNumber).text} is no longer provisioned.`);
+      focusNext.current = "pn-h";
       await load();
-      document.getElementById("pn-h")?.focus();
     } catch (e) {
       setError(e.message);
     }
@@ -224,9 +224,9 @@ function Numbers({ org, users }) {
           ${asking === n.phoneNumber ? html`<div class="card confirm" role="alertdialog" aria-labelledby="pn-q">
               <p id="pn-q">Remove ${d.text} from ${org.name}? It can then be a contact's number again.</p>
               <button type="button" class="danger" onClick=${() => remove(n)}>Yes, remove ${d.text}</button>
-              <button type="button" id="pn-cancel" onClick=${() => { setAsking(null); setTimeout(() => document.getElementById("pn-rm-" + n.phoneNumber)?.focus()); }}>Cancel</button>
+              <button type="button" id="pn-cancel" onClick=${() => { setAsking(null); focusNext.current = "pn-rm-" + n.phoneNumber; }}>Cancel</button>
             </div>`
-            : html` <button type="button" class="danger" id=${"pn-rm-" + n.phoneNumber} onClick=${() => setAsking(n.phoneNumber)}>Remove ${d.text}…</button>`}
+            : html` <button type="button" class="danger" id=${"pn-rm-" + n.phoneNumber} onClick=${() => { setAsking(n.phoneNumber); focusNext.current = "pn-cancel"; }}>Remove ${d.text}…</button>`}
         </li>`;
       })}</ul>`}
     <form class="card" onSubmit=${add} novalidate aria-labelledby="pn-new-h">

@@ -39,3 +39,8 @@ export const deliveryResponse = (d) => (d.lastStatusCode ? `HTTP ${d.lastStatusC
 
 // Whether the delivery log on screen should be read again soon: some delivery is still pending.
 export const anyPending = (deliveries) => deliveries.some((d) => d.status === "pending");
+
+// The pause before the n-th read (from 0) of a log that still has a pending delivery: every
+// second for the first 15 (a delivery is usually done within them), then twice as long each
+// time, up to every 30 s (a delivery in backoff may wait an hour).
+export const pollDelay = (n) => (n < 15 ? 1000 : Math.min(30000, 1000 * 2 ** (n - 14)));

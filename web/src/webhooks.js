@@ -4,27 +4,16 @@
 // pending; a delivery redelivered (a new delivery of the same event), with the outcome shown. The
 // API has no call that edits, enables or disables a webhook: the screen offers none.
 import { h } from "preact";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { api, ApiError } from "./api.js";
 import { ShownOnce } from "./secret.js";
-import { DELIVERIES_PAGE, WEBHOOK_EVENTS, anyPending, deliveryResponse, deliveryState, pageCount, webhookBody,
+import { useFocusAfter, when } from "./ui.js";
+import { DELIVERIES_PAGE, WEBHOOK_EVENTS, anyPending, deliveryResponse, deliveryState, pageCount, pollDelay, webhookBody,
   webhookErrorKey } from "./webhooks-state.js";
 
 const html = htm.bind(h);
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 const EMPTY = { url: "", events: ["contact_created", "contact_updated", "contact_removed"], secret: "" };
-
-// Focuses the element with this id after the next commit (set `ref.current = id`).
-function useFocusAfter() {
-  const next = useRef(null);
-  useLayoutEffect(() => {
-    if (!next.current) return;
-    document.getElementById(next.current)?.focus();
-    next.current = null;
-  });
-  return next;
-}
 
 function NewWebhook({ onCreated }) {
   const [form, setForm] = useState(EMPTY);
@@ -77,14 +66,14 @@ function NewWebhook({ onCreated }) {
 }
 
 // A webhook's delivery log: a page at a time (newest first), read again while a delivery on the
-// page is pending (every second, then less often, up to every 30 s), and Redeliver on each.
+// page is pending (pollDelay), and Redeliver on each.
 function Deliveries({ hook }) {
   const [page, setPage] = useState(1);
   const [data, setData] = useState(null);   // {deliveries, total}
   const [error, setError] = useState(null);
   const [redone, setRedone] = useState(null);   // {id, of}: the delivery the last Redeliver made
   const [busy, setBusy] = useState(null);       // the id being redelivered
-  const delay = useRef(1000);
+  const polls = useRef(0);   // reads since the last page change, Redeliver or Refresh
   const focusNext = useFocusAfter();
   const base = `/api/webhooks/${hook._id}/deliveries`;
 
@@ -97,10 +86,10 @@ function Deliveries({ hook }) {
       setError(e.message);
     }
   }, [base]);
-  useEffect(() => { delay.current = 1000; load(page); }, [page, load]);
+  useEffect(() => { polls.current = 0; load(page); }, [page, load]);
   useEffect(() => {
     if (!data || !anyPending(data.deliveries)) return undefined;
-    const t = setTimeout(() => { delay.current = Math.min(30000, delay.current * 2); load(page); }, delay.current);
+    const t = setTimeout(() => load(page), pollDelay(polls.current++));
     return () => clearTimeout(t);
   }, [data, page, load]);
 
@@ -110,7 +99,7 @@ function Deliveries({ hook }) {
     try {
       const { body } = await api("POST", `${base}/${d._id}/redeliver`);
       setRedone({ id: body.data.delivery._id, of: d });
-      delay.current = 1000;
+      polls.current = 0;
       focusNext.current = "wd-status-" + hook._id;
       if (page === 1) await load(1); else setPage(1);
     } catch (e) {
@@ -146,7 +135,7 @@ function Deliveries({ hook }) {
       <button type="button" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>Newer<span class="sr"> deliveries</span></button>
       <span>Page ${page} of ${pages} (${data.total} deliver${data.total === 1 ? "y" : "ies"})</span>
       <button type="button" disabled=${page >= pages} onClick=${() => setPage(page + 1)}>Older<span class="sr"> deliveries</span></button>
-      <button type="button" onClick=${() => { delay.current = 1000; load(page); }}>Refresh<span class="sr"> deliveries</span></button>
+      <button type="button" onClick=${() => { polls.current = 0; load(page); }}>Refresh<span class="sr"> deliveries</span></button>
     </div>`}
   </section>`;
 }

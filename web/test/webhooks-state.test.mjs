@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { anyPending, deliveryResponse, deliveryState, pageCount, webhookBody, webhookErrorKey } from "../src/webhooks-state.js";
+import { anyPending, deliveryResponse, deliveryState, pageCount, pollDelay, webhookBody, webhookErrorKey } from "../src/webhooks-state.js";
 
 test("a new webhook's body: URL trimmed, events in the form's order, the secret only when typed", () => {
   assert.deepEqual(webhookBody({ url: " https://example.com/hook ", events: ["note_created", "contact_created"], secret: "" }),
@@ -39,4 +39,12 @@ test("a delivery in words: its state and what the receiver answered", () => {
   assert.equal(deliveryResponse({ status: "pending", lastStatusCode: null, lastError: null }), "–");
   assert.equal(anyPending([d, f]), false);
   assert.equal(anyPending([d, p]), true);
+});
+
+test("a pending log is read every second for 15 reads, then less often, up to every 30 s", () => {
+  assert.equal(pollDelay(0), 1000);
+  assert.equal(pollDelay(14), 1000);
+  assert.equal(pollDelay(15), 2000);
+  assert.equal(pollDelay(16), 4000);
+  assert.equal(pollDelay(40), 30000);
 });
