@@ -74,6 +74,12 @@ export async function until(fn, ms = 2000, what = "condition") {
   }
 }
 
+// Asserts that the page does not scroll sideways at `width` px (what: the words of the failure).
+export async function fitsWidth(page, width, what) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(w <= width, `${what} is ${w} px wide at ${width} px`);
+}
+
 export async function screenshot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

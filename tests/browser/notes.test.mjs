@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHOTS, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
+import { SHOTS, fitsWidth, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Notes");
 
@@ -122,8 +122,7 @@ describe("notes on the contact page", () => {
       assert.deepEqual(log.slice(0, 3).map((e) => [e.type, e.userId]),
         [["NOTE_DELETE", adminId], ["NOTE_UPDATE", adminId], ["NOTE_CREATE", dana.id]]);
       assert.deepEqual(log[2].changes.note.mentions, [adminId]);
-      const sw = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(sw <= 360, `the page is ${sw} px wide at 360 px`);
+      await fitsWidth(page, 360, "the contact page");
       await timeline.screenshot({ path: join(SHOTS, "timeline-notes-360.png") });
     }, { width: 360, height: 900 });
   });
@@ -311,13 +310,11 @@ describe("notes on the contact page", () => {
         const notes = await openContact(page, org, c);
         await noteItem(notes, "Follow up next week.").waitFor();
         await notes.getByText("Mention people").click();
-        const w = await page.evaluate(() => document.documentElement.scrollWidth);
-        assert.ok(w <= width, `the contact page with notes is ${w} px wide at ${width} px`);
+        await fitsWidth(page, width, "the contact page with notes");
         await screenshot(page, `notes-${width}`);
         await notes.screenshot({ path: join(SHOTS, `notes-region-${width}.png`) });   // docs/img/console-notes-360.png
         await noteItem(notes, "Follow up next week.").getByRole("button", { name: /^Edit note/ }).click();
-        const w2 = await page.evaluate(() => document.documentElement.scrollWidth);
-        assert.ok(w2 <= width, `the editor is ${w2} px wide at ${width} px`);
+        await fitsWidth(page, width, "the editor");
       }, { width, height: 900 });
     });
   }

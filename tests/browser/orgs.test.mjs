@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SA_EMAIL, SA_PASSWORD } from "../realtime/harness.mjs";
-import { focused, screenshot, signIn, suite, until } from "./browser.mjs";
+import { fitsWidth, focused, screenshot, signIn, suite, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Orgs");
 
@@ -166,16 +166,12 @@ describe("small and wide screens", () => {
       const org = await newOrg();
       await srv.req("POST", `/api/organizations/${org.id}/phone-numbers`, { phoneNumber: "+442079460958", provider: "twilio" }, org.token);
       await withPage(async ({ page }) => {
-        const noOverflow = async (what) => {
-          const w = await page.evaluate(() => document.documentElement.scrollWidth);
-          assert.ok(w <= width, `${what} is ${w} px wide at ${width} px`);
-        };
         await signInSuper(page);
-        await noOverflow("organizations");
+        await fitsWidth(page, width, "organizations");
         await screenshot(page, `organizations-${width}`);
         await openById(page, org);
         await page.getByText("+44 20 7946 0958", { exact: true }).waitFor();   // not the organization's country: international
-        await noOverflow("an organization");
+        await fitsWidth(page, width, "an organization");
         await screenshot(page, `organization-${width}`);
       }, { width, height: 900 });
     });

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
-import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
+import { fitsWidth, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Hooks", {
   CRMD_WEBHOOK_ALLOW_PRIVATE: "1", CRMD_WEBHOOK_BACKOFF_MS: "50", CRMD_WEBHOOK_MAX_ATTEMPTS: "2",
@@ -245,8 +245,7 @@ describe("small and wide screens", () => {
         await openWebhooks(page, org);
         await page.getByRole("button", { name: /^Show deliveries/ }).click();
         await page.getByText("Succeeded").waitFor();
-        const sw = await page.evaluate(() => document.documentElement.scrollWidth);
-        assert.ok(sw <= width, `the page is ${sw} px wide at ${width} px`);
+        await fitsWidth(page, width, "the webhooks screen");
         await screenshot(page, `webhooks-${width}`);
       }, { width, height: 900 });
     });
