@@ -1,6 +1,6 @@
 // The CSV import screen's logic without a DOM (API.md §11, docs/api-decisions.md "Import"): the
 // upload's query, the progress and the counts in words, the query of a page of row results and a
-// row result in words. Unit-tested in web/test/import-state.test.mjs.
+// row error's field as the file's reader names it. Unit-tested in web/test/import-state.test.mjs.
 
 export const ON_DUPLICATE = [
   ["skip", "Skip the row (keep the contact as it is)"],
