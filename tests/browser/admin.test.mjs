@@ -2,7 +2,7 @@
 // Chromium: each test acts through labels and buttons and checks what the API stored.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
+import { fitsWidth, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Admin");
 
@@ -241,20 +241,16 @@ describe("small and wide screens", () => {
     test(`at ${width} px the pipelines and API key screens do not scroll sideways`, async () => {
       const org = await newOrg();
       await withPage(async ({ page }) => {
-        const noOverflow = async (what) => {
-          const w = await page.evaluate(() => document.documentElement.scrollWidth);
-          assert.ok(w <= width, `${what} is ${w} px wide at ${width} px`);
-        };
         await openPipelines(page, org);
         await page.getByRole("button", { name: /^Edit / }).click();
         await page.getByRole("button", { name: "Save pipeline" }).waitFor();
-        await noOverflow("pipelines");
+        await fitsWidth(page, width, "pipelines");
         await screenshot(page, `pipelines-${width}`);
         await page.getByRole("link", { name: "API key" }).click();
         await page.getByRole("button", { name: "Generate a new API key" }).click();
         await page.getByRole("button", { name: "Yes, make a new key" }).click();
         await page.getByLabel("Your new API key").waitFor();
-        await noOverflow("API key");
+        await fitsWidth(page, width, "API key");
         await screenshot(page, `api-key-${width}`);
       }, { width, height: 900 });
     });

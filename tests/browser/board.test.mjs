@@ -4,7 +4,7 @@
 // test checks what the API stored, not only what the page shows.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
+import { fitsWidth, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Board");
 
@@ -284,8 +284,7 @@ describe("board", () => {
       await withPage(async ({ page }) => {
         await openBoard(page, org);
         await page.getByRole("link", { name: /^Wide/ }).waitFor();
-        const w = await page.evaluate(() => document.documentElement.scrollWidth);
-        assert.ok(w <= width, `the board page is ${w} px wide at ${width} px`);
+        await fitsWidth(page, width, "the board page");
         const box = await page.locator(".board").evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
         if (width === 360) assert.ok(box.scroll > box.client, "the columns scroll sideways inside the board");
         else assert.ok(box.scroll <= box.client, "five columns fit at 1920 px");

@@ -54,12 +54,13 @@ export async function openPage(browser, base, viewport = { width: 1280, height: 
   };
 }
 
-export async function signIn(page, base, email, password) {
+// Signs in and waits for the screen the role lands on (`landing`'s heading).
+export async function signIn(page, base, email, password, landing = "Contacts") {
   await page.goto(base + "/");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Contacts", exact: true }).waitFor();
+  await page.getByRole("heading", { name: landing, exact: true }).waitFor();
 }
 
 // Polls fn until it returns a truthy value, or fails after ms.
@@ -71,6 +72,12 @@ export async function until(fn, ms = 2000, what = "condition") {
     if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((ok) => setTimeout(ok, 25));
   }
+}
+
+// Asserts that the page does not scroll sideways at `width` px (what: the words of the failure).
+export async function fitsWidth(page, width, what) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(w <= width, `${what} is ${w} px wide at ${width} px`);
 }
 
 export async function screenshot(page, name) {
@@ -104,9 +111,9 @@ export async function tabTo(page, pred, what, key = "Tab") {
 // stopped after them (the server must exit 0: under ASan, no leak and no error), with what every
 // file needs of them: `srv`, a fresh organization (named after prefix), a user of it with a
 // role, a contact made through the API, and a watched page (`withPage(fn, viewport)`: fn gets
-// openPage's object; the page must end with no problem).
-export function suite(prefix) {
-  const srv = new Crmd();
+// openPage's object; the page must end with no problem). `env` is the server's extra environment.
+export function suite(prefix, env = {}) {
+  const srv = new Crmd(env);
   let browser;
   before(async () => {
     await srv.start();

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { usPhone } from "../realtime/harness.mjs";
-import { focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
+import { fitsWidth, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Console");
 
@@ -364,36 +364,32 @@ describe("keyboard and small screens", () => {
                                                  source: "a source", process: "a process" });
       await srv.req("PATCH", `/api/contacts/${c._id}`, { status: "Qualified", source: "trade show" }, org.token);
       await withPage(async ({ page }) => {
-        const noOverflow = async (what) => {
-          const w = await page.evaluate(() => document.documentElement.scrollWidth);
-          assert.ok(w <= width, `${what} is ${w} px wide at ${width} px`);
-        };
         await page.goto(srv.base + "/");
         await page.getByRole("button", { name: "Sign in" }).waitFor();
-        await noOverflow("sign in");
+        await fitsWidth(page, width, "sign in");
         await screenshot(page, `sign-in-${width}`);
         await signIn(page, srv.base, org.email, org.password);
         await page.getByRole("link", { name: /^Wide/ }).waitFor();
-        await noOverflow("contacts");
+        await fitsWidth(page, width, "contacts");
         await screenshot(page, `contacts-${width}`);
         await page.goto(`${srv.base}/#/contacts/${c._id}`);
         await page.getByRole("region", { name: "Timeline" }).getByText("Created", { exact: true }).waitFor();
-        await noOverflow("contact page");
+        await fitsWidth(page, width, "contact page");
         await screenshot(page, `contact-${width}`);
         await page.getByRole("button", { name: "Edit" }).click();
         await page.getByRole("button", { name: "Save changes" }).waitFor();
-        await noOverflow("edit");
+        await fitsWidth(page, width, "edit");
         await page.goto(srv.base + "/#/contacts/new");
         await page.getByRole("button", { name: "Create contact" }).waitFor();
-        await noOverflow("new contact");
+        await fitsWidth(page, width, "new contact");
         await screenshot(page, `new-contact-${width}`);
         await page.goto(srv.base + "/#/board");
         await page.locator(".board").getByRole("link", { name: /^Wide/ }).waitFor();
-        await noOverflow("board");
+        await fitsWidth(page, width, "board");
         await screenshot(page, `board-all-${width}`);
         await page.goto(srv.base + "/#/users");
         await page.getByRole("button", { name: "Create user" }).waitFor();
-        await noOverflow("users");
+        await fitsWidth(page, width, "users");
         await screenshot(page, `users-${width}`);
       }, { width, height: 900 });
     });

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHOTS, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
+import { SHOTS, fitsWidth, focused, screenshot, signIn, suite, tabTo, until } from "./browser.mjs";
 
 const { srv, newOrg, addUser, createContact, withPage } = suite("Notes");
 
@@ -93,6 +93,38 @@ describe("notes on the contact page", () => {
       const log = await srv.req("GET", `/api/event-logs?contactId=${c._id}`, undefined, org.token);
       assert.deepEqual(log.json.data.events.map((e) => e.type).slice(0, 3), ["NOTE_DELETE", "NOTE_UPDATE", "NOTE_CREATE"]);
     });
+  });
+
+  test("the timeline reads a note's entries as sentences, with people's names instead of ids", async () => {
+    const org = await newOrg();
+    const adminId = await userId(org.token, org.email);
+    const admin = (await srv.req("GET", "/api/user/list", undefined, org.token)).json.find((u) => u._id === adminId).fullName;
+    const dana = await addUser(org, "DEPARTMENT_HEAD", "Dana");
+    const c = await createContact(org.token, { firstName: "Ada", lastName: "Byron" });
+    const n = await addNote(dana.token, c._id, "Spoke to Ada:\nsend   the quote", { mentions: [adminId] });
+    await withPage(async ({ page }) => {
+      const notes = await openContact(page, org, c);
+      const timeline = page.getByRole("region", { name: "Timeline" });
+      const entry = (type) => timeline.getByRole("listitem").filter({ has: page.getByText(type, { exact: true }) });
+      await entry("Note added").getByText(`Dana added a note: “Spoke to Ada: send the quote” Mentions: ${admin}.`, { exact: true }).waitFor();
+
+      const item = byId(notes, n._id);
+      await item.getByRole("button", { name: /^Edit note/ }).click();
+      await item.getByLabel("Edit note").fill("Quote sent.");
+      await item.getByRole("button", { name: "Save note", exact: true }).click();
+      await entry("Note changed").getByText(`${admin} changed a note: now “Quote sent.” (was “Spoke to Ada: send the quote”)`, { exact: true }).waitFor();
+      await item.getByRole("button", { name: /^Delete note/ }).click();
+      await item.getByRole("button", { name: "Yes, delete note" }).click();
+      await entry("Note deleted").getByText(`${admin} deleted a note by Dana: “Quote sent.” Mentions: ${admin}.`, { exact: true }).waitFor();
+      assert.doesNotMatch(await timeline.innerText(), /[0-9a-f]{24}/, "no ids in the timeline");
+
+      const log = (await srv.req("GET", `/api/event-logs?contactId=${c._id}`, undefined, org.token)).json.data.events;
+      assert.deepEqual(log.slice(0, 3).map((e) => [e.type, e.userId]),
+        [["NOTE_DELETE", adminId], ["NOTE_UPDATE", adminId], ["NOTE_CREATE", dana.id]]);
+      assert.deepEqual(log[2].changes.note.mentions, [adminId]);
+      await fitsWidth(page, 360, "the contact page");
+      await timeline.screenshot({ path: join(SHOTS, "timeline-notes-360.png") });
+    }, { width: 360, height: 900 });
   });
 
   test("an empty and an over-long note show the server's error at the field; nothing is stored", async () => {
@@ -278,13 +310,11 @@ describe("notes on the contact page", () => {
         const notes = await openContact(page, org, c);
         await noteItem(notes, "Follow up next week.").waitFor();
         await notes.getByText("Mention people").click();
-        const w = await page.evaluate(() => document.documentElement.scrollWidth);
-        assert.ok(w <= width, `the contact page with notes is ${w} px wide at ${width} px`);
+        await fitsWidth(page, width, "the contact page with notes");
         await screenshot(page, `notes-${width}`);
         await notes.screenshot({ path: join(SHOTS, `notes-region-${width}.png`) });   // docs/img/console-notes-360.png
         await noteItem(notes, "Follow up next week.").getByRole("button", { name: /^Edit note/ }).click();
-        const w2 = await page.evaluate(() => document.documentElement.scrollWidth);
-        assert.ok(w2 <= width, `the editor is ${w2} px wide at ${width} px`);
+        await fitsWidth(page, width, "the editor");
       }, { width, height: 900 });
     });
   }

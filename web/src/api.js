@@ -28,14 +28,15 @@ let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 // Resolves with {body, headers}; rejects with ApiError (status 0 when the server is unreachable).
-export async function api(method, path, { body, token, headers = {} } = {}) {
+// `form` (a FormData) is sent as multipart/form-data instead of a JSON `body`.
+export async function api(method, path, { body, form, token, headers = {} } = {}) {
   const h = { ...headers };
   if (body !== undefined) h["Content-Type"] = "application/json";
   const t = token ?? session.load()?.token;
   if (t) h.Authorization = "Bearer " + t;
   let r;
   try {
-    r = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    r = await fetch(path, { method, headers: h, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
   } catch {
     throw new ApiError(0, { message: "The server cannot be reached. Check your connection and try again." });
   }

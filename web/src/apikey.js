@@ -5,6 +5,7 @@ import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { api } from "./api.js";
+import { ShownOnce } from "./secret.js";
 
 const html = htm.bind(h);
 
@@ -12,11 +13,8 @@ export function ApiKey({ me }) {
   const [step, setStep] = useState("idle");   // idle | confirm | busy
   const [key, setKey] = useState(null);
   const [error, setError] = useState(null);
-  const [copied, setCopied] = useState(null);
-  const keyBox = useRef(null);
   const askButton = useRef(null);
   const cancelButton = useRef(null);
-  useEffect(() => { if (key) keyBox.current?.focus(); }, [key]);
   // The question takes the focus on its safe answer (autofocus acts only when a page loads).
   useEffect(() => { if (step === "confirm") cancelButton.current?.focus(); }, [step]);
   if (me.accessRole !== "ADMIN") return html`<p class="error" role="alert">Only an ADMIN manages API keys here.</p>`;
@@ -24,7 +22,6 @@ export function ApiKey({ me }) {
   async function generate() {
     setStep("busy");
     setError(null);
-    setCopied(null);
     try {
       const { body } = await api("POST", "/api/user/api-key/regenerate");
       setKey(body.data.apiKey);
@@ -33,29 +30,14 @@ export function ApiKey({ me }) {
     }
     setStep("idle");
   }
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(key);
-      setCopied("Copied.");
-    } catch {
-      keyBox.current?.select();
-      setCopied("The browser did not allow copying: the key is selected, copy it with your keyboard.");
-    }
-  }
   return html`<section aria-labelledby="apikey-h" class="apikey">
     <h1 id="apikey-h">API key</h1>
     <p>An API key lets a program act as you (${me.fullName}, ${me.accessRole}) through the API: it sends
       <code>Authorization: Bearer</code> and the key. crmd keeps only a hash of your key, so a key is shown once, when it is made,
       and cannot be shown again. A new key ends the old one at once.</p>
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    ${key && html`<div class="card key-box">
-      <label for="apikey-value">Your new API key</label>
-      <div class="row">
-        <input id="apikey-value" ref=${keyBox} readonly value=${key} spellcheck="false" onFocus=${(e) => e.target.select()} />
-        <button type="button" onClick=${copy}>Copy key</button>
-      </div>
-      <p role="status" class="notice">${copied ?? "Store it now, somewhere safe: it will not be shown again."}</p>
-    </div>`}
+    ${key && html`<${ShownOnce} id="apikey-value" label="Your new API key" value=${key} copyLabel="Copy key"
+      note="Store it now, somewhere safe: it will not be shown again." />`}
     ${step === "confirm" ? html`<div class="card confirm" role="alertdialog" aria-labelledby="apikey-q">
         <p id="apikey-q">Make a new API key? Any program that uses your current key stops working at once.</p>
         <button type="button" class="danger" onClick=${generate}>Yes, make a new key</button>

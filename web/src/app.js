@@ -12,6 +12,11 @@ import { Board } from "./board.js";
 import { Pipelines } from "./pipelines.js";
 import { ApiKey } from "./apikey.js";
 import { Notes } from "./notes.js";
+import { noteEventText } from "./notes-state.js";
+import { Webhooks } from "./webhooks.js";
+import { Organizations, OrgPage } from "./orgs.js";
+import { Import } from "./import.js";
+import { when } from "./ui.js";
 
 const html = htm.bind(h);
 const PAGE_SIZE = 100;
@@ -51,7 +56,6 @@ const EVENT_LABELS = {
   CONTACT_METHOD_VERIFIED: "Verified", CONTACT_METHOD_UNVERIFIED: "Unverified",
   NOTE_CREATE: "Note added", NOTE_UPDATE: "Note changed", NOTE_DELETE: "Note deleted",
 };
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 
 // ---------------------------------------------------------------- the app
 
@@ -60,6 +64,8 @@ export function App() {
   const signOut = useCallback(() => { session.clear(); setSess(null); location.hash = "#/contacts"; }, []);
   useEffect(() => setUnauthorizedHandler(signOut), [signOut]);
   if (!sess) return html`<${SignIn} onSignedIn=${(s) => { session.save(s); setSess(s); }} />`;
+  // A SUPERADMIN belongs to no organization: its screens are the organizations.
+  if (!sess.user.organizationId) return html`<${SuperShell} me=${sess.user} onSignOut=${signOut} />`;
   return html`<${Shell} sess=${sess} onSignOut=${signOut} />`;
 }
 
@@ -114,12 +120,7 @@ function Shell({ sess, onSignOut }) {
     pipelines: p.body.data.pipelines.filter((x) => x.isActive),
     users: u.body,
   })), [me.organizationId]);
-  useEffect(() => {
-    if (!me.organizationId)
-      setProblem("This account belongs to no organization: the organization screens are not in this console yet.");
-    else
-      loadOrg().catch((e) => setProblem(e.message));
-  }, [me.organizationId, loadOrg]);
+  useEffect(() => { loadOrg().catch((e) => setProblem(e.message)); }, [loadOrg]);
   const admin = me.accessRole === "ADMIN";
 
   let view;
@@ -129,26 +130,44 @@ function Shell({ sess, onSignOut }) {
   else if (route === "/board") view = html`<${Board} org=${org} me=${me} live=${live} onStale=${loadOrg} />`;
   else if (route === "/pipelines") view = html`<${Pipelines} me=${me} onChanged=${loadOrg} />`;
   else if (route === "/api-key") view = html`<${ApiKey} me=${me} />`;
+  else if (route === "/import") view = html`<${Import} />`;
+  else if (route === "/webhooks") view = html`<${Webhooks} me=${me} />`;
+  else if (route === "/organization") view = admin ? html`<${OrgPage} id=${me.organizationId} me=${me} users=${org.users} />`
+    : html`<p class="error" role="alert">Only an ADMIN manages its organization.</p>`;
+  else if (route.startsWith("/organizations")) view = html`<${Organizations} me=${me} />`;
   else if (route === "/users") view = html`<${Users} org=${org} me=${me} onChanged=${loadOrg} />`;
   else if (/^\/contacts\/[0-9a-f]{24}$/.test(route)) view = html`<${ContactPage} key=${route} id=${route.slice(10)} org=${org} live=${live} />`;
   else view = html`<${Contacts} org=${org} me=${me} live=${live} />`;
 
+  const links = [["/contacts", "Contacts"], ["/contacts/new", "New contact"], ["/board", "Board"], ["/import", "Import"],
+    ...(admin ? [["/users", "Users"], ["/pipelines", "Pipelines"], ["/api-key", "API key"], ["/webhooks", "Webhooks"],
+      ["/organization", "Organization"]] : [])];
+  return html`<${Frame} route=${route} me=${me} links=${links} onSignOut=${onSignOut}>${view}<//>`;
+}
+
+// The page's frame: the header with the nav's links ([route, text]) and the signed-in user.
+function Frame({ route, me, links, onSignOut, children }) {
   return html`<div class="shell">
     <header class="top">
-      <a class="brand" href="#/contacts">crmd</a>
+      <a class="brand" href=${"#" + links[0][0]}>crmd</a>
       <nav aria-label="Main">
-        <a href="#/contacts" aria-current=${route === "/contacts" ? "page" : undefined}>Contacts</a>
-        <a href="#/contacts/new" aria-current=${route === "/contacts/new" ? "page" : undefined}>New contact</a>
-        <a href="#/board" aria-current=${route === "/board" ? "page" : undefined}>Board</a>
-        ${admin && html`<a href="#/users" aria-current=${route === "/users" ? "page" : undefined}>Users</a>
-          <a href="#/pipelines" aria-current=${route === "/pipelines" ? "page" : undefined}>Pipelines</a>
-          <a href="#/api-key" aria-current=${route === "/api-key" ? "page" : undefined}>API key</a>`}
+        ${links.map(([to, text]) => html`<a href=${"#" + to} aria-current=${route === to ? "page" : undefined}>${text}</a>`)}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
       <button type="button" onClick=${onSignOut}>Sign out</button>
     </header>
-    <main>${view}</main>
+    <main>${children}</main>
   </div>`;
+}
+
+// The SUPERADMIN's frame: organizations (#/organizations) and one organization's page
+// (#/organizations/<id>); no organization's data, no live connection.
+function SuperShell({ me, onSignOut }) {
+  const route = useHashRoute();
+  const m = /^\/organizations\/([0-9a-f]{24})$/.exec(route);
+  useEffect(() => { if (!route.startsWith("/organizations")) location.replace("#/organizations"); }, [route]);
+  const view = m ? html`<${OrgPage} key=${m[1]} id=${m[1]} me=${me} />` : html`<${Organizations} me=${me} />`;
+  return html`<${Frame} route=${m ? "" : "/organizations"} me=${me} links=${[["/organizations", "Organizations"]]} onSignOut=${onSignOut}>${view}<//>`;
 }
 
 // ---------------------------------------------------------------- contacts table
@@ -526,10 +545,16 @@ function ContactPage({ id, org, live }) {
     <section aria-labelledby="timeline-h" class="timeline">
       <h2 id="timeline-h">Timeline</h2>
       ${events.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<ol>
-        ${events.map((ev) => html`<li key=${ev._id}>
-          <span class="tag" title=${ev.type}>${EVENT_LABELS[ev.type] ?? ev.type}</span> ${when(ev.createdAt)} · ${users.get(ev.userId) ?? "someone"} · ${ev.source}
-          ${describeChanges(ev.changes, readable) && html`<div class="muted changes">${describeChanges(ev.changes, readable)}</div>`}
-        </li>`)}
+        ${events.map((ev) => {
+          // A note's entry is a sentence that names its author ("Ana Díaz added a note: …").
+          const said = noteEventText(ev, (u) => users.get(u) ?? null);
+          const changes = !said && describeChanges(ev.changes, readable);
+          return html`<li key=${ev._id}>
+            <span class="tag" title=${ev.type}>${EVENT_LABELS[ev.type] ?? ev.type}</span> ${when(ev.createdAt)}${said ? "" : ` · ${users.get(ev.userId) ?? "someone"}`} · ${ev.source}
+            ${said && html`<div class="note-event">${said}</div>`}
+            ${changes && html`<div class="muted changes">${changes}</div>`}
+          </li>`;
+        })}
       </ol>`}
     </section>
     <p><a href="#/contacts">Back to contacts</a></p>

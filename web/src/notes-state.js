@@ -80,3 +80,35 @@ export function noteErrorKey(field) {
   if (typeof field === "string" && /^mentions(\[\d+\])?$/.test(field)) return "mentions";
   return "";
 }
+
+// A note's text in one line of the timeline: white space folded, at most `max` characters (code
+// points) with "…" after a cut.
+export function excerpt(text, max = 200) {
+  const one = String(text ?? "").replace(/\s+/g, " ").trim();
+  const chars = [...one];
+  return chars.length > max ? chars.slice(0, max).join("").trimEnd() + "…" : one;
+}
+
+// An event-log entry of a note (NOTE_CREATE, NOTE_UPDATE, NOTE_DELETE; changes as
+// docs/api-decisions.md "Notes" gives them) as a person reads it: "Ana Díaz added a note: “Call
+// back on Monday” Mentions: Bob Ray.", with names for user ids (`name(id)`, null when unknown).
+// null for any other entry.
+export function noteEventText(ev, name) {
+  const who = (id) => name(id) ?? "someone";
+  const people = (ids) => (Array.isArray(ids) && ids.length ? ids.map(who).join(", ") : "no one");
+  const actor = name(ev.userId) ?? "Someone";
+  const ch = ev.changes ?? {};
+  const quote = (t) => `“${excerpt(t)}”`;
+  if (ev.type === "NOTE_CREATE" || ev.type === "NOTE_DELETE") {
+    const n = ch.note ?? {};
+    const by = ev.type === "NOTE_DELETE" && n.userId && n.userId !== ev.userId ? ` by ${who(n.userId)}` : "";
+    const mentions = Array.isArray(n.mentions) && n.mentions.length ? ` Mentions: ${people(n.mentions)}.` : "";
+    return `${actor} ${ev.type === "NOTE_CREATE" ? "added" : "deleted"} a note${by}: ${quote(n.note)}${mentions}`;
+  }
+  if (ev.type !== "NOTE_UPDATE") return null;
+  const parts = [];
+  if (ch.note) parts.push(`now ${quote(ch.note.to)} (was ${quote(ch.note.from)})`);
+  if (ch.mentions) parts.push(`mentions ${people(ch.mentions.to)} (was ${people(ch.mentions.from)})`);
+  if (ch.attachments) parts.push("its attachments changed");
+  return `${actor} changed a note${parts.length ? ": " + parts.join("; ") : ""}`;
+}

@@ -3,15 +3,15 @@
 // delete on the notes the caller may change (its own; an ADMIN: all). Live: note_created,
 // note_updated and note_removed of this contact change the list without a reload.
 import { h } from "preact";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { api, ApiError, session } from "./api.js";
+import { useFocusAfter, when } from "./ui.js";
 import { NOTE_MAX, NOTES_PAGE, addPage, applyNoteEvent, canChange, createBody, noteErrorKey, noteLength, patchBody,
   removeNote, upsertNote } from "./notes-state.js";
 
 const html = htm.bind(h);
 const NOTE_EVENTS = ["note_created", "note_updated", "note_removed"];
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "–");
 const errorOf = (e) => (e instanceof ApiError ? { key: noteErrorKey(e.field), message: e.message }
   : { key: "", message: String(e?.message ?? e) });
 
@@ -90,16 +90,9 @@ export function Notes({ contactId, org, live, onChanged }) {
   const [itemError, setItemError] = useState(null); // {id, message}
   const [status, setStatus] = useState({ text: "", n: 0 });   // n: a new node each time, so the same words are said again
   const say = (text) => setStatus((s) => ({ text, n: s.n + 1 }));
-  const focusNext = useRef(null);                  // the id of the element that takes the focus after the next render
+  const focusNext = useFocusAfter();               // the id of the element that takes the focus after the next render
   const changed = useRef(onChanged);
   changed.current = onChanged;
-  // After the DOM is committed (a pending useEffect of an earlier render may run before the element
-  // exists, when the next render starts).
-  useLayoutEffect(() => {
-    if (!focusNext.current) return;
-    document.getElementById(focusNext.current)?.focus();
-    focusNext.current = null;
-  });
 
   const load = useCallback(async (after) => {
     setState(after ? "more" : "loading");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { addPage, applyNoteEvent, canChange, createBody, newerFirst, noteErrorKey, noteLength, patchBody, removeNote,
-  upsertNote } from "../src/notes-state.js";
+import { addPage, applyNoteEvent, canChange, createBody, excerpt, newerFirst, noteErrorKey, noteEventText, noteLength,
+  patchBody, removeNote, upsertNote } from "../src/notes-state.js";
 
 const C = "c".repeat(24);
 const at = (s) => `2026-12-07T10:00:${String(s).padStart(2, "0")}.000Z`;
@@ -98,4 +98,33 @@ test("length counts characters as the server does (code points)", () => {
   assert.equal(noteLength(""), 0);
   assert.equal(noteLength("abc"), 3);
   assert.equal(noteLength("😀é"), 2);
+});
+
+test("a note's entries of the timeline read as sentences, with names for ids", () => {
+  const names = { u1: "Ana Díaz", u2: "Bob Ray", u3: "Cleo Li" };
+  const name = (id) => names[id] ?? null;
+  const note = { _id: "n1", userId: "u1", note: "Call back\n\non  Monday", mentions: ["u2", "u3"] };
+  assert.equal(noteEventText({ type: "NOTE_CREATE", userId: "u1", changes: { note } }, name),
+    "Ana Díaz added a note: “Call back on Monday” Mentions: Bob Ray, Cleo Li.");
+  assert.equal(noteEventText({ type: "NOTE_CREATE", userId: "u1", changes: { note: { ...note, mentions: [] } } }, name),
+    "Ana Díaz added a note: “Call back on Monday”");
+  assert.equal(noteEventText({ type: "NOTE_DELETE", userId: "u2", changes: { note: { ...note, mentions: [] } } }, name),
+    "Bob Ray deleted a note by Ana Díaz: “Call back on Monday”");
+  assert.equal(noteEventText({ type: "NOTE_DELETE", userId: "u1", changes: { note: { ...note, mentions: [] } } }, name),
+    "Ana Díaz deleted a note: “Call back on Monday”");
+  assert.equal(noteEventText({ type: "NOTE_UPDATE", userId: "u1", changes: {
+    noteId: "n1", note: { from: "Call", to: "Called" }, mentions: { from: ["u2"], to: ["u2", "zz"] } } }, name),
+    "Ana Díaz changed a note: now “Called” (was “Call”); mentions Bob Ray, someone (was Bob Ray)");
+  assert.equal(noteEventText({ type: "NOTE_UPDATE", userId: "gone", changes: { noteId: "n1", mentions: { from: ["u3"], to: [] } } }, name),
+    "Someone changed a note: mentions no one (was Cleo Li)");
+  assert.equal(noteEventText({ type: "NOTE_UPDATE", userId: "u1", changes: { noteId: "n1", attachments: { from: [], to: [{}] } } }, name),
+    "Ana Díaz changed a note: its attachments changed");
+  assert.equal(noteEventText({ type: "CONTACT_UPDATE", userId: "u1", changes: {} }, name), null);
+});
+
+test("a note's excerpt: white space folded, long text cut by characters", () => {
+  assert.equal(excerpt("  a\tb\n c "), "a b c");
+  assert.equal(excerpt("😀".repeat(5), 3), "😀😀😀…");
+  assert.equal(excerpt("abc", 3), "abc");
+  assert.equal(excerpt(null), "");
 });
