@@ -319,7 +319,7 @@
                       "(SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) AS t), "    \
                       "base AS (SELECT coalesce(max(seq), 0) AS m FROM events), "                 \
                       "done AS (UPDATE events e SET seq = base.m + todo.n FROM todo, base "       \
-                      "WHERE e.id = todo.id RETURNING 1) SELECT count(*) FROM done")              \
+                      "WHERE e.id = todo.id RETURNING e.seq) SELECT count(*), max(seq) FROM done") \
     X(EVENT_LIST_AFTER, "SELECT " PG_EVENT_COLS " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2") \
     X(EVENT_LIST_AFTER_ORG, "SELECT " PG_EVENT_COLS " FROM events "                               \
                             "WHERE organization_id = $3 AND seq > $1 ORDER BY seq LIMIT $2")      \
