@@ -45,7 +45,13 @@ struct pg_store {
     pthread_rwlock_t hook_lock;  /* held shared while the hook runs, exclusively to change it */
     void (*hook)(void *ctx);
     void *hook_ctx;
+    pg_sequencer sequencer;
 };
+
+pg_sequencer *pg_store_sequencer(pg_store *s)
+{
+    return &s->sequencer;
+}
 
 static const store_ops pg_ops;
 
@@ -235,6 +241,7 @@ static void pg_close(store *st)
     }
     pthread_mutex_unlock(&s->conns_mu);
     pthread_mutex_destroy(&s->conns_mu);
+    pthread_mutex_destroy(&s->sequencer.mu);
     pthread_rwlock_destroy(&s->hook_lock);
     free(s->url);
     free(s);
@@ -249,12 +256,14 @@ store *store_pg_open(const char *url, char *err, size_t errlen)
     s->url = xstrdup(url);
     s->base.ops = &pg_ops;
     pthread_mutex_init(&s->conns_mu, NULL);
+    pthread_mutex_init(&s->sequencer.mu, NULL);
     pthread_rwlock_init(&s->hook_lock, NULL);
     int rc = pthread_key_create(&s->conn_key, conn_destroy);
     if (rc != 0) {
         snprintf(err, errlen, "cannot open the PostgreSQL store: %s", strerror(rc));
         PQfinish(db);
         pthread_mutex_destroy(&s->conns_mu);
+        pthread_mutex_destroy(&s->sequencer.mu);
         pthread_rwlock_destroy(&s->hook_lock);
         free(s->url);
         free(s);

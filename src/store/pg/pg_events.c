@@ -105,19 +105,18 @@ int pg_event_append(store_conn *sc, const char *org_id, const char *name, const 
     return rc;
 }
 
-/* The highest number this process has seen given (by its own numbering or in what it read).
- * A reader with a full batch of numbered events still ahead of it need not number more first:
+/* numbered_high: the highest number this store has seen given (by its own numbering or in
+ * what it read). A reader with a full batch of numbered events still ahead of it need not number more first:
  * numbering only ever adds numbers above these, and the reader comes back for the rest. A
  * bulk move's 50,000 events were read 256 at a time by the hub, each read checking for waiting
  * events, while the move's transaction kept the numbered events' old index entries from being
  * cleaned: 1.8 ms a check, a thousand checks a move. (Only for a reader of the whole stream: an
  * organization's reader cannot tell how many of those numbers are its own.) */
-static _Atomic int64_t numbered_high;
-
-static void saw_number(int64_t seq)
+static void saw_number(pg_conn *c, int64_t seq)
 {
-    int64_t known = atomic_load(&numbered_high);
-    while (seq > known && !atomic_compare_exchange_weak(&numbered_high, &known, seq))
+    _Atomic int64_t *high = &pg_store_sequencer(c->owner)->numbered_high;
+    int64_t known = atomic_load(high);
+    while (seq > known && !atomic_compare_exchange_weak(high, &known, seq))
         ;
 }
 
@@ -148,13 +147,13 @@ static int sequence_pending(pg_conn *c)
         }
         pending = r && pg_col_int(r, 0, 0) == SEQUENCE_BATCH;
         if (r && !PQgetisnull(r, 0, 1))
-            saw_number(pg_col_int(r, 0, 1));
+            saw_number(c, pg_col_int(r, 0, 1));
         PQclear(r);
     }
     return 0;
 }
 
-/* One sequencer at a time in this process. The others (the event hub, the webhook dispatcher,
+/* One sequencer at a time in this store (pg_sequencer.mu). The others (the event hub, the webhook dispatcher,
  * SSE readers) wait here rather than each on the advisory lock in a transaction of its own, whose
  * COMMIT, even with nothing left to number, is a WAL flush; after the wait they find the events
  * numbered. The advisory lock still orders the sequencers of different servers.
@@ -165,9 +164,6 @@ static int sequence_pending(pg_conn *c)
  * (a bulk move of 50,000 contacts) is open, the numbered events' old index entries cannot be
  * cleaned, every round walks them, and a round takes 5-10 ms: without the pause, one per commit
  * of the other writers kept a core busy. */
-static pthread_mutex_t sequencing = PTHREAD_MUTEX_INITIALIZER;
-static int64_t next_round_us;   /* guarded by sequencing */
-
 #define SEQUENCE_PAUSE_MAX_US 50000
 
 int pg_events_sequence(pg_conn *c)
@@ -176,17 +172,18 @@ int pg_events_sequence(pg_conn *c)
      * transaction of its own. */
     if (c->in_unit)
         return 0;
-    pthread_mutex_lock(&sequencing);
+    pg_sequencer *q = pg_store_sequencer(c->owner);
+    pthread_mutex_lock(&q->mu);
     int64_t start = time_now_us();
-    if (start < next_round_us) {
-        int64_t wait = next_round_us - start;
+    if (start < q->next_round_us) {
+        int64_t wait = q->next_round_us - start;
         usleep((useconds_t)(wait < SEQUENCE_PAUSE_MAX_US ? wait : SEQUENCE_PAUSE_MAX_US));
         start = time_now_us();
     }
     int rc = sequence_pending(c);
     int64_t end = time_now_us();
-    next_round_us = end + 4 * (end - start);
-    pthread_mutex_unlock(&sequencing);
+    q->next_round_us = end + 4 * (end - start);
+    pthread_mutex_unlock(&q->mu);
     return rc;
 }
 
@@ -198,7 +195,8 @@ int pg_event_list_after(store_conn *sc, const char *org_id, int64_t after_seq, i
     PGresult *r;
     *out = NULL;
     *n = 0;
-    bool full_batch_ahead = !org_id && after_seq + limit <= atomic_load(&numbered_high);
+    int64_t high = atomic_load(&pg_store_sequencer(c->owner)->numbered_high);
+    bool full_batch_ahead = !org_id && after_seq + limit <= high;
     int rc = full_batch_ahead ? 0 : pg_events_sequence(c);
     if (rc)
         return rc;
@@ -220,7 +218,7 @@ int pg_event_list_after(store_conn *sc, const char *org_id, int64_t after_seq, i
     }
     *n = (size_t)rows;
     if (rows > 0)
-        saw_number((*out)[rows - 1].seq);
+        saw_number(c, (*out)[rows - 1].seq);
     PQclear(r);
     return 0;
 }

@@ -5,6 +5,7 @@
 #define CRM_STORE_PG_IMPL_H
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,13 @@ typedef struct pg_deferred {
     size_t n, cap;
     int ncols;
 } pg_deferred;
+
+/* The state of a store's event sequencer (pg_events.c), shared by its connections. */
+typedef struct pg_sequencer {
+    pthread_mutex_t mu;          /* one sequencer at a time in this store */
+    int64_t next_round_us;       /* guarded by mu: when the next round may start */
+    _Atomic int64_t numbered_high;   /* the highest event number seen given or read */
+} pg_sequencer;
 
 typedef struct pg_conn {
     store_conn base;             /* first: a pg_conn is a store_conn */
@@ -106,6 +114,7 @@ void pg_p_ints(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get)
  * failure returns NULL with a line in err (libpq's reason, without the URL). */
 PGconn *pg_connect(const char *url, char *err, size_t errlen);
 pg_conn *pg_conn_new(pg_store *owner, PGconn *db, const store_ops *ops);
+pg_sequencer *pg_store_sequencer(pg_store *s);
 void pg_conn_close(pg_conn *c);                  /* NULL is fine */
 /* Makes the connection usable: reconnects a broken one (at most every PG_RECONNECT_MS, sooner
  * once *connected_at, the store's last successful reconnect, is newer). 0 or UNAVAILABLE. */
