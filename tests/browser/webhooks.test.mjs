@@ -235,7 +235,7 @@ describe("webhooks (ADMIN)", () => {
 });
 
 describe("small and wide screens", () => {
-  for (const width of [360, 1920]) {
+  for (const width of [360, 1280, 1920]) {
     test(`at ${width} px the webhooks screen and a delivery log do not scroll sideways`, async () => {
       const org = await newOrg();
       const w = await apiHook(org.token, `/screen-${width}/a-rather-long-path/that-must-wrap-on-a-phone?with=query`);
