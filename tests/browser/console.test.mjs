@@ -317,22 +317,40 @@ describe("live", () => {
 });
 
 describe("roles", () => {
-  test("a SALES_REP sees only its contacts, no owner filter and no users screen", async () => {
+  test("a SALES_REP sees only its contacts, no owner filter and no admin screens, whose routes ask the server nothing", async () => {
     const org = await newOrg();
     const rep = await addUser(org, "SALES_REP", "Rep");
+    const otherRep = await addUser(org, "SALES_REP", "Otto");
     const theirs = await createContact(org.token, { firstName: "Admins", lastName: "Lead" });
-    await createContact(rep.token, { firstName: "Reps", lastName: "Lead" });
+    await createContact(otherRep.token, { firstName: "Ottos", lastName: "Lead" });
+    const own = [await createContact(rep.token, { firstName: "Reps", lastName: "Lead" }),
+                 await createContact(rep.token, { firstName: "Reps", lastName: "Second" })];
     await withPage(async ({ page, allow }) => {
       allow(404, "GET", /^\/api\/contacts\/[0-9a-f]{24}$/);
       await signIn(page, srv.base, rep.email, rep.password);
       await page.getByText("SALES_REP", { exact: true }).waitFor();
-      await page.getByRole("link", { name: "Reps Lead" }).waitFor();
-      await page.getByText("1 contact,").waitFor();
-      assert.equal(await page.getByRole("link", { name: "Admins Lead" }).count(), 0);
+      await page.getByText("2 contacts,").waitFor();
+      const shown = await page.locator("tr[data-id]").evaluateAll((els) => els.map((e) => e.dataset.id).sort());
+      assert.deepEqual(shown, own.map((c) => c._id).sort());
+      for (const ownerFilter of ["my", "all"]) {   // the API lists the rep exactly what the table shows
+        const r = await srv.req("GET", `/api/contacts?ownerFilter=${ownerFilter}`, undefined, rep.token);
+        assert.equal(r.status, 200, r.text);
+        assert.deepEqual(r.json.data.contacts.map((c) => c._id).sort(), shown);
+      }
       assert.equal(await page.getByLabel("Owner").count(), 0);
-      assert.equal(await page.getByRole("link", { name: "Users" }).count(), 0);
-      await page.goto(`${srv.base}/#/users`);
-      await page.getByRole("alert").filter({ hasText: "Only an ADMIN manages users." }).waitFor();
+
+      const asked = [];
+      page.on("request", (r) => { const path = new URL(r.url()).pathname; if (path.startsWith("/api/")) asked.push(`${r.method()} ${path}`); });
+      for (const [link, route, says] of [["Users", "users", "Only an ADMIN manages users."],
+                                         ["Pipelines", "pipelines", "Only an ADMIN manages pipelines."],
+                                         ["API key", "api-key", "Only an ADMIN manages API keys here."],
+                                         ["Webhooks", "webhooks", "Only an ADMIN manages webhooks."],
+                                         ["Organization", "organization", "Only an ADMIN manages its organization."]]) {
+        assert.equal(await page.getByRole("link", { name: link, exact: true }).count(), 0, `no ${link} link`);
+        await page.goto(`${srv.base}/#/${route}`);
+        await page.getByRole("alert").filter({ hasText: says }).waitFor();
+      }
+      assert.deepEqual(asked, [], "the admin routes ask the server nothing");
       assert.equal(await page.getByRole("button", { name: "Create user" }).count(), 0);
       await page.goto(`${srv.base}/#/contacts/${theirs._id}`);
       await page.getByRole("alert").filter({ hasText: "does not exist, or you may not see it" }).waitFor();
