@@ -23,6 +23,7 @@ describe("serving", () => {
       assert.match(h["content-security-policy"], /default-src 'self'/);
       assert.match(h["content-security-policy"], /frame-ancestors 'none'/);
       assert.doesNotMatch(h["content-security-policy"], /unsafe-inline|unsafe-eval/);
+      assert.match(h["content-security-policy"], /connect-src 'self';/);   // the socket: this origin only
       assert.equal(h["cache-control"], "no-cache");
       assert.equal(h["x-content-type-options"], "nosniff");
       await page.getByRole("button", { name: "Sign in" }).waitFor();
@@ -212,6 +213,17 @@ describe("contact page", () => {
       const timeline = page.getByRole("region", { name: "Timeline" });
       await timeline.getByText("Created", { exact: true }).waitFor();
 
+      // Even a contact read without its ETag is saved with If-Match: the tag of the version read.
+      await page.route(/\/api\/contacts\/[0-9a-f]{24}$/, async (route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        const res = await route.fetch();
+        const headers = res.headers();
+        delete headers.etag;
+        await route.fulfill({ response: res, headers });
+      });
+      const ifMatch = [];
+      page.on("request", (r) => { if (r.method() === "PATCH") ifMatch.push(r.headers()["if-match"]); });
+      await page.reload();
       await page.getByRole("button", { name: "Edit" }).click();
       await page.getByLabel("First name").fill("Grace");
       await page.getByLabel("Stage").selectOption({ label: "Won" });
@@ -225,6 +237,7 @@ describe("contact page", () => {
       assert.equal(r.json.data.contact.status, "Won");
       assert.equal(r.json.data.contact.source, "fair");
       assert.equal(r.json.data.contact.__v, 1);
+      assert.deepEqual(ifMatch, [`"${c._id}.0"`]);
       const log = await srv.req("GET", `/api/event-logs?contactId=${c._id}`, undefined, org.token);
       assert.deepEqual(log.json.data.events.map((e) => e.type), ["CONTACT_UPDATE", "CONTACT_CREATE"]);
       assert.deepEqual(Object.keys(log.json.data.events[0].changes).sort(), ["firstName", "pipelineStage", "status"].filter((k) => k in log.json.data.events[0].changes).sort());
