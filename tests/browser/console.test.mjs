@@ -67,8 +67,11 @@ describe("signing in", () => {
 });
 
 describe("new contact", () => {
-  test("a contact with two phones and an email, in a chosen stage", async () => {
+  test("a contact with two phones and two emails, in a chosen pipeline and stage", async () => {
     const org = await newOrg();
+    const r0 = await srv.req("POST", "/api/pipelines/create", { name: "Partners", pipelineStages: [{ name: "Intro" }, { name: "Signed" }] }, org.token);
+    assert.equal(r0.status, 201, r0.text);
+    const partners = r0.json.data.pipeline;
     await withPage(async ({ page }) => {
       await signIn(page, srv.base, org.email, org.password);
       await page.getByRole("link", { name: "New contact" }).first().click();
@@ -78,20 +81,26 @@ describe("new contact", () => {
       await page.getByRole("button", { name: "Add phone" }).click();
       await page.getByLabel("Phone 2").fill("+44 20 7946 0958");
       await page.getByLabel("Email 1").fill("Ada@Example.com");
-      await page.getByLabel("Stage").selectOption({ label: "Contacted" });
+      await page.getByRole("button", { name: "Add email" }).click();
+      await page.getByLabel("Email 2").fill("ada@work.example");
+      await page.getByLabel("Pipeline").selectOption({ label: "Partners" });
+      await page.getByLabel("Stage").selectOption({ label: "Signed" });
       await page.getByLabel("Source").fill("web");
       await page.getByRole("button", { name: "Create contact" }).click();
       await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
       await page.getByText("(416) 555-0199").waitFor();
       await page.getByText("+14165550199").waitFor();
       await page.getByText("+44 20 7946 0958").waitFor();
+      await page.getByText("ada@work.example").waitFor();
       const id = page.url().split("#/contacts/")[1];
       const r = await getContact(org.token, id);
       assert.equal(r.status, 200);
       const c = r.json.data.contact;
       assert.deepEqual(c.phoneNumber.map((p) => [p.value, p.isPrimary]), [["+14165550199", true], ["+442079460958", false]]);
       assert.equal(c.email, "ada@example.com");
-      assert.equal(c.status, "Contacted");
+      assert.deepEqual(c.emails.map((e) => [e.value, e.isPrimary]), [["ada@example.com", true], ["ada@work.example", false]]);
+      assert.equal(c.pipelineId, partners._id);
+      assert.equal(c.status, "Signed");
       assert.equal(c.source, "web");
       // the table shows it, in the organization's national format
       await page.getByRole("link", { name: "Contacts", exact: true }).click();
