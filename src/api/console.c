@@ -9,9 +9,9 @@
 #include "api/console_assets.h"
 #include "api/routes.h"
 
-/* No inline script or style; the socket connects to this origin over ws: or wss:. */
+/* No inline script or style; the socket connects to this origin only ('self' admits its ws: or wss:). */
 #define CONSOLE_CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-                    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; " \
+                    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " \
                     "frame-ancestors 'none'"
 
 const console_asset *console_find(const char *path)

@@ -34,7 +34,7 @@ class Console(ApiTest):
         self.assertEqual(directives["default-src"], "'self'")
         self.assertEqual(directives["script-src"], "'self'")
         self.assertEqual(directives["style-src"], "'self'")
-        self.assertEqual(directives["connect-src"], "'self' ws: wss:")
+        self.assertEqual(directives["connect-src"], "'self'")
         self.assertEqual(directives["frame-ancestors"], "'none'")
         self.assertNotIn("unsafe", csp)
         self.assertIsNone(r.headers.get("Content-Encoding"))

@@ -237,7 +237,7 @@ describe("API key (ADMIN)", () => {
 });
 
 describe("small and wide screens", () => {
-  for (const width of [360, 1920]) {
+  for (const width of [360, 1280, 1920]) {
     test(`at ${width} px the pipelines and API key screens do not scroll sideways`, async () => {
       const org = await newOrg();
       await withPage(async ({ page }) => {

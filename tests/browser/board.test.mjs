@@ -275,7 +275,7 @@ describe("board", () => {
     });
   });
 
-  for (const width of [360, 1920]) {
+  for (const width of [360, 1280, 1920]) {
     test(`at ${width} px the page does not scroll sideways; the columns scroll inside the board`, async () => {
       const org = await newOrg();
       const names = [["Marie", "Curie", "Won"], ["Alan", "Turing", "Qualified"], ["Ada", "Lovelace", "Contacted"], ["Grace", "Hopper", "New Lead"],

@@ -19,13 +19,24 @@ export function launch() {
 }
 
 // A new context (its own sessionStorage) and page, watched. `allow(status, method, path regexp)`
-// declares an HTTP error the test expects; `check()` asserts nothing else went wrong.
+// declares an HTTP error the test expects; `check()` asserts nothing else went wrong. `tab()` opens
+// another page of the context (a second tab of one person: its own sessionStorage, so it signs in
+// too), watched by the same rules, with the same allowances, and checked by the same `check()`.
 export async function openPage(browser, base, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const origin = new URL(base).origin;
   const problems = [];
   const allowed = [];
+  const tab = async () => watch(await context.newPage(), base, problems, allowed);
+  return {
+    page: await tab(), context, tab,
+    allow(status, method, path) { allowed.push({ status, method, path }); },
+    check() { assert.deepEqual(problems, [], "the page had problems"); },
+    async close() { await context.close(); },
+  };
+}
+
+function watch(page, base, problems, allowed) {
+  const origin = new URL(base).origin;
   page.on("console", (m) => {
     // The browser logs every HTTP error as "Failed to load resource"; those are judged below.
     if (m.type() === "error" && !/^Failed to load resource: the server responded with a status of \d+/.test(m.text()))
@@ -46,12 +57,7 @@ export async function openPage(browser, base, viewport = { width: 1280, height: 
     if (!allowed.some((a) => a.status === r.status() && a.method === method && a.path.test(path)))
       problems.push(`unexpected ${r.status()} for ${method} ${path}`);
   });
-  return {
-    page, context,
-    allow(status, method, path) { allowed.push({ status, method, path }); },
-    check() { assert.deepEqual(problems, [], "the page had problems"); },
-    async close() { await context.close(); },
-  };
+  return page;
 }
 
 // Signs in and waits for the screen the role lands on (`landing`'s heading).

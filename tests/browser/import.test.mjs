@@ -115,7 +115,7 @@ describe("CSV import", () => {
 });
 
 describe("small and wide screens", () => {
-  for (const width of [360, 1920]) {
+  for (const width of [360, 1280, 1920]) {
     test(`at ${width} px the import and its rows do not scroll sideways`, async () => {
       const org = await newOrg();
       await withPage(async ({ page }) => {

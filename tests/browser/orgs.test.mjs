@@ -161,7 +161,7 @@ describe("an ADMIN's own organization", () => {
 });
 
 describe("small and wide screens", () => {
-  for (const width of [360, 1920]) {
+  for (const width of [360, 1280, 1920]) {
     test(`at ${width} px the organizations and an organization's page do not scroll sideways`, async () => {
       const org = await newOrg();
       await srv.req("POST", `/api/organizations/${org.id}/phone-numbers`, { phoneNumber: "+442079460958", provider: "twilio" }, org.token);

@@ -488,7 +488,10 @@ function ContactPage({ id, org, live }) {
     const body = patchBody(formFromContact(contact), form);
     if (Object.keys(body).length === 0) { setMode("view"); return; }
     try {
-      await api("PATCH", `/api/contacts/${id}`, { body, headers: etag ? { "If-Match": etag } : {} });
+      // Always the version the form was made from: its ETag, or (a reply without one) the same
+      // tag made from its __v, as the board does; never none, which would overwrite blindly.
+      const ifMatch = etag ?? `"${contact._id}.${contact.__v}"`;
+      await api("PATCH", `/api/contacts/${id}`, { body, headers: { "If-Match": ifMatch } });
     } catch (e) {
       if (e.status === 412) { setConflict(true); return; }
       throw e;
