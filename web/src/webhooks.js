@@ -69,7 +69,7 @@ function NewWebhook({ onCreated }) {
 // page is pending (pollDelay), and Redeliver on each.
 function Deliveries({ hook }) {
   const [page, setPage] = useState(1);
-  const [data, setData] = useState(null);   // {deliveries, total}
+  const [data, setData] = useState(null);   // {deliveries, total, page}
   const [error, setError] = useState(null);
   const [redone, setRedone] = useState(null);   // {id, of}: the delivery the last Redeliver made
   const [busy, setBusy] = useState(null);       // the id being redelivered
@@ -80,7 +80,7 @@ function Deliveries({ hook }) {
   const load = useCallback(async (p) => {
     try {
       const { body } = await api("GET", `${base}?page=${p}&limit=${DELIVERIES_PAGE}`);
-      setData(body.data);
+      setData({ ...body.data, page: p });   // the label says the page the rows are from
       setError(null);
     } catch (e) {
       setError(e.message);
@@ -133,7 +133,7 @@ function Deliveries({ hook }) {
       </table>`}
     ${data && data.total > 0 && html`<div class="actions pager">
       <button type="button" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>Newer<span class="sr"> deliveries</span></button>
-      <span>Page ${page} of ${pages} (${data.total} deliver${data.total === 1 ? "y" : "ies"})</span>
+      <span>Page ${data.page} of ${pages} (${data.total} deliver${data.total === 1 ? "y" : "ies"})</span>
       <button type="button" disabled=${page >= pages} onClick=${() => setPage(page + 1)}>Older<span class="sr"> deliveries</span></button>
       <button type="button" onClick=${() => { polls.current = 0; load(page); }}>Refresh<span class="sr"> deliveries</span></button>
     </div>`}
