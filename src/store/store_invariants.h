@@ -27,6 +27,14 @@
       "SELECT p.organization_id, 'contact ' || p.contact_id || ' number ' || p.e164 "             \
       "FROM contact_phones p WHERE NOT EXISTS (SELECT 1 FROM contacts c "                         \
       "WHERE c.organization_id = p.organization_id AND c.id = p.contact_id)")                     \
+    X(contact_child_orphan, "an email, assignee or verified method belongs to a contact that "   \
+      "does not exist",                                                                           \
+      "SELECT t.organization_id, 'contact ' || t.contact_id || ' ' || t.what FROM (SELECT "       \
+      "organization_id, contact_id, 'email ' || value AS what FROM contact_emails UNION ALL "      \
+      "SELECT organization_id, contact_id, 'assignee ' || user_id FROM contact_assignees "        \
+      "UNION ALL SELECT organization_id, contact_id, 'verified ' || type || ' ' || value "        \
+      "FROM contact_method_verifications) t WHERE NOT EXISTS (SELECT 1 FROM contacts c "          \
+      "WHERE c.organization_id = t.organization_id AND c.id = t.contact_id)")                     \
     X(phone_duplicate, "two claims on one number of an organization",                             \
       "SELECT organization_id, 'number ' || e164 || ' claimed ' || count(*) || ' times' "         \
       "FROM contact_phones GROUP BY organization_id, e164 HAVING count(*) > 1")                   \

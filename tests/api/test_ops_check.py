@@ -164,7 +164,11 @@ class Check(ApiTest):
         _sql(url, ["DELETE FROM contacts WHERE id = '%s'" % c1["_id"]])
         number = c1["phoneNumber"][0]["value"]
         self.assertViolation(url, "phone_claim_orphan", FIX["a"], c1["_id"], number)
+        self.assertViolation(url, "contact_child_orphan", FIX["a"], c1["_id"], "email ada@example.com")
+        self.assertViolation(url, "contact_child_orphan", FIX["a"], c1["_id"], "assignee " + FIX["rep"])
         self.assertViolation(url, "contact_lost", FIX["a"], c1["_id"])
+        if url.startswith("postgresql:"):
+            self.assertViolation(url, "search_orphan", FIX["a"], c1["_id"])
 
     def test_duplicate_claim_of_a_number(self):
         if not FIX["url"].startswith("postgresql:"):

@@ -350,7 +350,10 @@ done:
 
 int pg_contact_delete(store_conn *sc, const char *org_id, const char *contact_id)
 {
-    int64_t n = pg_run2(pg_of(sc), PG_CONTACT_DELETE, org_id, contact_id);
+    pg_conn *c = pg_of(sc);
+    int64_t n = pg_run2(c, PG_CONTACT_LOCK, org_id, contact_id);
+    if (n > 0)
+        n = pg_run2(c, PG_CONTACT_DELETE, org_id, contact_id);
     return n < 0 ? (int)n : n ? 0 : -CRM_E_NOT_FOUND;
 }
 

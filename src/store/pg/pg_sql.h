@@ -81,6 +81,12 @@
     "a AS (INSERT INTO contact_assignees (organization_id, contact_id, position, user_id) "       \
     "SELECT $1, $2, x.pos - 1, x.user_id FROM unnest($8::text[]) WITH ORDINALITY AS x(user_id, pos) " \
     "RETURNING 1) "
+/* Deleting the numbers, emails, assignees and verified methods of contact $2 of org $1. */
+#define PG_CONTACT_CHILDREN_GONE                                                                  \
+    "p AS (DELETE FROM contact_phones WHERE organization_id = $1 AND contact_id = $2), "          \
+    "e AS (DELETE FROM contact_emails WHERE organization_id = $1 AND contact_id = $2), "          \
+    "a AS (DELETE FROM contact_assignees WHERE organization_id = $1 AND contact_id = $2), "       \
+    "v AS (DELETE FROM contact_method_verifications WHERE organization_id = $1 AND contact_id = $2) "
 /* The verified numbers and emails of a contact from arrays: type, value, at, by, source. */
 #define PG_CONTACT_METHODS(type, value, at, by, source)                                           \
     ", v AS (INSERT INTO contact_method_verifications (organization_id, contact_id, type, value, " \
@@ -234,19 +240,17 @@
                       PG_CONTACT_DIGITS " WHERE organization_id = $1 AND contact_id = $2 AND "    \
                       "EXISTS (SELECT 1 FROM c) AND (words, digits) IS DISTINCT FROM ("           \
                       PG_CONTACT_WORDS ", " PG_CONTACT_DIGITS ")) SELECT count(*) FROM c")        \
-    X(CONTACT_CHILDREN_DELETE, "WITH p AS (DELETE FROM contact_phones WHERE organization_id = $1 " \
-                               "AND contact_id = $2), e AS (DELETE FROM contact_emails "          \
-                               "WHERE organization_id = $1 AND contact_id = $2), "                \
-                               "v AS (DELETE FROM contact_method_verifications "                  \
-                               "WHERE organization_id = $1 AND contact_id = $2) "                 \
-                               "DELETE FROM contact_assignees WHERE organization_id = $1 "        \
-                               "AND contact_id = $2")                                             \
+    X(CONTACT_CHILDREN_DELETE, "WITH " PG_CONTACT_CHILDREN_GONE "SELECT 1")                        \
     X(CONTACT_CHILDREN_INSERT, "WITH " PG_CONTACT_CHILDREN("ON CONFLICT DO NOTHING ")             \
                                PG_CONTACT_METHODS("$9", "$10", "$11", "$12", "$13")               \
                                "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM v)")       \
     X(CONTACT_VERSION, "SELECT version FROM contacts WHERE organization_id = $1 AND id = $2")    \
-    /* its children and notes go by ON DELETE CASCADE */                                          \
-    X(CONTACT_DELETE, "DELETE FROM contacts WHERE organization_id = $1 AND id = $2")             \
+    /* CONTACT_LOCK first, so that this statement's snapshot holds every row of the contact     \
+     * (an update rewrites them under the lock); its notes go by ON DELETE CASCADE */             \
+    X(CONTACT_LOCK, "SELECT 1 FROM contacts WHERE organization_id = $1 AND id = $2 FOR UPDATE")  \
+    X(CONTACT_DELETE, "WITH " PG_CONTACT_CHILDREN_GONE ", s AS (DELETE FROM contact_search "       \
+                      "WHERE organization_id = $1 AND contact_id = $2) "                          \
+                      "DELETE FROM contacts WHERE organization_id = $1 AND id = $2")             \
     /* bulk jobs (pg_bulk.c): a claim skips a job another server is taking */                      \
     X(BULK_JOB_INSERT, "INSERT INTO bulk_jobs (" PG_JOB_COLS_OF("") ") "                          \
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")                   \
