@@ -285,6 +285,19 @@ class Check(ApiTest):
         _sql(url, ["UPDATE contact_search SET digits = '1' WHERE contact_id = '%s'" % FIX["c3"]["_id"]])
         self.assertViolation(url, "search_document", FIX["b"], FIX["c3"]["_id"])
 
+    def test_pg_contact_lists(self):
+        """The copy of a contact's lists in its row must be what its rows say, either way round."""
+        if not FIX["url"].startswith("postgresql:"):
+            self.skipTest("PostgreSQL's copies of the lists")
+        url = _copy("pglists")
+        c1 = FIX["c1"]["_id"]
+        _sql(url, ["UPDATE contacts SET email_list = '1ada@example.org' WHERE id = '%s'" % c1])
+        self.assertViolation(url, "contact_lists", FIX["a"], c1)
+        url = _copy("pglists2")
+        _sql(url, ["DELETE FROM contact_assignees WHERE contact_id = '%s' AND user_id = '%s'" % (c1, FIX["rep"])])
+        out = self.assertViolation(url, "contact_lists", FIX["a"], c1)
+        self.assertNotIn(FIX["c2"]["_id"], out, "only the contact whose rows changed")
+
     def test_pg_dump_and_restore_pass_the_check(self):
         """docs/operations.md's PostgreSQL backup: pg_dump -Fc, pg_restore into an empty database."""
         if not FIX["url"].startswith("postgresql:"):

@@ -32,7 +32,7 @@ static int sql(PGconn *db, const char *text)
 
 /* 100,000 contacts of one org written straight into the tables (the store writes them one unit at
  * a time; here only the read side is under test): "Name<n> Family<n>", name<n>@example.com,
- * +1416<7 digits of n>. */
+ * +1416<7 digits of n> (in contact_phones and in the row's copy of its list). */
 static int seed(const char *url, const crm_org *o, const crm_pipeline *p)
 {
     char text[4096];
@@ -41,9 +41,10 @@ static int seed(const char *url, const crm_org *o, const crm_pipeline *p)
     snprintf(text, sizeof text,
              "BEGIN READ WRITE;"
              "INSERT INTO contacts (organization_id, id, user_id, created_by, first_name, last_name, status,"
-             "  pipeline_id, stage_id, created_at, updated_at)"
+             "  pipeline_id, stage_id, created_at, updated_at, phone_list)"
              " SELECT '%s', lpad(to_hex(g), 24, '0'), 'aaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaa',"
-             "  'Name' || g, 'Family' || g, 'New Lead', '%s', '%s', 1700000000000 + g, 1700000000000 + g"
+             "  'Name' || g, 'Family' || g, 'New Lead', '%s', '%s', 1700000000000 + g, 1700000000000 + g,"
+             "  '01+1416' || lpad(g::text, 7, '0')"
              " FROM generate_series(1, %d) AS g;"
              "INSERT INTO contact_search (organization_id, contact_id, words, digits)"
              " SELECT '%s', lpad(to_hex(g), 24, '0'),"
@@ -183,11 +184,13 @@ static void test_search_document_upgrade(const char *url, const crm_org *o, cons
              "  'Olga', 'Oldschema', 'New Lead', '%s', '%s', 1700000000000, 1700000000000,"
              "  E'olga oldschema\\nolga@old.example', '14165550100');"
              "INSERT INTO contact_phones (organization_id, e164, contact_id, is_secondary, is_primary, position)"
-             " VALUES ('%s', '+14165550100', 'bbbbbbbbbbbbbbbbbbbbbbbb', false, true, 0)",
-             o->id, p->id, p->stages[0].id, o->id);
+             " VALUES ('%s', '+14165550100', 'bbbbbbbbbbbbbbbbbbbbbbbb', false, true, 0);"
+             "INSERT INTO contact_emails (organization_id, contact_id, position, value, is_primary)"
+             " VALUES ('%s', 'bbbbbbbbbbbbbbbbbbbbbbbb', 0, 'olga@old.example', true)",
+             o->id, p->id, p->stages[0].id, o->id, o->id);
     is_int(sql(db, text), 0, "a contact with schema 4's search columns");
     PQfinish(db);
-    is_int(s->ops->migrate(s), 0, "migration 5");
+    is_int(s->ops->migrate(s), 0, "migrations 5 and on");
     store_conn *r = s->ops->reader(s);
     arena *a = arena_new();
     crm_contact *out;
@@ -199,6 +202,12 @@ static void test_search_document_upgrade(const char *url, const crm_org *o, cons
     q = (contact_query){.search_digits = "4165550100", .limit = 10};
     is_int(r->ops->contact_list(r, o->id, &q, a, &out, &n, &total), 0, "a number search after it");
     ok(n == 1 && total == 1 && strcmp(out[0].id, "bbbbbbbbbbbbbbbbbbbbbbbb") == 0, "finds it too");
+    /* migration 7 copied its lists into its row */
+    ok(n == 1 && out[0].nphones == 1 && out[0].phones[0].is_primary && out[0].nsecondary == 0 &&
+           strcmp(out[0].phones[0].e164, "+14165550100") == 0, "its number, read from its row");
+    ok(n == 1 && out[0].nemails == 1 && out[0].emails[0].is_primary &&
+           strcmp(out[0].emails[0].value, "olga@old.example") == 0 && out[0].nassignees == 0 &&
+           out[0].nmethods == 0, "its email, and no assignee or verified method");
     db = PQconnectdb(other);
     PGresult *cols = PQexec(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'contacts' "
                                 "AND column_name LIKE 'search%'");

@@ -1,5 +1,6 @@
-/* `crmd check` on a PostgreSQL database: the invariants of store_invariants.h and the one
- * derived copy this backend keeps (each contact's search document, written with its row), in one
+/* `crmd check` on a PostgreSQL database: the invariants of store_invariants.h and the derived
+ * copies this backend keeps (each contact's search document, and its lists in its row, written
+ * with its rows), in one
  * READ ONLY REPEATABLE READ transaction: a consistent snapshot that blocks no writer. The server
  * itself enforces the keys and foreign keys (a contact's own rows have none since migration 6:
  * the checks of orphans stand in for them) and checksums its pages (when the cluster has data
@@ -28,6 +29,10 @@ static const struct { const char *kind, *rule, *sql; } checks[] = {
      "SELECT c.organization_id, 'contact ' || c.id FROM contacts c LEFT JOIN contact_search s "
      "ON s.organization_id = c.organization_id AND s.contact_id = c.id "
      "WHERE s.words IS DISTINCT FROM " PG_STORED_WORDS("c") " OR s.digits IS DISTINCT FROM " PG_STORED_DIGITS("c")},
+    {"contact_lists", "a contact's copy of its numbers, emails, assignees or verified methods is not what "
+     "its rows say",
+     "SELECT c.organization_id, 'contact ' || c.id FROM contacts c WHERE (" PG_LIST_COLS ") IS DISTINCT FROM "
+     "(" PG_STORED_LISTS("c") ")"},
     {"search_orphan", "a search document belongs to a contact that does not exist",
      "SELECT s.organization_id, 'contact ' || s.contact_id FROM contact_search s WHERE NOT EXISTS "
      "(SELECT 1 FROM contacts c WHERE c.organization_id = s.organization_id AND c.id = s.contact_id)"},

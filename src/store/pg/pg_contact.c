@@ -74,7 +74,7 @@ static char *word(char **s)
     return w;
 }
 
-/* PG_CONTACT_LISTS_OF's verified numbers and emails: "<type> <value> <at> <by> <n> <n bytes>"... */
+/* PG_CONTACT_COLS_OF's verified numbers and emails: "<type> <value> <at> <by> <n> <n bytes>"... */
 static void read_methods(const PGresult *r, int row, int col, arena *a, crm_contact *out)
 {
     char *s = pg_col_str(a, r, row, col), *end = s ? s + strlen(s) : NULL;
@@ -194,6 +194,56 @@ static void children_params(pg_params *p, arena *a, const crm_contact *ct)
     pg_p_array(p, a, ct, ct->nassignees, assignee_at);
 }
 
+/* The copies of the contact's lists that its row keeps for reads (PG_CONTACT_COLS_OF's format:
+ * what PG_STORED_LISTS makes of its rows), bound with the row; NULL for an empty list. */
+static int by_type_and_value(const void *x, const void *y)
+{
+    const crm_method_verification *m = *(const crm_method_verification *const *)x;
+    const crm_method_verification *n = *(const crm_method_verification *const *)y;
+    int d = strcmp(m->type, n->type);
+    return d ? d : strcmp(m->value, n->value);
+}
+
+static void lists_params(pg_params *p, arena *a, const crm_contact *ct)
+{
+    size_t nnum = ct->nphones + ct->nsecondary, cap = 1;
+    for (size_t i = 0; i < nnum; i++)
+        cap += 3 + strlen(number_at(ct, i));
+    char *phones = arena_alloc(a, cap), *end = phones;
+    for (size_t i = 0; i < nnum; i++)
+        end += sprintf(end, "%s%d%d%s", i ? " " : "", (int)number_secondary(ct, i), (int)number_primary(ct, i),
+                       number_at(ct, i));
+    cap = 1;
+    for (size_t i = 0; i < ct->nemails; i++)
+        cap += 2 + strlen(ct->emails[i].value);
+    char *emails = arena_alloc(a, cap);
+    end = emails;
+    for (size_t i = 0; i < ct->nemails; i++)
+        end += sprintf(end, "%s%d%s", i ? " " : "", ct->emails[i].is_primary ? 1 : 0, ct->emails[i].value);
+    char *assignees = arena_alloc(a, ct->nassignees * sizeof ct->assignees[0] + 1);
+    end = assignees;
+    for (size_t i = 0; i < ct->nassignees; i++)
+        end += sprintf(end, "%s%s", i ? " " : "", ct->assignees[i]);
+    const crm_method_verification **order = arena_alloc(a, (ct->nmethods + 1) * sizeof *order);
+    cap = 1;
+    for (size_t i = 0; i < ct->nmethods; i++) {
+        const crm_method_verification *m = order[i] = &ct->methods[i];
+        cap += strlen(m->type) + strlen(m->value) + strlen(m->v.by) + (m->v.source ? strlen(m->v.source) : 0) + 48;
+    }
+    qsort(order, ct->nmethods, sizeof *order, by_type_and_value);
+    char *methods = arena_alloc(a, cap);
+    end = methods;
+    for (size_t i = 0; i < ct->nmethods; i++) {
+        const crm_method_verification *m = order[i];
+        end += sprintf(end, "%s %s %lld %s %d %s", m->type, m->value, (long long)m->v.at, m->v.by,
+                       m->v.source ? (int)strlen(m->v.source) : -1, m->v.source ? m->v.source : "");
+    }
+    pg_p_text(p, *phones ? phones : NULL);
+    pg_p_text(p, *emails ? emails : NULL);
+    pg_p_text(p, *assignees ? assignees : NULL);
+    pg_p_text(p, *methods ? methods : NULL);
+}
+
 /* The count of numbers a children insert wrote (column 0): fewer than the contact's means one
  * was taken (ON CONFLICT DO NOTHING keeps the transaction usable for the owner's lookup). */
 static int numbers_written(PGresult *r, const crm_contact *ct)
@@ -222,6 +272,7 @@ int pg_contact_insert(store_conn *sc, const crm_contact *ct)
     pg_p_int(&p, ct->version);
     verification_params(&p, &ct->verified);
     methods_params(&p, a, ct);
+    lists_params(&p, a, ct);
     /* Inside a unit it goes with COMMIT (or the unit's next read): nothing in a unit reads the
      * result, and a taken number fails the statement and so the whole unit with PHONE_TAKEN
      * (the service has already named the holder of any number taken before its lock). */
@@ -325,6 +376,7 @@ int pg_contact_update(store_conn *sc, const crm_contact *ct, int64_t expected_ve
     pg_p_int(&p, ct->version);
     pg_p_int(&p, expected_version);
     verification_params(&p, &ct->verified);
+    lists_params(&p, a, ct);
     int rc = pg_exec(c, PG_CONTACT_UPDATE, &p, &r);
     if (rc)
         goto done;

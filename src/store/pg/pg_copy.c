@@ -1,7 +1,7 @@
 /* The PostgreSQL side of copying an installation (store/copy.c): a dump of the tables from one
  * REPEATABLE READ snapshot, streamed a row at a time; a load through COPY FROM STDIN, the fast
- * path of bulk loading; and the rebuild of the contacts' search columns. The SQL is assembled
- * from the compiled-in table list only; values travel as COPY's escaped text. */
+ * path of bulk loading; and the rebuild of what a contact's writes derive from its rows. The SQL
+ * is assembled from the compiled-in table list only; values travel as COPY's escaped text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,16 +134,17 @@ int pg_load_end(store_conn *conn, const store_table *t, bool keep)
     return rc;
 }
 
-/* The search document that the contact's own writes keep (contact_search, pg_sql.h), for every
- * contact loaded. */
+/* What the contact's own writes keep from its rows (pg_sql.h), for every contact loaded: the
+ * search document and the lists' copies in its row. */
 int pg_rebuild_derived(store_conn *conn)
 {
     static const char sql[] =
         "INSERT INTO contact_search (organization_id, contact_id, words, digits) "
         "SELECT c.organization_id, c.id, " PG_STORED_WORDS("c") ", " PG_STORED_DIGITS("c") " FROM contacts c "
         "ON CONFLICT (organization_id, contact_id) DO UPDATE SET words = excluded.words, "
-        "digits = excluded.digits";
-    return pg_exec_simple(pg_of(conn), sql, "rebuilding the search document");
+        "digits = excluded.digits; "
+        "UPDATE contacts c SET (" PG_LIST_COLS ") = (SELECT " PG_STORED_LISTS("c") ")";
+    return pg_exec_simple(pg_of(conn), sql, "rebuilding the search document and the contacts' lists");
 }
 
 int pg_count_rows(store_conn *conn, const store_table *t, int64_t *n)

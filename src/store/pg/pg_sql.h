@@ -20,29 +20,33 @@
     "FROM pipelines p LEFT JOIN pipeline_stages s ON s.organization_id = p.organization_id "      \
     "AND s.pipeline_id = p.id WHERE " where " ORDER BY s.position, s.id"
 
-/* A contact row and its lists in one statement (one snapshot, one round trip): phones as
- * "<secondary><primary><e164>" and emails as "<primary><value>", space-separated in order
- * (neither an E.164 number nor a validated address holds a space), assignees space-separated. */
+/* A contact row with its lists (one index lookup: the lists are copies in the row, written with
+ * the rows they list): phones as "<secondary><primary><e164>" and emails as "<primary><value>",
+ * space-separated in order (neither an E.164 number nor a validated address holds a space),
+ * assignees space-separated; the verified numbers and emails, each "<type> <value> <at> <by>
+ * <source bytes, -1 for NULL> <source>" (the source is free text: its length says where the next
+ * one starts), by type and value. An empty list is NULL. */
 #define PG_CONTACT_COLS_OF(t)                                                                     \
     t "id, " t "organization_id, " t "user_id, " t "created_by, " t "first_name, " t "last_name, " \
     t "status, " t "process, " t "source, " t "pipeline_id, " t "stage_id, " t "created_at, "     \
-    t "updated_at, " t "version, " t "verified_at, " t "verified_by, " t "verification_source"
-/* ... and the verified numbers and emails, each "<type> <value> <at> <by> <source bytes, -1 for
- * NULL> <source>" (the source is free text: its length says where the next one starts). */
-#define PG_CONTACT_LISTS_OF(t)                                                                    \
+    t "updated_at, " t "version, " t "verified_at, " t "verified_by, " t "verification_source, "  \
+    t "phone_list, " t "email_list, " t "assignee_list, " t "method_list"
+#define PG_CONTACT_SELECT_OF(t) "SELECT " PG_CONTACT_COLS_OF(t)
+/* The same lists from the rows of contact t (`crmd check`, migrations, a load's rebuild). */
+#define PG_STORED_LISTS(t)                                                                        \
     "(SELECT string_agg(p.is_secondary::int::text || p.is_primary::int::text || p.e164, ' ' "     \
     "ORDER BY p.is_secondary, p.position) FROM contact_phones p "                                 \
-    "WHERE p.organization_id = " t "organization_id AND p.contact_id = " t "id), "                \
+    "WHERE p.organization_id = " t ".organization_id AND p.contact_id = " t ".id), "              \
     "(SELECT string_agg(e.is_primary::int::text || e.value, ' ' ORDER BY e.position) "            \
-    "FROM contact_emails e WHERE e.organization_id = " t "organization_id AND e.contact_id = " t "id), " \
+    "FROM contact_emails e WHERE e.organization_id = " t ".organization_id AND e.contact_id = " t ".id), " \
     "(SELECT string_agg(a.user_id, ' ' ORDER BY a.position) FROM contact_assignees a "            \
-    "WHERE a.organization_id = " t "organization_id AND a.contact_id = " t "id), "                \
+    "WHERE a.organization_id = " t ".organization_id AND a.contact_id = " t ".id), "              \
     "(SELECT string_agg(v.type || ' ' || v.value || ' ' || v.verified_at || ' ' || v.verified_by " \
     "|| ' ' || coalesce(octet_length(v.verification_source), -1) || ' ' || "                       \
-    "coalesce(v.verification_source, ''), '' ORDER BY v.type, v.value) "                          \
+    "coalesce(v.verification_source, ''), '' ORDER BY v.type COLLATE \"C\", v.value COLLATE \"C\") " \
     "FROM contact_method_verifications v "                                                        \
-    "WHERE v.organization_id = " t "organization_id AND v.contact_id = " t "id)"
-#define PG_CONTACT_SELECT_OF(t) "SELECT " PG_CONTACT_COLS_OF(t) ", " PG_CONTACT_LISTS_OF(t)
+    "WHERE v.organization_id = " t ".organization_id AND v.contact_id = " t ".id)"
+#define PG_LIST_COLS "phone_list, email_list, assignee_list, method_list"
 #define PG_CONTACT_NCOLS 21
 
 /* The search document of a contact, from the values being written: words are "first last" (or
@@ -209,11 +213,11 @@
                        "AND id = $2")                                                             \
     /* contacts */                                                                                \
     /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns, $24-$28 the      \
-     * verified numbers and emails; a taken number fails it (contact_phones_pkey: PHONE_TAKEN), \
+     * verified numbers and emails, $29-$32 the lists' copies; a taken number fails it (contact_phones_pkey: PHONE_TAKEN), \
      * so that it can go with COMMIT */                                                          \
     X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ") VALUES ($2, " \
                       "$1, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "  \
-                      "$23) RETURNING 1), s AS (INSERT INTO contact_search (organization_id, "    \
+                      "$23, $29, $30, $31, $32) RETURNING 1), s AS (INSERT INTO contact_search (organization_id, "    \
                       "contact_id, words, digits) VALUES ($1, $2, " PG_SEARCH_WORDS("$11", "$12", \
                       "$6") ", " PG_SEARCH_DIGITS("$3") ")), " PG_CONTACT_CHILDREN("")            \
                       PG_CONTACT_METHODS("$24", "$25", "$26", "$27", "$28")                       \
@@ -230,11 +234,12 @@
     /* the whole row and every child is rewritten; created_at never changes; the search       \
      * document only when it changes. The answer: 1 when the contact was at that version. */      \
     /* $1 org, $2 id, $3 numbers, $4 emails, $5.. the columns, $16 the expected version,         \
-     * $17-$19 the contact's verification */                                                     \
+     * $17-$19 the contact's verification, $20-$23 the lists' copies */                                                     \
     X(CONTACT_UPDATE, "WITH c AS (UPDATE contacts SET user_id = $5, created_by = $6, "            \
                       "first_name = $7, last_name = $8, status = $9, process = $10, source = $11, " \
                       "pipeline_id = $12, stage_id = $13, updated_at = $14, version = $15, "      \
-                      "verified_at = $17, verified_by = $18, verification_source = $19 "          \
+                      "verified_at = $17, verified_by = $18, verification_source = $19, "         \
+                      "phone_list = $20, email_list = $21, assignee_list = $22, method_list = $23 " \
                       "WHERE organization_id = $1 AND id = $2 AND version = $16 RETURNING 1), "   \
                       "s AS (UPDATE contact_search SET words = " PG_CONTACT_WORDS ", digits = "   \
                       PG_CONTACT_DIGITS " WHERE organization_id = $1 AND contact_id = $2 AND "    \
