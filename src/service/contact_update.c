@@ -7,6 +7,7 @@
 #include "service/contact_rules.h"
 #include "service/event_logs.h"
 #include "service/render.h"
+#include "lib/json_writer.h"
 #include "lib/timefmt.h"
 
 /* The keys of the contact object whose changes the log records. */
@@ -32,6 +33,40 @@ char *contact_changes_json(const crm_contact *before, const crm_contact *after, 
     json_decref(f);
     json_decref(changes);
     return text;
+}
+
+/* contact_changes_json of a move, which changes no tracked key but the status, the pipeline and
+ * the stage: the same text, printed without rendering both contacts (a bulk move logs one per
+ * contact). */
+char *contact_move_changes_json(const crm_contact *before, const crm_contact *after, arena *a)
+{
+    const struct { const char *key, *from, *to; } moved[] = {
+        {"status", before->status, after->status},
+        {"pipelineId", before->pipeline_id, after->pipeline_id},
+        {"pipelineStage", before->stage_id, after->stage_id},
+    };
+    jw_writer w;
+    bool any = false;
+    jw_init(&w, a, 256);
+    jw_object_begin(&w);
+    for (size_t i = 0; i < sizeof moved / sizeof moved[0]; i++) {
+        const char *from = moved[i].from && *moved[i].from ? moved[i].from : NULL;
+        const char *to = moved[i].to && *moved[i].to ? moved[i].to : NULL;
+        if (from == to || (from && to && strcmp(from, to) == 0))
+            continue;
+        any = true;
+        jw_key(&w, moved[i].key);
+        jw_object_begin(&w);
+        jw_key(&w, "from");
+        jw_string_or_null(&w, from);
+        jw_key(&w, "to");
+        jw_string_or_null(&w, to);
+        jw_object_end(&w);
+    }
+    jw_object_end(&w);
+    if (jw_refused(&w))
+        return contact_changes_json(before, after, a);
+    return any ? jw_text(&w, NULL) : NULL;
 }
 
 /* Stores ct as the next version of `before` and logs it as `type` with `changes`; a change of
@@ -196,7 +231,7 @@ int contact_move_many_in_unit(store_conn *c, const crm_user *me, const crm_conta
         after.status = stage->name;
         after.version = todo[i].version + 1;
         after.updated_at = now;
-        rc = event_log_record(c, me, &after, "CONTACT_UPDATE", contact_changes_json(&todo[i], &after, a),
+        rc = event_log_record(c, me, &after, "CONTACT_UPDATE", contact_move_changes_json(&todo[i], &after, a),
                               "contact_updated");
         *modified += rc == 0;
     }

@@ -117,6 +117,8 @@ int contact_change_run(crm_app *app, const crm_user *me, const char *contact_id,
 /* {"key": {"from", "to"}} for every key of the contact object a PATCH logs that differs between
  * before and after (JSON text in a); NULL when none does. */
 char *contact_changes_json(const crm_contact *before, const crm_contact *after, arena *a);
+/* The same for a move (only the status, pipeline and stage differ), without rendering them. */
+char *contact_move_changes_json(const crm_contact *before, const crm_contact *after, arena *a);
 
 /* Verification (API.md §5.6). contact_set_verified: ADMIN only; verify sets the contact's
  * verifiedAt to now, verifiedBy to the caller and verificationSource to source (may be NULL);

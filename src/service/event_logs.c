@@ -3,10 +3,12 @@
 #include <string.h>
 #include "service/event_logs.h"
 #include "service/render.h"
+#include "service/render_text.h"
 #include "lib/timefmt.h"
 
+/* Appends the log entry and the event whose payload is text (compact JSON). */
 static int append_from(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id,
-                       const char *type, const char *changes_json, const char *event_name, json_t *payload,
+                       const char *type, const char *changes_json, const char *event_name, const char *text,
                        const char *source)
 {
     crm_event_log e = { .type = (char *)type, .source = (char *)(source ? source : "manual"),
@@ -19,30 +21,50 @@ static int append_from(store_conn *c, const crm_user *me, const char *org_id, co
     memcpy(e.user_id, me->id, sizeof e.user_id);
     memcpy(e.contact_id, contact_id, sizeof e.contact_id);
     e.created_at = time_now_ms();
-    if ((rc = c->ops->event_log_insert(c, &e))) {
-        json_decref(payload);
+    if ((rc = c->ops->event_log_insert(c, &e)))
         return rc;
-    }
-    char *text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
-    if (!text)
-        abort();
-    rc = c->ops->event_append(c, org_id, event_name, text, &seq);
-    free(text);
-    return rc;
+    return c->ops->event_append(c, org_id, event_name, text, &seq);
 }
 
 int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,
                      const char *changes_json, const char *event_name, json_t *payload)
 {
-    return append_from(c, me, org_id, contact_id, type, changes_json, event_name, payload, NULL);
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    if (!text)
+        abort();
+    int rc = append_from(c, me, org_id, contact_id, type, changes_json, event_name, text, NULL);
+    free(text);
+    return rc;
+}
+
+/* {"contact": ...} printed by the JSON writer: a bulk move writes one per contact. Where the
+ * writer refuses (text that is not UTF-8), jansson's twin, as before. */
+static char *contact_payload(const crm_contact *ct, arena *a)
+{
+    jw_writer w;
+    jw_init(&w, a, 1024);
+    jw_object_begin(&w);
+    jw_key(&w, "contact");
+    render_text_contact(&w, ct);
+    jw_object_end(&w);
+    if (!jw_refused(&w))
+        return jw_text(&w, NULL);
+    json_t *payload = json_pack("{s:o}", "contact", render_contact(ct));
+    char *text = json_dumps_arena(payload, a);
+    json_decref(payload);
+    if (!text)
+        abort();
+    return text;
 }
 
 int event_log_record_from(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                           const char *changes_json, const char *event_name, const char *source)
 {
-    return append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name,
-                       json_pack("{s:o}", "contact", render_contact(ct)), source);
+    arena *a = arena_new();
+    int rc = append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name, contact_payload(ct, a), source);
+    arena_destroy(a);
+    return rc;
 }
 
 int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,

@@ -9,6 +9,7 @@
 
 #include "lib/arena.h"
 #include "lib/json_writer.h"
+#include "service/contacts.h"
 #include "service/render.h"
 #include "service/render_text.h"
 #include "tap.h"
@@ -387,6 +388,42 @@ static void test_contacts(void)
     arena_destroy(a);
 }
 
+/* contact_move_changes_json against contact_changes_json for random contacts moved: the status,
+ * the stage and sometimes the pipeline changed (or set, or cleared, or the same). */
+static void test_move_changes(void)
+{
+    enum { N = 2000 };
+    int same = 0, first_bad = -1, none = 0;
+    for (int i = 0; i < N; i++) {
+        arena *a = arena_new();
+        crm_contact before, after;
+        random_contact(a, &before);
+        after = before;
+        switch (rnd() % 4) {
+        case 0: break;                                       /* the status unchanged */
+        case 1: after.status = NULL; break;
+        case 2: after.status = ""; break;
+        default: after.status = hostile(a, true); break;
+        }
+        if (coin())
+            random_id(after.stage_id);
+        if (coin())
+            random_id(after.pipeline_id);
+        char *got = contact_move_changes_json(&before, &after, a), *want = contact_changes_json(&before, &after, a);
+        none += !want;
+        if ((!got && !want) || (got && want && strcmp(got, want) == 0))
+            same++;
+        else if (first_bad < 0) {
+            first_bad = i;
+            fprintf(stderr, "# move %d\n#   got: %s\n#  want: %s\n", i, got ? got : "(null)", want ? want : "(null)");
+        }
+        free_contact(&before);
+        arena_destroy(a);
+    }
+    is_int(same, N, "contact_move_changes_json prints contact_changes_json's text for %d random moves", N);
+    ok(none > 0 && none < N, "some of them change nothing (%d)", none);
+}
+
 /* A contact with text jansson refuses: render_contact gives no tree, so the writer must say so
  * (api_ok_send then falls back to the jansson path, whose reply stays what it was). */
 static void test_contact_refused(void)
@@ -415,5 +452,6 @@ int main(void)
     arena_destroy(a);
     test_contacts();
     test_contact_refused();
+    test_move_changes();
     return tap_done();
 }
