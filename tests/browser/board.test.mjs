@@ -161,7 +161,7 @@ describe("board", () => {
       await cardIn(page, n._id, "Contacted", 1000);
       assert.equal(await totalOf(page, "Contacted"), 1);
       assert.equal((await srv.req("DELETE", `/api/contacts/${c._id}`, undefined, other.token)).status, 200);
-      await card(page, c._id).waitFor({ state: "detached", timeout: 1000 });
+      await card(page, c._id).waitFor({ state: "detached", timeout: 10000 });
       assert.equal(await totalOf(page, "Won"), 0);
     });
   });

@@ -69,8 +69,11 @@ export async function signIn(page, base, email, password, landing = "Contacts") 
   await page.getByRole("heading", { name: landing, exact: true }).waitFor();
 }
 
-// Polls fn until it returns a truthy value, or fails after ms.
+// Polls fn until it returns a truthy value, or fails. ms is what the wait takes at most on an idle
+// machine; a loaded one (CI) is slower, and this is no timing assertion, so the wait allows five
+// times that, up to 10 s (and never less than ms).
 export async function until(fn, ms = 2000, what = "condition") {
+  ms = Math.max(ms, Math.min(5 * ms, 10000));
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

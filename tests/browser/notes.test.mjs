@@ -210,17 +210,17 @@ describe("notes on the contact page", () => {
       await addNote(other.token, elsewhere._id, "not for this contact");
       const n = await addNote(other.token, c._id, "Written elsewhere.");
       const item = noteItem(notes, "Written elsewhere.");
-      await item.waitFor({ timeout: 1000 });
+      await item.waitFor({ timeout: 10000 });
       await item.getByText("Colleague", { exact: true }).waitFor();
       // The ADMIN may change a colleague's note.
       await item.getByRole("button", { name: /^Edit note/ }).waitFor();
       assert.equal(await noteItem(notes, "not for this contact").count(), 0);
       const r = await srv.req("PATCH", `/api/contact-notes/${n._id}`, { note: "Changed elsewhere." }, other.token);
       assert.equal(r.status, 200, r.text);
-      await noteItem(notes, "Changed elsewhere.").waitFor({ timeout: 1000 });
+      await noteItem(notes, "Changed elsewhere.").waitFor({ timeout: 10000 });
       assert.equal(await noteItem(notes, "Written elsewhere.").count(), 0);
       assert.equal((await srv.req("DELETE", `/api/contact-notes/${n._id}`, undefined, other.token)).status, 200);
-      await noteItem(notes, "Changed elsewhere.").waitFor({ state: "detached", timeout: 1000 });
+      await noteItem(notes, "Changed elsewhere.").waitFor({ state: "detached", timeout: 10000 });
       await notes.getByText("No notes yet.").waitFor();
       await page.getByRole("region", { name: "Timeline" }).getByText("Note deleted", { exact: true }).waitFor();
       assert.equal(loads, 0, "no reload of the page");
