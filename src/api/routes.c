@@ -62,3 +62,17 @@ const http_route *api_route_table(size_t *n)
     *n = ntable;
     return table;
 }
+
+/* The routes whose handlers run for seconds at scale: a move of every match in one unit, the
+ * match of a bulk delete, the parse and staging of an import file. */
+static const http_slow_route slow[] = {
+    { "PUT", "/api/contacts/query-bulk-move" },
+    { "DELETE", "/api/contacts/query-bulk-delete" },
+    { "POST", "/api/contacts/import" },
+};
+
+const http_slow_route *api_slow_routes(size_t *n)
+{
+    *n = sizeof slow / sizeof slow[0];
+    return slow;
+}

@@ -178,6 +178,7 @@ static int start_running(crm_app *app, const struct cli_options *o, const char *
     api_set_sse(run->sse);
     cfg.routes = api_route_table(&cfg.nroutes);
     cfg.body_limits = api_body_limits(&cfg.nbody_limits);
+    cfg.slow_routes = api_slow_routes(&cfg.nslow_routes);
     run->http = http_server_start(&cfg, err, errlen);
     rc = run->http ? 0 : -1;
 done:

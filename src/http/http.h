@@ -20,6 +20,13 @@ typedef struct http_route {
     http_handler handler;
 } http_route;
 
+/* A route whose handler may run for seconds (a bulk move): it runs on a thread of its own while
+ * its connection waits suspended, so that the server thread goes on serving the other
+ * connections it holds (slow.c). Its reply must be one of http_reply's. */
+typedef struct http_slow_route {
+    const char *method, *pattern;   /* as the route's */
+} http_slow_route;
+
 /* A route that takes bodies larger than HTTP_BODY_MAX (a file upload): a body over max gets
  * 413 without being read whole, as one over HTTP_BODY_MAX does elsewhere. */
 typedef struct http_body_limit {
@@ -133,6 +140,8 @@ typedef struct http_config {
     size_t nroutes;
     const http_body_limit *body_limits;   /* may be NULL; must outlive the server */
     size_t nbody_limits;
+    const http_slow_route *slow_routes;   /* may be NULL */
+    size_t nslow_routes;
     http_error_hook on_error;
     bool access_log;           /* one line per request on stderr */
     /* Slow and greedy clients (0: no limit). head_timeout_ms: from the accept, or the end of

@@ -47,6 +47,8 @@
 #define LOG_PATH_MAX 256
 /* How long http_server_stop waits for requests in progress to be answered. */
 #define STOP_GRACE_MS 10000
+/* Threads for slow routes' handlers (slow.c): more slow requests at once wait their turn. */
+#define SLOW_THREADS 2u
 
 /* ---- request accessors ---- */
 
@@ -140,6 +142,11 @@ bool http_impl_begin_reply(http_req *r, int status)
 
 bool http_impl_queue(http_req *r, int status, const char *content_type, struct MHD_Response *resp)
 {
+    if (r->offloaded) {
+        log_error("request %s: a slow route may only reply with a body (http_reply)", r->id);
+        r->queue_failed = true;
+        return false;
+    }
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     if (content_type && MHD_add_response_header(resp, "Content-Type", content_type) != MHD_YES)
         log_error("request %s: bad Content-Type refused", r->id);
@@ -174,6 +181,15 @@ static void reply(http_req *r, int status, const char *content_type, const char 
     }
     if (!body)
         len = 0;
+    if (r->offloaded) {
+        /* On a slow route's thread: MHD takes the response once the connection is resumed. */
+        r->held.set = true;
+        r->held.status = status;
+        r->held.content_type = content_type ? arena_strdup(r->arena, content_type) : NULL;
+        r->held.body = mode == MHD_RESPMEM_PERSISTENT || len == 0 ? body : arena_strndup(r->arena, body, len);
+        r->held.len = len;
+        return;
+    }
     if (len == 0)
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     else
@@ -333,6 +349,32 @@ static bool body_append(http_req *r, const char *data, size_t n)
     return true;
 }
 
+static void run_handler(http_req *r)
+{
+    r->route->handler(r);
+    if (!r->replied) {
+        log_error("request %s: %s %s: handler returned without a reply", r->id, r->method, r->route->pattern);
+        r->hdr_head = r->hdr_tail = NULL;   /* whatever it meant to send is moot */
+        http_impl_reply_error(r, 500);
+    }
+}
+
+/* The reply a slow route's handler made while its connection was suspended. */
+static void send_held(http_req *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        r->held.len, (void *)(r->held.len ? r->held.body : ""), MHD_RESPMEM_PERSISTENT);
+    r->held.set = false;
+    if (!resp) {
+        log_error("request %s: cannot create a response (out of memory?)", r->id);
+        r->queue_failed = true;
+        return;
+    }
+    if (http_impl_queue(r, r->held.status, r->held.content_type, resp))
+        r->bytes_out = r->held.len;
+    MHD_destroy_response(resp);
+}
+
 static void dispatch(http_req *r)
 {
     const http_server *s = r->srv;
@@ -347,12 +389,12 @@ static void dispatch(http_req *r)
             r->params[k].name_len = ps[k].name_len;
             r->params[k].value = arena_strndup(r->arena, ps[k].value, ps[k].value_len);
         }
-        r->route->handler(r);
-        if (!r->replied) {
-            log_error("request %s: %s %s: handler returned without a reply", r->id, r->method,
-                      r->route->pattern);
-            r->hdr_head = r->hdr_tail = NULL;   /* whatever it meant to send is moot */
-            http_impl_reply_error(r, 500);
+        if (s->slow && s->route_slow[idx]) {
+            r->offloaded = true;
+            MHD_suspend_connection(r->conn);
+            http_slow_submit(s->slow, r);
+        } else {
+            run_handler(r);
         }
         break;
     case ROUTER_METHOD_NOT_ALLOWED: {
@@ -425,6 +467,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             return MHD_NO;
         }
         return MHD_YES;
+    }
+    if (r->held.set) {
+        send_held(r);
+        return r->queue_failed ? MHD_NO : MHD_YES;
     }
     if (!r->replied) {
         if (r->too_large) {
@@ -621,6 +667,14 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     s->access_log = cfg->access_log;
     s->tls = (flags & MHD_USE_TLS) != 0;
     s->guard = http_guard_new(cfg->head_timeout_ms, cfg->streams_per_ip, cfg->upgrades_per_ip);
+    s->route_slow = xcalloc(s->nroutes + 1, sizeof *s->route_slow);
+    for (size_t i = 0; i < s->nroutes; i++)
+        for (size_t k = 0; k < cfg->nslow_routes; k++)
+            if (strcmp(s->routes[i].method, cfg->slow_routes[k].method) == 0 &&
+                strcmp(s->routes[i].pattern, cfg->slow_routes[k].pattern) == 0)
+                s->route_slow[i] = true;
+    if (cfg->nslow_routes)
+        s->slow = http_slow_start(SLOW_THREADS, run_handler);
 
     /* A pool of one is just the polling thread; MHD wants the option only above that. TLS:
      * GnuTLS's defaults without SSL 3 and TLS 1.0/1.1 (RFC 8996). */
@@ -659,6 +713,8 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         else
             snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
                      cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        http_slow_stop(s->slow);
+        free(s->route_slow);
         http_guard_free(s->guard);
         pthread_mutex_destroy(&s->streams_lock);
         http_metrics_free(s->metrics);
@@ -714,7 +770,9 @@ void http_server_stop(http_server *s)
     if (waited >= STOP_GRACE_MS && atomic_load(&s->upgraded) != 0)
         log_error("http: %u upgraded connections still open at stop (a bug in their owner)",
                   atomic_load(&s->upgraded));
+    http_slow_stop(s->slow);   /* after the grace: what still runs there ends and is answered */
     MHD_stop_daemon(s->daemon);
+    free(s->route_slow);
     http_guard_free(s->guard);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);

@@ -21,6 +21,7 @@ typedef struct reply_header {
 } reply_header;
 
 typedef struct http_metrics http_metrics;
+typedef struct http_slow http_slow;
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -40,6 +41,8 @@ struct http_server {
     http_metrics *metrics;         /* requests by route and status, latency */
     http_guard *guard;             /* head deadline, per-address slots */
     bool tls;                      /* HTTPS: replies carry Strict-Transport-Security */
+    http_slow *slow;               /* the threads of slow routes; NULL when no route is */
+    bool *route_slow;              /* per route: whether it is one of them */
 };
 
 struct http_req {
@@ -73,6 +76,16 @@ struct http_req {
     bool replied;
     bool close_after;              /* reply with Connection: close (body left unread) */
     bool queue_failed;
+    /* A slow route's handler runs on an http_slow thread while the connection is suspended;
+     * its reply waits in `held` until the connection is resumed (MHD takes a response only in
+     * its own callback). */
+    bool offloaded;
+    struct {
+        bool set;
+        int status;
+        const char *content_type, *body;   /* static or in the arena */
+        size_t len;
+    } held;
     /* http_reply_upgrade: fn is called once, from the upgrade callback or, when the switch
      * never happens, from on_completed with NULL */
     http_upgrade_fn upgrade_fn;
@@ -98,6 +111,13 @@ void http_impl_leave_inflight(http_req *r);
 void http_impl_finish(http_req *r, const char *how);
 /* upgrade.c: the upgrade that never happened (the client left before the 101 went out). */
 void http_impl_upgrade_abandoned(http_req *r);
+
+/* slow.c: the threads that run slow routes' handlers. start: NULL when threads cannot be made.
+ * submit runs run(r) on one of them, then resumes r's connection (which the caller suspended).
+ * stop runs what is queued, then joins them. */
+http_slow *http_slow_start(unsigned nthreads, void (*run)(http_req *r));
+void http_slow_submit(http_slow *p, http_req *r);
+void http_slow_stop(http_slow *p);
 
 /* stream.c: ends every open stream (server stop): each finishes once its buffer is sent. */
 void http_impl_streams_end_all(http_server *s);

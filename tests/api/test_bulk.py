@@ -6,6 +6,7 @@ server), and GET /api/contacts/query-bulk-export (Tether's CSV columns, CSV inje
 
 import concurrent.futures
 import csv
+import http.client
 import io
 import json
 import os
@@ -409,3 +410,55 @@ class Restart(BulkTest):
         self.assertEqual(rows, [(str(self.N),)])
         rows = db_rows(srv, "SELECT count(*) FROM bulk_job_items WHERE job_id = '%s'" % job_id)
         self.assertEqual(rows, [("0",)])
+
+
+class OffTheServerThreads(ApiTest):
+    """A bulk move runs off the server's threads (http/slow.c). With one server thread
+    (CRMD_THREADS=1), a keep-alive connection that thread holds goes on being answered while a
+    move of N contacts runs on another connection, instead of waiting for the move to end."""
+    N = 3000
+
+    def setUp(self):
+        self.srv = h.Server(env={"CRMD_THREADS": "1", "CRMD_RATE_LIMIT": "0"})
+        self.srv.init()
+        self.srv.start()
+        self.o = h.create_org(server=self.srv)
+
+    def tearDown(self):
+        self.srv.cleanup()
+
+    def test_keep_alive_connection_served_during_a_move(self):
+        srv, token = self.srv, self.o.token
+        stages = {s["name"]: s["_id"] for s in self.o.default_pipeline()["pipelineStages"]}
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            made = list(pool.map(lambda i: h.create_contact(token, server=srv), range(self.N)))
+        headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        keep = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+        mover = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+        try:
+            def get():
+                keep.request("GET", "/api/contacts/" + made[0]["_id"], headers=headers)
+                resp = keep.getresponse()
+                return resp.status, json.loads(resp.read())
+
+            self.assertEqual(get()[0], 200, "the keep-alive connection is open and served")
+            body = json.dumps({"stageIds": [stages["New Lead"]], "targetStageId": stages["Won"],
+                               "targetStatus": "Won"})
+            mover.request("PUT", "/api/contacts/query-bulk-move", body=body, headers=headers)
+            moved = concurrent.futures.ThreadPoolExecutor(1).submit(
+                lambda: (lambda resp: (resp.status, json.loads(resp.read())))(mover.getresponse()))
+            during = 0
+            while not moved.done():
+                status, reply = get()
+                self.assertEqual(status, 200)
+                self.assertEqual(reply["data"]["contact"]["_id"], made[0]["_id"])
+                during += not moved.done()
+            status, reply = moved.result()
+        finally:
+            keep.close()
+            mover.close()
+        self.assertEqual(status, 200, reply)
+        self.assertEqual((reply["modifiedCount"], reply["matchedCount"]), (self.N, self.N))
+        self.assertGreaterEqual(during, 10, "reads answered on the held connection while the move ran")
+        r = h.post("/api/contacts/query-count", {"stageIds": [stages["Won"]]}, token=token, server=srv)
+        self.assertEqual(r.json["count"], self.N, "every contact moved")

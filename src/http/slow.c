@@ -1,0 +1,99 @@
+/* The threads of slow routes (http_route.slow): a handler that may run for seconds, such as a
+ * bulk move, runs here while libmicrohttpd keeps its connection suspended. A worker of MHD's
+ * pool serves its connections one after another, so a handler run there held up every
+ * keep-alive connection that worker had accepted until it ended. A few long-lived threads are
+ * enough: slow requests are rare, and each thread keeps its storage connection. */
+#include "http/server_impl.h"
+#include "lib/xalloc.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct slow_item {
+    http_req *r;
+    struct slow_item *next;
+} slow_item;
+
+struct http_slow {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    slow_item *head, *tail;   /* waiting, oldest first */
+    bool stopping;
+    void (*run)(http_req *r);
+    unsigned nthreads;
+    pthread_t threads[];
+};
+
+static void *slow_thread(void *arg)
+{
+    http_slow *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->head && !p->stopping)
+            pthread_cond_wait(&p->ready, &p->lock);
+        slow_item *it = p->head;
+        if (!it)
+            break;   /* stopping, and nothing left */
+        p->head = it->next;
+        if (!p->head)
+            p->tail = NULL;
+        pthread_mutex_unlock(&p->lock);
+        http_req *r = it->r;
+        free(it);
+        p->run(r);
+        /* The connection is ours until this resume: MHD neither reads it nor times it out. */
+        r->offloaded = false;
+        MHD_resume_connection(r->conn);
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+http_slow *http_slow_start(unsigned nthreads, void (*run)(http_req *r))
+{
+    http_slow *p = xcalloc(1, sizeof *p + nthreads * sizeof p->threads[0]);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    p->run = run;
+    for (; p->nthreads < nthreads; p->nthreads++)
+        if (pthread_create(&p->threads[p->nthreads], NULL, slow_thread, p) != 0)
+            break;
+    if (p->nthreads == 0) {
+        pthread_cond_destroy(&p->ready);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void http_slow_submit(http_slow *p, http_req *r)
+{
+    slow_item *it = xcalloc(1, sizeof *it);
+    it->r = r;
+    pthread_mutex_lock(&p->lock);
+    if (p->tail)
+        p->tail->next = it;
+    else
+        p->head = it;
+    p->tail = it;
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void http_slow_stop(http_slow *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+    for (unsigned i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->ready);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
