@@ -192,14 +192,18 @@ static uint64_t pg_accounts_version(store *st)
     return atomic_load(&((pg_store *)st)->accounts_version);
 }
 
-/* Another server numbered events: the hook's owner reads the stream as after a commit here. */
-static void others_committed_events(void *ctx)
+void pg_store_events_numbered(pg_store *s)
 {
-    pg_store *s = ctx;
     pthread_rwlock_rdlock(&s->hook_lock);
     if (s->hook)
         s->hook(s->hook_ctx);
     pthread_rwlock_unlock(&s->hook_lock);
+}
+
+/* Another server numbered events. */
+static void others_committed_events(void *ctx)
+{
+    pg_store_events_numbered(ctx);
 }
 
 /* Another server changed a user or an organization: every cached one may be stale. */

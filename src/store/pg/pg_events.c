@@ -145,10 +145,13 @@ static int sequence_pending(pg_conn *c)
             PQclear(r);
             return rc;
         }
-        pending = r && pg_col_int(r, 0, 0) == SEQUENCE_BATCH;
+        int64_t numbered = r ? pg_col_int(r, 0, 0) : 0;
+        pending = numbered == SEQUENCE_BATCH;
         if (r && !PQgetisnull(r, 0, 1))
             saw_number(c, pg_col_int(r, 0, 1));
         PQclear(r);
+        if (numbered > 0)
+            pg_store_events_numbered(c->owner);
     }
     return 0;
 }

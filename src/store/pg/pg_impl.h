@@ -115,6 +115,11 @@ void pg_p_ints(pg_params *p, arena *a, const void *arr, size_t n, pg_int_fn get)
 PGconn *pg_connect(const char *url, char *err, size_t errlen);
 pg_conn *pg_conn_new(pg_store *owner, PGconn *db, const store_ops *ops);
 pg_sequencer *pg_store_sequencer(pg_store *s);
+/* Events were numbered, by another server or by any reader here: the commit hook's owner (the
+ * event hub) reads the stream as after a commit here. A server's own notification does not come
+ * back to it (pg_listen.c), so a number given here by a reader other than the hub (the webhook
+ * dispatcher) would otherwise reach this server's live streams only with the next commit. */
+void pg_store_events_numbered(pg_store *s);
 void pg_conn_close(pg_conn *c);                  /* NULL is fine */
 /* Makes the connection usable: reconnects a broken one (at most every PG_RECONNECT_MS, sooner
  * once *connected_at, the store's last successful reconnect, is newer). 0 or UNAVAILABLE. */
