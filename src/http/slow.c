@@ -1,4 +1,4 @@
-/* The threads of slow routes (http_route.slow): a handler that may run for seconds, such as a
+/* The threads of slow routes (http_slow_route, http.h): a handler that may run for seconds, such as a
  * bulk move, runs here while libmicrohttpd keeps its connection suspended. A worker of MHD's
  * pool serves its connections one after another, so a handler run there held up every
  * keep-alive connection that worker had accepted until it ended. A few long-lived threads are

@@ -130,12 +130,8 @@ static void after_commit(pg_store *s, pg_conn *c)
 {
     if (c->accounts)
         atomic_fetch_add(&s->accounts_version, 1);
-    if (c->appended) {
-        pthread_rwlock_rdlock(&s->hook_lock);
-        if (s->hook)
-            s->hook(s->hook_ctx);
-        pthread_rwlock_unlock(&s->hook_lock);
-    }
+    if (c->appended)
+        pg_store_events_numbered(s);   /* appended, to be numbered: the hook's owner reads */
 }
 
 static int pg_write(store *st, store_work_fn fn, void *arg)
