@@ -373,12 +373,12 @@ export function Pipelines({ me, onChanged }) {
         ${p.description && html`<p class="muted">${p.description}</p>`}
         <ol class="stage-list">${activeStages(p).map((s) => html`<li key=${s._id}><span class="swatch" style=${{ background: s.color }}></span>${s.name}</li>`)}</ol>
         <div class="actions"><${CloseStage} pipeline=${p} onDone=${async (text) => {
-          setNotice(text);
           await Promise.all([load(), onChanged()]);
+          setNotice(text);   // once the list shows what it says
         }} />
         <${DeletePipeline} pipeline=${p} others=${list.filter((x) => x._id !== p._id)} onDone=${async (text) => {
-          setNotice(text);
           await Promise.all([load(), onChanged()]);
+          setNotice(text);
           document.getElementById("pipelines-h")?.focus();
         }} /></div>`}
     </li>`)}</ul>`}
