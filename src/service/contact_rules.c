@@ -248,6 +248,8 @@ int contact_apply_stage(store_conn *c, const contact_input *in, arena *a, crm_co
     /* A new status or stage alone stays in the contact's pipeline unless the stage says otherwise. */
     if (!pipeline_id && !in->stage_id && ct->pipeline_id[0])
         pipeline_id = ct->pipeline_id;
+    if (c->ops->number_check_ahead && ct->nphones + ct->nsecondary)
+        c->ops->number_check_ahead(c, ct->org_id, ct->nphones ? ct->phones[0].e164 : ct->secondary[0].e164);
     if ((rc = pipeline_resolve_stage(c, ct->org_id, pipeline_id, in->status, in->stage_id, a, &pipeline, &stage, err)))
         return rc;
     memcpy(ct->pipeline_id, pipeline.id, sizeof ct->pipeline_id);

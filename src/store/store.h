@@ -116,6 +116,10 @@ struct store_ops {
     int (*org_phone_delete)(store_conn *c, const char *org_id, const char *e164);  /* NOT_FOUND if absent */
     /* 1 when e164 is provisioned to the org or is the sinchPhoneNumber of one of its users, else 0 */
     int (*org_phone_reserved)(store_conn *c, const char *org_id, const char *e164);
+    /* Optional (NULL where it would gain nothing). Said in a unit just before a pipeline read
+     * that is followed by the check of e164 (org_phone_reserved, then phone_owner): the backend
+     * may send that check with the read, in the same round trip. The answers are the same. */
+    void (*number_check_ahead)(store_conn *c, const char *org_id, const char *e164);
 
     /* users; email is stored lower-cased and unique across the installation */
     int (*user_insert)(store_conn *c, const crm_user *u);

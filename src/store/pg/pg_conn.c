@@ -332,6 +332,7 @@ void pg_unit_begin(pg_conn *c)
     c->nqueued = 0;
     c->nlocks = 0;
     c->number_known = false;
+    c->ahead = false;
     if (c->unit_arena)
         arena_reset(c->unit_arena);
     pg_defer_reset(c);
@@ -345,6 +346,7 @@ static void unit_end(pg_conn *c)
     c->nqueued = 0;
     c->nlocks = 0;
     c->number_known = false;
+    c->ahead = false;
     pg_defer_reset(c);
 }
 

@@ -103,6 +103,18 @@ static int copy_rows(pg_conn *c, pg_defer_kind kind)
 int pg_defer_send(pg_conn *c)
 {
     int rc = 0;
+    pg_deferred *log = &c->deferred[PG_DEFER_EVENT_LOG], *ev = &c->deferred[PG_DEFER_EVENT];
+    if (log->n == 1 && ev->n == 1) {
+        /* A create or an edit: its log row and its event in one statement. */
+        pg_params p = {0};
+        for (int i = 0; i < log->ncols; i++)
+            pg_p_text(&p, log->rows[0][i]);
+        for (int i = 0; i < ev->ncols; i++)
+            pg_p_text(&p, ev->rows[0][i]);
+        rc = pg_exec_later(c, PG_EVENT_LOG_AND_APPEND, &p);
+        pg_defer_reset(c);
+        return rc;
+    }
     for (int k = 0; k < PG_DEFERRED_KINDS && rc == 0; k++) {
         pg_deferred *d = &c->deferred[k];
         if (d->n > COPY_FROM) {

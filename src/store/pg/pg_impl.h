@@ -69,6 +69,11 @@ typedef struct pg_conn {
     objectid number_org;
     char number_e164[32];
     objectid number_owner;       /* "": free */
+    bool number_reserved;
+    /* The number a unit will check after its next pipeline read (store.h number_check_ahead) */
+    bool ahead;
+    objectid ahead_org;
+    char ahead_e164[32];
     pg_deferred deferred[PG_DEFERRED_KINDS];   /* the unit's log rows and events, sent with COMMIT */
     bool retry;                  /* this unit hit a deadlock or serialization failure */
     bool appended;               /* this unit appended events */
@@ -234,6 +239,10 @@ int pg_org_phone_list(store_conn *c, const char *org_id, arena *a, crm_org_phone
 int pg_org_phone_insert(store_conn *c, const char *org_id, const crm_org_phone *p);
 int pg_org_phone_delete(store_conn *c, const char *org_id, const char *e164);
 int pg_org_phone_reserved(store_conn *c, const char *org_id, const char *e164);
+void pg_number_check_ahead(store_conn *c, const char *org_id, const char *e164);
+/* A unit's check of a number under its lock (pg_org.c): 1 reserved, 0 not, <0 an error; its
+ * answers stay known until the unit's next statement. */
+int pg_number_check(pg_conn *c, const char *org_id, const char *e164);
 
 int pg_user_insert(store_conn *c, const crm_user *u);
 int pg_user_get(store_conn *c, const char *user_id, arena *a, crm_user *out);

@@ -140,9 +140,8 @@ int pg_org_phone_delete(store_conn *sc, const char *org_id, const char *e164)
  * number can commit between this check and the end of the unit. The unit's check also reads who
  * holds the number, under the same lock: the service asks that next (pg_phone_owner), and the
  * answer cannot change while the lock is held. */
-int pg_org_phone_reserved(store_conn *sc, const char *org_id, const char *e164)
+int pg_number_check(pg_conn *c, const char *org_id, const char *e164)
 {
-    pg_conn *c = pg_of(sc);
     pg_params p = {0};
     PGresult *r;
     int rc = pg_lock(c, PG_LOCK_NUMBER, org_id, e164, NULL);
@@ -157,8 +156,27 @@ int pg_org_phone_reserved(store_conn *sc, const char *org_id, const char *e164)
         snprintf(c->number_org, sizeof c->number_org, "%s", org_id);
         snprintf(c->number_e164, sizeof c->number_e164, "%s", e164);
         pg_col_id(r, 0, 1, c->number_owner);
+        c->number_reserved = rc == 1;
         c->number_known = true;
     }
     PQclear(r);
     return rc;
+}
+
+/* A check that went ahead with the unit's pipeline read (pg_pipeline.c) is answered from what it
+ * read, if no statement ran since. */
+int pg_org_phone_reserved(store_conn *sc, const char *org_id, const char *e164)
+{
+    pg_conn *c = pg_of(sc);
+    if (c->in_unit && c->number_known && strcmp(c->number_org, org_id) == 0 && strcmp(c->number_e164, e164) == 0)
+        return c->number_reserved ? 1 : 0;
+    return pg_number_check(c, org_id, e164);
+}
+
+void pg_number_check_ahead(store_conn *sc, const char *org_id, const char *e164)
+{
+    pg_conn *c = pg_of(sc);
+    c->ahead = c->in_unit && strlen(e164) < sizeof c->ahead_e164;
+    snprintf(c->ahead_org, sizeof c->ahead_org, "%s", org_id);
+    snprintf(c->ahead_e164, sizeof c->ahead_e164, "%s", e164);
 }

@@ -44,7 +44,15 @@ static int get_one(pg_conn *c, pg_stmt_id id, const char *org_id, const char *ke
         return rc;
     pg_p_text(&p, org_id);
     pg_p_text(&p, key);
-    if ((rc = pg_exec(c, id, &p, &r)))
+    if (c->ahead && c->in_unit) {
+        /* The number's check goes in the same round trip, after the read: its lock comes after
+         * the pipeline lock, as in every unit. */
+        c->ahead = false;
+        if ((rc = pg_exec_later_result(c, id, &p, &r)) == 0 && (rc = pg_number_check(c, c->ahead_org, c->ahead_e164)) > 0)
+            rc = 0;
+    } else
+        rc = pg_exec(c, id, &p, &r);
+    if (rc)
         return rc;
     int rows = PQntuples(r);
     if (rows)

@@ -315,6 +315,10 @@
     /* the event log and the durable event stream */                                              \
     X(EVENT_LOG_INSERT, "INSERT INTO event_logs (" PG_EVENT_LOG_COLS ") "                         \
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")                                \
+    /* a unit's one log row ($1-$8) and one event ($9-$12): one statement, not two */             \
+    X(EVENT_LOG_AND_APPEND, "WITH l AS (INSERT INTO event_logs (" PG_EVENT_LOG_COLS ") "          \
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)) INSERT INTO events "         \
+                            "(organization_id, name, payload, created_at) VALUES ($9, $10, $11, $12)") \
     X(EVENT_LOG_LIST, "SELECT " PG_EVENT_LOG_COLS PG_EVENT_LOG_WHERE                              \
                       " ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6")                    \
     X(EVENT_LOG_COUNT, "SELECT count(*)" PG_EVENT_LOG_WHERE)                                      \
