@@ -65,7 +65,7 @@ int auth_authenticate(crm_app *app, const char *authorization, arena *a, crm_use
         rc = c->ops->user_get_by_apikey(c, h, a, me);
     } else {
         jwt_claims cl;
-        if (jwt_verify(tok, app->jwt_secret, time_now_ms() / 1000, &cl) != JWT_OK)
+        if (jwt_verify_memo(tok, app->jwt_secret, time_now_ms() / 1000, &cl) != JWT_OK)
             return crm_fail(err, CRM_E_UNAUTHORIZED, NULL, "Invalid or expired token");
         rc = account_cache_user(app, c, cl.sub, a, me);
         if (rc == 0 && (me->token_version != cl.ver || strcmp(me->org_id, cl.org) != 0))

@@ -360,6 +360,42 @@ static void test_shapes(void)
     free(t);
 }
 
+/* The memo answers as jwt_verify would, for the tokens it holds and for every other. */
+static void test_memo(void)
+{
+    jwt_claims c = sample(), out;
+    char *t = jwt_issue(&c, secret), *evil = strdup(t);
+    is_int(jwt_verify_memo(t, secret, NOW, &out), JWT_OK, "memo: verifies");
+    memset(&out, 0, sizeof out);
+    is_int(jwt_verify_memo(t, secret, NOW, &out), JWT_OK, "memo: verifies again, from the memo");
+    ok(strcmp(out.sub, c.sub) == 0 && strcmp(out.org, c.org) == 0 && strcmp(out.role, "ADMIN") == 0 &&
+           out.iat == c.iat && out.exp == c.exp && out.ver == 3, "memo: the same claims");
+    is_int(jwt_verify_memo(t, secret, c.exp - 1, NULL), JWT_OK, "memo: out may be NULL");
+    is_int(jwt_verify_memo(t, secret, c.exp, &out), JWT_EXPIRED, "memo: exp == now is expired");
+    is_str(out.sub, "", "memo: no claims for an expired token");
+    is_int(jwt_verify_memo(t, other, NOW, &out), JWT_BAD_SIGNATURE, "memo: the same token under another secret");
+    evil[strlen(evil) - 1] = evil[strlen(evil) - 1] == 'A' ? 'B' : 'A';
+    is_int(jwt_verify_memo(evil, secret, NOW, &out), JWT_BAD_SIGNATURE, "memo: a token one byte off");
+    evil[strlen(evil) - 1] = '\0';
+    is_int(jwt_verify_memo(evil, secret, NOW, &out), JWT_MALFORMED, "memo: a token one byte short");
+    is_int(jwt_verify_memo("", secret, NOW, &out), JWT_MALFORMED, "memo: empty");
+    is_int(jwt_verify_memo(NULL, secret, NOW, &out), JWT_MALFORMED, "memo: NULL");
+    /* More tokens than slots: each still verifies, first from jwt_verify, then perhaps the memo. */
+    int good = 0;
+    for (int i = 0; i < 40; i++) {
+        jwt_claims ci = sample();
+        ci.ver = i;
+        char *ti = jwt_issue(&ci, secret);
+        for (int k = 0; k < 2; k++)
+            good += jwt_verify_memo(ti, secret, NOW, &out) == JWT_OK && out.ver == i;
+        free(ti);
+    }
+    is_int(good, 80, "memo: 40 tokens, each verified twice with its own claims");
+    is_int(jwt_verify_memo(t, secret, NOW, &out), JWT_OK, "memo: the first token after them");
+    free(evil);
+    free(t);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -371,5 +407,6 @@ int main(void)
     test_algorithms();
     test_claims();
     test_shapes();
+    test_memo();
     return tap_done();
 }
