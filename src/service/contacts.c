@@ -6,16 +6,8 @@
 #include "service/contacts.h"
 #include "service/contact_rules.h"
 #include "service/event_logs.h"
-#include "service/render.h"
+#include "service/render_text.h"
 #include "lib/timefmt.h"
-
-static char *render_created_text(const crm_contact *ct, arena *a)
-{
-    json_t *reply = render_contact_created(ct);
-    char *text = json_dumps_arena(reply, a);
-    json_decref(reply);
-    return text;
-}
 
 struct create_work {
     const crm_user *me;
@@ -25,6 +17,7 @@ struct create_work {
     crm_err *err;
     int status;     /* the reply: 201 and the contact, or a replayed one */
     char *body;
+    char *contact;  /* the contact's JSON text, printed once for its event and the reply */
 };
 
 /* 1: a reply for this key exists and is now in w (replay); 0: the key is new; <0: error. */
@@ -59,14 +52,18 @@ static int create_unit(store_conn *c, void *arg)
         return w->in->unit_hook ? w->in->unit_hook(c, ct, true, w->in->hook_arg) : 0;
     if ((rc = c->ops->contact_insert(c, ct)) == -CRM_E_PHONE_TAKEN)
         return crm_fail(w->err, CRM_E_PHONE_TAKEN, "phoneNumber", "A number already belongs to another contact");
-    if (rc || (rc = event_log_record_from(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created", w->in->log_source)))
+    if (rc)
+        return rc;
+    w->contact = render_text_contact_alone(ct, w->a);
+    if ((rc = event_log_record_contact(c, w->me, ct, "CONTACT_CREATE", NULL, "contact_created", w->in->log_source,
+                                       w->contact)))
         return rc;
     if (w->in->unit_hook && (rc = w->in->unit_hook(c, ct, true, w->in->hook_arg)))
         return rc;
     w->status = 201;
     if (!w->in->idempotency_key)
-        return 0;   /* the reply is rendered after the commit, off the writer thread */
-    w->body = render_created_text(ct, w->a);
+        return 0;   /* the reply is put together after the commit, off the writer thread */
+    w->body = render_text_contact_created(w->contact, w->a);
     return c->ops->idempotency_put(c, ct->org_id, w->me->id, w->in->idempotency_key, w->in->request_hash,
                                    w->status, w->body, ct->created_at);
 }
@@ -99,7 +96,7 @@ int contact_create_prepare(crm_app *app, const crm_user *me, const contact_input
 int contact_create_in_unit(store_conn *c, const crm_user *me, const contact_input *in, crm_contact *ct, arena *a,
                            crm_err *err)
 {
-    struct create_work w = { me, in, ct, a, err, 0, NULL };
+    struct create_work w = { me, in, ct, a, err, 0, NULL, NULL };
     return create_unit(c, &w);
 }
 
@@ -110,11 +107,12 @@ int contact_create(crm_app *app, const crm_user *me, const contact_input *in, ar
     int rc;
     if ((rc = contact_create_prepare(app, me, in, a, &ct, err)))
         return rc;
-    struct create_work w = { me, in, ct, a, err, 0, NULL };
+    struct create_work w = { me, in, ct, a, err, 0, NULL, NULL };
     if ((rc = app_write(app, create_unit, &w, err)))
         return rc;
     *status = w.status;
-    *body = w.body ? w.body : render_created_text(ct, a);
+    if (!(*body = w.body))
+        *body = render_text_contact_created(w.contact ? w.contact : render_text_contact_alone(ct, a), a);
     return 0;
 }
 

@@ -38,31 +38,24 @@ int event_log_append(store_conn *c, const crm_user *me, const char *org_id, cons
     return rc;
 }
 
-/* {"contact": ...} printed by the JSON writer: a bulk move writes one per contact. Where the
- * writer refuses (text that is not UTF-8), jansson's twin, as before. */
-static char *contact_payload(const crm_contact *ct, arena *a)
+int event_log_record_contact(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
+                             const char *changes_json, const char *event_name, const char *source,
+                             const char *contact_text)
 {
-    jw_writer w;
-    jw_init(&w, a, 1024);
-    jw_object_begin(&w);
-    jw_key(&w, "contact");
-    render_text_contact(&w, ct);
-    jw_object_end(&w);
-    if (!jw_refused(&w))
-        return jw_text(&w, NULL);
-    json_t *payload = json_pack("{s:o}", "contact", render_contact(ct));
-    char *text = json_dumps_arena(payload, a);
-    json_decref(payload);
-    if (!text)
-        abort();
-    return text;
+    arena *a = arena_new();
+    const char *payload = arena_printf(a, "{\"contact\":%s}", contact_text);
+    int rc = append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name, payload, source);
+    arena_destroy(a);
+    return rc;
 }
 
+/* {"contact": ...}: a bulk move writes one per contact. */
 int event_log_record_from(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                           const char *changes_json, const char *event_name, const char *source)
 {
     arena *a = arena_new();
-    int rc = append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name, contact_payload(ct, a), source);
+    int rc = event_log_record_contact(c, me, ct, type, changes_json, event_name, source,
+                                      render_text_contact_alone(ct, a));
     arena_destroy(a);
     return rc;
 }

@@ -12,6 +12,11 @@ int event_log_record(store_conn *c, const crm_user *me, const crm_contact *ct, c
 /* The same with the entry's source ("manual", "api", "import"; NULL: "manual"). */
 int event_log_record_from(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                           const char *changes_json, const char *event_name, const char *source);
+/* The same with the contact's text given (render_text_contact_alone's), which a create's reply
+ * shares. */
+int event_log_record_contact(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
+                             const char *changes_json, const char *event_name, const char *source,
+                             const char *contact_text);
 /* The same for any entry of the contact contact_id: the stream event's payload is given (and
  * taken: it is released whatever happens). */
 int event_log_append(store_conn *c, const crm_user *me, const char *org_id, const char *contact_id, const char *type,

@@ -1,5 +1,7 @@
 /* The contact as JSON text: render.c's render_contact, key for key, without a json_t tree. */
 #include <stdbool.h>
+#include <stdlib.h>
+#include "service/render.h"
 #include "service/render_text.h"
 
 /* verifiedAt, verifiedBy and verificationSource, all null when not verified. */
@@ -95,4 +97,24 @@ void render_text_contact(jw_writer *w, const crm_contact *ct)
     jw_bool(w, ct->verified.at != 0);
     verification(w, &ct->verified);
     jw_object_end(w);
+}
+
+char *render_text_contact_alone(const crm_contact *ct, arena *a)
+{
+    jw_writer w;
+    jw_init(&w, a, 1024);
+    render_text_contact(&w, ct);
+    if (!jw_refused(&w))
+        return jw_text(&w, NULL);
+    json_t *j = render_contact(ct);
+    char *text = json_dumps_arena(j, a);
+    json_decref(j);
+    return text;
+}
+
+char *render_text_contact_created(const char *contact_text, arena *a)
+{
+    /* render_contact_created's keys, in its order */
+    return arena_printf(a, "{\"success\":true,\"message\":\"Contact created successfully\",\"data\":"
+                           "{\"contact\":%s,\"message\":\"Contact created successfully\"}}", contact_text);
 }

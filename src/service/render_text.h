@@ -10,4 +10,10 @@
 
 void render_text_contact(jw_writer *w, const crm_contact *ct);   /* render_contact's object */
 
+/* render_contact's text in a: by the writer, or by jansson where the writer refuses. */
+char *render_text_contact_alone(const crm_contact *ct, arena *a);
+/* render_contact_created's text around that of its contact: a create prints its contact once,
+ * for its event's payload and for its reply. */
+char *render_text_contact_created(const char *contact_text, arena *a);
+
 #endif

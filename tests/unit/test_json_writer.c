@@ -360,7 +360,7 @@ static int same_bytes(arena *a, const crm_contact *ct, char **got_out, char **wa
 static void test_contacts(void)
 {
     enum { N = 3000 };
-    int same = 0, first_bad = -1;
+    int same = 0, same_created = 0, first_bad = -1;
     char *got = NULL, *want = NULL;
     for (int i = 0; i < N; i++) {
         arena *a = arena_new();
@@ -373,10 +373,16 @@ static void test_contacts(void)
             fprintf(stderr, "# contact %d\n#   got: %s\n#  want: %s\n", i, got, want ? want : "(null)");
         }
         free(want);
+        want = dumped(render_contact_created(&ct));
+        got = render_text_contact_created(render_text_contact_alone(&ct, a), a);
+        if (want && strcmp(got, want) == 0)
+            same_created++;
+        free(want);
         free_contact(&ct);
         arena_destroy(a);
     }
     is_int(same, N, "render_text_contact prints render_contact's bytes for %d random contacts", N);
+    is_int(same_created, N, "a create's reply around render_text_contact_alone is render_contact_created's bytes");
 
     /* A contact with nothing optional set: empty arrays and nulls. */
     arena *a = arena_new();
