@@ -137,6 +137,16 @@ char *arena_strndup(arena *a, const char *s, size_t n)
     return p;   /* already NUL-terminated: arena memory is zeroed */
 }
 
+char *arena_wrap(arena *a, const char *before, const char *text, const char *after)
+{
+    size_t nb = strlen(before), nt = strlen(text), na = strlen(after);
+    char *p = arena_alloc(a, nb + nt + na + 1);
+    memcpy(p, before, nb);
+    memcpy(p + nb, text, nt);
+    memcpy(p + nb + nt, after, na);
+    return p;   /* NUL-terminated: arena memory is zeroed */
+}
+
 char *arena_strdup(arena *a, const char *s)
 {
     return s ? arena_strndup(a, s, strlen(s)) : NULL;

@@ -13,5 +13,8 @@ void *arena_alloc(arena *a, size_t n);  /* zeroed, aligned for any type */
 char *arena_strdup(arena *a, const char *s);          /* NULL in → NULL out */
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* before, text and after joined (none NULL): printf's "%s%s%s" without its parsing, for text of
+ * any length (a contact's JSON inside an envelope). */
+char *arena_wrap(arena *a, const char *before, const char *text, const char *after);
 
 #endif

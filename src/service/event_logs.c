@@ -43,7 +43,7 @@ int event_log_record_contact(store_conn *c, const crm_user *me, const crm_contac
                              const char *contact_text)
 {
     arena *a = arena_new();
-    const char *payload = arena_printf(a, "{\"contact\":%s}", contact_text);
+    const char *payload = arena_wrap(a, "{\"contact\":", contact_text, "}");
     int rc = append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name, payload, source);
     arena_destroy(a);
     return rc;

@@ -115,6 +115,6 @@ char *render_text_contact_alone(const crm_contact *ct, arena *a)
 char *render_text_contact_created(const char *contact_text, arena *a)
 {
     /* render_contact_created's keys, in its order */
-    return arena_printf(a, "{\"success\":true,\"message\":\"Contact created successfully\",\"data\":"
-                           "{\"contact\":%s,\"message\":\"Contact created successfully\"}}", contact_text);
+    return arena_wrap(a, "{\"success\":true,\"message\":\"Contact created successfully\",\"data\":{\"contact\":",
+                      contact_text, ",\"message\":\"Contact created successfully\"}}");
 }

@@ -15,7 +15,7 @@
 #include "lib/arena.h"
 #include "model/model.h"
 
-#define STORE_OPS_VERSION 12
+#define STORE_OPS_VERSION 13
 
 typedef struct store store;
 typedef struct store_conn store_conn;
@@ -116,10 +116,6 @@ struct store_ops {
     int (*org_phone_delete)(store_conn *c, const char *org_id, const char *e164);  /* NOT_FOUND if absent */
     /* 1 when e164 is provisioned to the org or is the sinchPhoneNumber of one of its users, else 0 */
     int (*org_phone_reserved)(store_conn *c, const char *org_id, const char *e164);
-    /* Optional (NULL where it would gain nothing). Said in a unit just before a pipeline read
-     * that is followed by the check of e164 (org_phone_reserved, then phone_owner): the backend
-     * may send that check with the read, in the same round trip. The answers are the same. */
-    void (*number_check_ahead)(store_conn *c, const char *org_id, const char *e164);
 
     /* users; email is stored lower-cased and unique across the installation */
     int (*user_insert)(store_conn *c, const crm_user *u);
@@ -346,6 +342,13 @@ struct store_ops {
     /* In a unit of work: deletes at most limit rows of the imports that ended (done or failed)
      * before before_ms, then those of them that have no row left; *deleted counts both. */
     int (*import_purge)(store_conn *c, int64_t before_ms, int64_t limit, int64_t *deleted);
+
+    /* --- version 13 --- */
+
+    /* Optional (NULL where it would gain nothing). Said in a unit just before a pipeline read
+     * that is followed by the check of e164 (org_phone_reserved, then phone_owner): the backend
+     * may send that check with the read, in the same round trip. The answers are the same. */
+    void (*number_check_ahead)(store_conn *c, const char *org_id, const char *e164);
 };
 
 /* Opens the database named by url ("sqlite:PATH", or a postgres:// or postgresql:// URL). On failure returns NULL and writes one

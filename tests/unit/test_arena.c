@@ -103,6 +103,16 @@ static void test_strings(void)
     is_str(arena_strndup(a, "hello", 3), "hel", "strndup cuts");
     is_str(arena_strndup(a, "hi", 10), "hi", "strndup stops at NUL");
     is_str(arena_strndup(a, "abc", 0), "", "strndup 0");
+    is_str(arena_wrap(a, "{\"a\":", "[1,2]", "}"), "{\"a\":[1,2]}", "wrap");
+    is_str(arena_wrap(a, "", "", ""), "", "wrap of nothing");
+    {
+        char text[5000];
+        memset(text, 'x', sizeof text - 1);
+        text[sizeof text - 1] = '\0';
+        const char *w = arena_wrap(a, "<", text, ">");
+        ok(strlen(w) == sizeof text + 1 && w[0] == '<' && w[1] == 'x' && w[sizeof text - 1] == 'x' &&
+               w[sizeof text] == '>', "wrap of 4,999 bytes");
+    }
     ok(arena_strndup(a, NULL, 3) == NULL, "strndup(NULL) → NULL");
     is_str(arena_printf(a, "%s-%d-%05.1f", "x", 42, 3.14159), "x-42-003.1", "printf");
     is_str(arena_printf(a, "%s", ""), "", "printf empty");

@@ -325,7 +325,6 @@ static const store_ops pg_ops = {
     .org_phone_insert = pg_org_phone_insert,
     .org_phone_delete = pg_org_phone_delete,
     .org_phone_reserved = pg_org_phone_reserved,
-    .number_check_ahead = pg_number_check_ahead,
     .user_insert = pg_user_insert,
     .user_get = pg_user_get,
     .user_get_by_email = pg_user_get_by_email,
@@ -402,4 +401,5 @@ static const store_ops pg_ops = {
     .import_renew = pg_import_renew,
     .savepoint = NULL,   /* a unit's inserts go with its COMMIT: one row per unit */
     .import_purge = pg_import_purge,
+    .number_check_ahead = pg_number_check_ahead,
 };
