@@ -432,6 +432,14 @@ describe("keyboard and small screens", () => {
         await signIn(page, srv.base, org.email, org.password);
         await page.getByRole("link", { name: /^Wide/ }).waitFor();
         await fitsWidth(page, width, "contacts");
+        const cut = await page.locator("table.contacts tbody td:nth-child(2) span").evaluateAll((spans) =>
+          spans.filter((s) => {
+            const td = s.parentElement;
+            return s.getBoundingClientRect().right > td.getBoundingClientRect().right - parseFloat(getComputedStyle(td).paddingRight) + 0.5;
+          }).map((s) => s.textContent));
+        const shown = await page.locator("table.contacts tbody td:nth-child(2) span").count();
+        assert.ok(shown >= 6, `the list shows its contacts' numbers (${shown})`);
+        assert.deepEqual(cut, [], "no number in the list is cut short");
         await screenshot(page, `contacts-${width}`);
         await page.goto(`${srv.base}/#/contacts/${c._id}`);
         await page.getByRole("region", { name: "Timeline" }).getByText("Created", { exact: true }).waitFor();

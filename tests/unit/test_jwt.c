@@ -377,7 +377,10 @@ static void test_memo(void)
     evil[strlen(evil) - 1] = evil[strlen(evil) - 1] == 'A' ? 'B' : 'A';
     is_int(jwt_verify_memo(evil, secret, NOW, &out), JWT_BAD_SIGNATURE, "memo: a token one byte off");
     evil[strlen(evil) - 1] = '\0';
-    is_int(jwt_verify_memo(evil, secret, NOW, &out), JWT_MALFORMED, "memo: a token one byte short");
+    /* MALFORMED or BAD_SIGNATURE, by the bits left in the signature's last character */
+    enum jwt_result short_one = jwt_verify(evil, secret, NOW, NULL);
+    ok(short_one != JWT_OK, "a token one byte short is refused");
+    is_int(jwt_verify_memo(evil, secret, NOW, &out), short_one, "memo: a token one byte short, as jwt_verify says");
     is_int(jwt_verify_memo("", secret, NOW, &out), JWT_MALFORMED, "memo: empty");
     is_int(jwt_verify_memo(NULL, secret, NOW, &out), JWT_MALFORMED, "memo: NULL");
     /* More tokens than slots: each still verifies, first from jwt_verify, then perhaps the memo. */

@@ -174,12 +174,12 @@ int pg_contact_move_many(store_conn *sc, const char *org_id, const crm_contact *
         return rc;
     for (size_t i = 0; i < n; i++)
         moved[i] = false;
-    for (int row = 0; row < PQntuples(r); row++)
-        for (size_t i = 0; i < n; i++)
-            if (!moved[i] && strcmp(PQgetvalue(r, row, 0), cts[i].id) == 0) {
-                moved[i] = true;
-                break;
-            }
+    /* Each updated row names its place in the list (from 1). */
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t i = pg_col_int(r, row, 0);
+        if (i >= 1 && (size_t)i <= n)
+            moved[i - 1] = true;
+    }
     PQclear(r);
     return 0;
 }

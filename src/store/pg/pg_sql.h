@@ -276,9 +276,9 @@
                         "WHERE organization_id = $1 AND id = $2 RETURNING processed")             \
     X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = $4, status = $5, "    \
                          "updated_at = $6, version = c.version + 1 "                              \
-                         "FROM unnest($2::text[], $7::bigint[]) AS m(id, version) "               \
+                         "FROM unnest($2::text[], $7::bigint[]) WITH ORDINALITY AS m(id, version, i) " \
                          "WHERE c.organization_id = $1 AND c.id = m.id AND c.version = m.version " \
-                         "RETURNING c.id")                                                        \
+                         "RETURNING m.i")                                                         \
     X(BULK_JOB_PURGE, "WITH d AS (DELETE FROM bulk_jobs WHERE ctid = ANY (ARRAY(SELECT ctid "     \
                       "FROM bulk_jobs WHERE state <> 'pending' AND updated_at < $1 LIMIT $2)) "   \
                       "RETURNING 1) SELECT count(*) FROM d")                                      \
