@@ -38,7 +38,7 @@ static void read_pipeline(const PGresult *r, int from, int to, arena *a, crm_pip
 static int get_one(pg_conn *c, pg_stmt_id id, const char *org_id, const char *key, arena *a, crm_pipeline *out)
 {
     pg_params p = {0};
-    PGresult *r;
+    PGresult *r = NULL;
     int rc = pg_lock(c, PG_LOCK_PIPELINES_SHARED, org_id, NULL, NULL);
     if (rc)
         return rc;
@@ -48,12 +48,15 @@ static int get_one(pg_conn *c, pg_stmt_id id, const char *org_id, const char *ke
         /* The number's check goes in the same round trip, after the read: its lock comes after
          * the pipeline lock, as in every unit. */
         c->ahead = false;
-        if ((rc = pg_exec_later_result(c, id, &p, &r)) == 0 && (rc = pg_number_check(c, c->ahead_org, c->ahead_e164)) > 0)
-            rc = 0;
+        if ((rc = pg_exec_later_result(c, id, &p, &r)) == 0)
+            rc = pg_number_check(c, c->ahead_org, c->ahead_e164);
+        rc = rc > 0 ? 0 : rc;   /* the check's answer stays known (pg_org.c) */
     } else
         rc = pg_exec(c, id, &p, &r);
-    if (rc)
+    if (rc) {
+        PQclear(r);
         return rc;
+    }
     int rows = PQntuples(r);
     if (rows)
         read_pipeline(r, 0, rows, a, out);
