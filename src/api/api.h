@@ -36,7 +36,6 @@ throttle *api_throttle(void);
 void api_send_json(http_req *r, int status, json_t *body);
 void api_send_ok(http_req *r, int status, const char *message, json_t *data);  /* success envelope */
 void api_send_error(http_req *r, const crm_err *err);                          /* error envelope */
-void api_send_raw(http_req *r, int status, const char *json_text);
 /* The success envelope printed straight into the request's arena (lib/json_writer.h), the same
  * bytes as api_send_ok's: api_ok_begin prints {"success":true,"message":…,"data": into w (cap:
  * the expected length), the caller prints the data value into w, and api_ok_send closes the

@@ -182,8 +182,8 @@ static void create_contact(http_req *r)
         (rc = read_idempotency(r, &in, &err)) ||
         (rc = contact_create(api_app(), me, &in, http_req_arena(r), &status, &reply, &err)))
         api_send_error(r, &err);
-    else
-        api_send_raw(r, status, reply);
+    else   /* the reply is text in the request's arena (a replay's too) */
+        http_reply_in_arena(r, status, "application/json", reply, strlen(reply));
     json_decref(body);
 }
 

@@ -14,11 +14,6 @@ void api_send_json(http_req *r, int status, json_t *body)
     free(text);
 }
 
-void api_send_raw(http_req *r, int status, const char *json_text)
-{
-    http_reply(r, status, "application/json", json_text, strlen(json_text));
-}
-
 void api_send_ok(http_req *r, int status, const char *message, json_t *data)
 {
     api_send_json(r, status, json_pack("{s:b, s:s, s:o}", "success", 1, "message", message,
