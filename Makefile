@@ -12,6 +12,8 @@ CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lphonenumber -lpthread -ldl -lstdc++
 SAN     :=
+# The builds of `make test` and `make asan` run this many compilers at once (CI's 15 minutes).
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_CXX  := $(wildcard src/lib/*.cc)
@@ -92,7 +94,7 @@ cluster: deps $(BUILD)/crmd
 	@deploy/local-cluster
 
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/crmd $(UNIT_BIN)
+	@$(MAKE) -j$(JOBS) --no-print-directory $(BUILD)/crmd $(UNIT_BIN)
 	@$(MAKE) --no-print-directory fuzz-build
 	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) scripts/with-postgres scripts/run-tests
 
@@ -103,7 +105,7 @@ test-api: $(BUILD)/crmd
 	@BUILD=$(BUILD) scripts/run-tests api
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	@$(MAKE) -j$(JOBS) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  build-asan/crmd $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
 	@$(MAKE) --no-print-directory fuzz-build
@@ -123,7 +125,7 @@ FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/fuzz/%,$(wildcard tests/
 FUZZ_SECONDS ?= 60
 
 fuzz-build:
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CXX=clang++ \
+	@$(MAKE) -j$(JOBS) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CXX=clang++ \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer" CXXFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BIN)
 
