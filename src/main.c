@@ -1,7 +1,9 @@
 /* crmd: picks the command of the command line (src/cli/ holds them). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "lib/password.h"
 
 static const struct {
     const char *name;
@@ -27,6 +29,10 @@ int main(int argc, char **argv)
         puts("crmd " CRMD_VERSION);
         return 0;
     }
+    /* Test suites only: `serve` says so in its log (cli/serve.c). */
+    const char *weak = getenv("CRMD_TEST_WEAK_PASSWORD_HASHES");
+    if (weak && strcmp(weak, "1") == 0)
+        password_use_test_limits();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) != 0)
             continue;

@@ -9,6 +9,12 @@
 #define APIKEY_MAX 64          /* "tk_live_" + 43 base64url characters + NUL fits */
 #define APIKEY_HASH_HEX 65     /* hex SHA-256 + NUL */
 
+/* For test suites only (CRMD_TEST_WEAK_PASSWORD_HASHES=1, src/main.c): hashes made after this
+ * call use libsodium's least Argon2id limits (1 pass, 8 KiB) instead of the interactive ones
+ * (2 passes, 64 MiB), which were three quarters of the API tier's CPU. A hash names its own
+ * limits, so verification is the same either way. */
+void password_use_test_limits(void);
+bool password_test_limits(void);   /* whether they are in use */
 /* 0 on success, -1 when out of memory for the hash. */
 int password_hash(const char *password, char out[PASSWORD_HASH_MAX]);
 /* Constant-time; a NULL or malformed hash verifies a dummy so timing does not reveal it. */

@@ -6,7 +6,9 @@ import re
 import shutil
 import socket
 import sqlite3
+import subprocess
 import tempfile
+import time
 
 import harness as h
 from harness import ApiTest
@@ -125,6 +127,61 @@ class Init(CliTest):
         r = self.cli("init", "--db", "mysql://localhost/x", "--email", "x@cli.test", "--password", "long-enough")
         self.assertIn(r.returncode, (1, 2), r.stderr)
         self.assertTrue(r.stderr.strip())
+
+
+class PasswordLimits(CliTest):
+    """scripts/run-tests sets CRMD_TEST_WEAK_PASSWORD_HASHES=1 for every server the tiers start;
+    without it (as in production) a password is hashed with Argon2id's interactive limits."""
+
+    def env(self, value):
+        e = dict(os.environ)
+        e.pop("CRMD_TEST_WEAK_PASSWORD_HASHES", None)
+        e.pop("CRMD_JWT_SECRET", None)
+        if value is not None:
+            e["CRMD_TEST_WEAK_PASSWORD_HASHES"] = value
+        return e
+
+    def stored_hash(self, value):
+        r = subprocess.run([h.CRMD, "init", "--db", self.db, "--email", "limits@cli.test",
+                            "--password", "limits-password"], capture_output=True, text=True,
+                           env=self.env(value), timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        con = sqlite3.connect(self.db[len("sqlite:"):])
+        try:
+            return con.execute("SELECT password_hash FROM users WHERE email = 'limits@cli.test'").fetchone()[0]
+        finally:
+            con.close()
+
+    def test_interactive_limits_without_the_setting(self):
+        self.assertRegex(self.stored_hash(None), r"^\$argon2id\$v=19\$m=65536,t=2,p=1\$")
+
+    def test_any_other_value_is_not_the_setting(self):
+        self.assertRegex(self.stored_hash("yes"), r"^\$argon2id\$v=19\$m=65536,t=2,p=1\$")
+
+    def test_test_limits_with_it_and_serve_says_so(self):
+        self.assertRegex(self.stored_hash("1"), r"^\$argon2id\$v=19\$m=8,t=1,p=1\$")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        p = subprocess.Popen([h.CRMD, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % port],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env("1"))
+        try:
+            lines, deadline = [], time.time() + 15
+            while time.time() < deadline:
+                line = p.stderr.readline()
+                if not line:
+                    break
+                lines.append(line)
+                if "listening on" in line:
+                    break
+            text = "".join(lines)
+            self.assertIn("listening on", text)
+            self.assertRegex(text, r"WARN CRMD_TEST_WEAK_PASSWORD_HASHES=1: .*never set it outside a test suite")
+        finally:
+            p.terminate()
+            p.wait(timeout=15)
+            p.stderr.close()
 
 
 class Serve(CliTest):
