@@ -38,24 +38,31 @@ int event_log_append(store_conn *c, const crm_user *me, const char *org_id, cons
     return rc;
 }
 
+/* The log entry and the event {"contact": contact_text}, the payload put together in a. */
+static int record_in(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
+                     const char *changes_json, const char *event_name, const char *source,
+                     const char *contact_text, arena *a)
+{
+    const char *payload = arena_wrap(a, "{\"contact\":", contact_text, "}");
+    return append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name, payload, source);
+}
+
 int event_log_record_contact(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                              const char *changes_json, const char *event_name, const char *source,
                              const char *contact_text)
 {
     arena *a = arena_new();
-    const char *payload = arena_wrap(a, "{\"contact\":", contact_text, "}");
-    int rc = append_from(c, me, ct->org_id, ct->id, type, changes_json, event_name, payload, source);
+    int rc = record_in(c, me, ct, type, changes_json, event_name, source, contact_text, a);
     arena_destroy(a);
     return rc;
 }
 
-/* {"contact": ...}: a bulk move writes one per contact. */
+/* A bulk move writes one per contact: one arena for the contact's text and the payload. */
 int event_log_record_from(store_conn *c, const crm_user *me, const crm_contact *ct, const char *type,
                           const char *changes_json, const char *event_name, const char *source)
 {
     arena *a = arena_new();
-    int rc = event_log_record_contact(c, me, ct, type, changes_json, event_name, source,
-                                      render_text_contact_alone(ct, a));
+    int rc = record_in(c, me, ct, type, changes_json, event_name, source, render_text_contact_alone(ct, a), a);
     arena_destroy(a);
     return rc;
 }
