@@ -374,7 +374,8 @@ static void test_memo(void)
     is_int(jwt_verify_memo(t, secret, c.exp, &out), JWT_EXPIRED, "memo: exp == now is expired");
     is_str(out.sub, "", "memo: no claims for an expired token");
     is_int(jwt_verify_memo(t, other, NOW, &out), JWT_BAD_SIGNATURE, "memo: the same token under another secret");
-    evil[strlen(evil) - 1] = evil[strlen(evil) - 1] == 'A' ? 'B' : 'A';
+    /* 'A' and 'E' both leave the last character's two stray bits zero: the signature differs */
+    evil[strlen(evil) - 1] = evil[strlen(evil) - 1] == 'A' ? 'E' : 'A';
     is_int(jwt_verify_memo(evil, secret, NOW, &out), JWT_BAD_SIGNATURE, "memo: a token one byte off");
     evil[strlen(evil) - 1] = '\0';
     /* MALFORMED or BAD_SIGNATURE, by the bits left in the signature's last character */
