@@ -94,6 +94,39 @@ describe("CSV import", () => {
     });
   });
 
+  test("a file of 150 rows pages by 100, and the pager names the page whose rows it shows", async () => {
+    const org = await newOrg();
+    const lines = Array.from({ length: 150 }, (_, i) => `Row${i},+1 646 555 ${String(1000 + i)}`);
+    await withPage(async ({ page }) => {
+      await openImport(page, org);
+      await upload(page, csv("many.csv", "First Name,Phone\n" + lines.join("\n") + "\n"));
+      await page.getByText("150 created").waitFor();
+      const label = page.locator(".import-rows .pager > span");
+      assert.equal(await label.innerText(), "Page 1 of 2");
+      // every label the pager shows, with the first row under it at that moment
+      await page.evaluate(() => {
+        window.seen = [];
+        const note = () => {
+          const l = document.querySelector(".import-rows .pager > span");
+          const r = document.querySelector(".import-rows tr[data-row]");
+          if (l && r) window.seen.push(`${l.textContent} ${r.dataset.row}`);
+        };
+        new MutationObserver(note).observe(document.querySelector(".import-rows"), { subtree: true, childList: true, characterData: true });
+      });
+      await page.getByRole("button", { name: "Next rows" }).click();
+      await row(page, 102).waitFor();
+      assert.equal(await label.innerText(), "Page 2 of 2");
+      assert.equal(await page.locator(".import-rows tr[data-row]").count(), 50);
+      await page.getByRole("button", { name: "Previous rows" }).click();
+      await row(page, 2).waitFor();
+      assert.equal(await label.innerText(), "Page 1 of 2");
+      const seen = await page.evaluate(() => window.seen);
+      assert.ok(seen.includes("Page 2 of 2 102") && seen.includes("Page 1 of 2 2"), `both pages were shown: ${seen}`);
+      assert.deepEqual(seen.filter((s) => s !== "Page 2 of 2 102" && s !== "Page 1 of 2 2"), [],
+        "no label over another page's rows");
+    });
+  });
+
   test("a SALES_REP imports its own contacts; a second run of the same file updates instead", async () => {
     const org = await newOrg();
     const rep = await addUser(org, "SALES_REP", "Rex");

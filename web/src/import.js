@@ -16,15 +16,18 @@ const POLL_MS = 500;
 function Rows({ imp }) {
   const [status, setStatus] = useState("");
   const [page, setPage] = useState(1);
-  const [data, setData] = useState(null);
+  const [data, setData] = useState(null);   // {rows, total, page}
   const [error, setError] = useState(null);
+  const latest = useRef(0);   // the newest read: an older one that answers late is dropped
   const load = useCallback(async () => {
+    const mine = ++latest.current;
     try {
       const { body } = await api("GET", `/api/contacts/imports/${imp._id}/rows?${rowsQuery(status, page)}`);
-      setData(body.data);
+      if (mine !== latest.current) return;
+      setData({ ...body.data, page });   // the label says the page the rows are from
       setError(null);
     } catch (e) {
-      setError(e.message);
+      if (mine === latest.current) setError(e.message);
     }
   }, [imp._id, status, page]);
   useEffect(() => { load(); }, [load]);
@@ -58,7 +61,7 @@ function Rows({ imp }) {
       </table>`}
     ${data && pages > 1 && html`<div class="actions pager">
       <button type="button" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>Previous<span class="sr"> rows</span></button>
-      <span>Page ${page} of ${pages}</span>
+      <span>Page ${data.page} of ${pages}</span>
       <button type="button" disabled=${page >= pages} onClick=${() => setPage(page + 1)}>Next<span class="sr"> rows</span></button>
     </div>`}
   </section>`;
