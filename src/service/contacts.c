@@ -43,6 +43,9 @@ static int create_unit(store_conn *c, void *arg)
 {
     struct create_work *w = arg;
     crm_contact *ct = w->ct;
+    /* A unit may run again (PostgreSQL retries a deadlock): each run reads, and so locks, the
+     * contact's pipeline, which a run before may have written into ct. */
+    ct->pipeline_id[0] = '\0';
     int rc = idempotency_replay(c, w);
     if (rc)
         return rc < 0 ? rc : 0;
