@@ -1,8 +1,9 @@
 /* A unit of work that runs again starts from its inputs: PostgreSQL's store runs a unit a second
  * time after a deadlock or a serialization failure (store/pg/pg.c), with the same arguments. A
  * create's first run writes the pipeline it resolved into the contact; its second run must still
- * read, and so lock, that pipeline (since migration 8 the lock, not a foreign key, keeps a contact
- * out of a pipeline being deleted). Here on SQLite: a first run rolled back, then the run again. */
+ * read, and on PostgreSQL lock, that pipeline, as every create does: a pipeline is deleted under
+ * the same lock once no contact is in it. Here on SQLite: a first run rolled back, then the run
+ * again. */
 #include <string.h>
 
 #include "lib/errors.h"

@@ -202,27 +202,14 @@ int pg_pipeline_update(store_conn *sc, const crm_pipeline *p)
     return changed ? write_stages(c, p) : -CRM_E_NOT_FOUND;
 }
 
-/* The caller has moved the pipeline's contacts away first: a contact still in it makes the
- * statement delete nothing, and the store refuse (UNAVAILABLE, logged), as SQLite's foreign key
- * does. */
+/* The caller has moved the pipeline's contacts away first: a contact still on one of its stages
+ * makes the foreign key refuse (UNAVAILABLE, logged). */
 int pg_pipeline_delete(store_conn *sc, const char *org_id, const char *pipeline_id)
 {
     pg_conn *c = pg_of(sc);
-    pg_params p = {0};
-    PGresult *r;
     int rc = pg_lock(c, PG_LOCK_PIPELINES, org_id, NULL, NULL);
     if (rc)
         return rc;
-    pg_p_text(&p, org_id);
-    pg_p_text(&p, pipeline_id);
-    if ((rc = pg_exec(c, PG_PIPELINE_DELETE, &p, &r)))
-        return rc;
-    bool busy = pg_col_int(r, 0, 0) != 0;
-    int64_t n = pg_col_int(r, 0, 1);
-    PQclear(r);
-    if (busy) {
-        log_error("store: pipeline_delete: contacts are still in pipeline %s", pipeline_id);
-        return -CRM_E_UNAVAILABLE;
-    }
-    return n ? 0 : -CRM_E_NOT_FOUND;
+    int64_t n = pg_run2(c, PG_PIPELINE_DELETE, org_id, pipeline_id);
+    return n < 0 ? (int)n : n ? 0 : -CRM_E_NOT_FOUND;
 }

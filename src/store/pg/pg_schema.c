@@ -377,19 +377,6 @@ static const char *const migrations[] = {
     "ALTER TABLE contacts ADD COLUMN phone_list text, ADD COLUMN email_list text,"
     "  ADD COLUMN assignee_list text, ADD COLUMN method_list text;"
     "UPDATE contacts c SET (" PG_LIST_COLS ") = (SELECT " PG_STORED_LISTS("c") ");",
-
-    /* 8: a contact loses its foreign keys to its organization, pipeline and stage. Each check
-     * share-locked that row, and every concurrent create of an organization locks the same
-     * three: a quarter of the contact's insert statement (bench/pg_create_ab with PRE_SQL_B).
-     * The statements check without a lock instead: a contact's stage is written only if it is
-     * one of its pipeline's in its organization (PG_STAGE_OF), and a pipeline is deleted only
-     * while no contact is in it (PIPELINE_DELETE). The pipeline lock keeps the two apart: a
-     * contact is written under it, shared (with the read of its pipeline), and a pipeline
-     * deleted under it, exclusive; a stage goes only with its pipeline, and an organization
-     * never. `crmd check` reports the rest (contact_stage, org_missing). */
-    "ALTER TABLE contacts DROP CONSTRAINT contacts_organization_id_fkey,"
-    "  DROP CONSTRAINT contacts_organization_id_pipeline_id_fkey,"
-    "  DROP CONSTRAINT contacts_organization_id_stage_id_fkey;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -72,14 +72,6 @@
 #define PG_CONTACT_WORDS PG_SEARCH_WORDS("$7", "$8", "$4")
 #define PG_CONTACT_DIGITS PG_SEARCH_DIGITS("$3")
 
-/* A contact's stage as written: the stage, if it is one of the pipeline's in the contact's
- * organization ($1), else NULL, which contacts.stage_id refuses (NOT NULL). Since migration 8 no
- * foreign key checks it (each check share-locked the stage's row, which every create on it
- * locks); this lookup locks nothing. */
-#define PG_STAGE_OF(pipeline, stage)                                                              \
-    "(SELECT s.id FROM pipeline_stages s WHERE s.organization_id = $1 AND s.pipeline_id = "       \
-    pipeline " AND s.id = " stage ")"
-
 /* The children of a contact from arrays ($1 org, $2 contact id): unnest keeps them in order.
  * on_conflict: what a number that is taken does (nothing: the statement fails). */
 #define PG_CONTACT_CHILDREN(on_conflict)                                                          \
@@ -216,22 +208,15 @@
                     "color = excluded.color, position = excluded.position, "                      \
                     "is_active = excluded.is_active "                                             \
                     "WHERE pipeline_stages.pipeline_id = excluded.pipeline_id")                   \
-    /* nothing is deleted while a contact is in the pipeline (no foreign key refuses it since    \
-     * migration 8); the answer: (a contact is in it, pipelines deleted) */                        \
-    X(PIPELINE_DELETE, "WITH busy AS (SELECT EXISTS (SELECT 1 FROM contacts WHERE "              \
-                       "organization_id = $1 AND pipeline_id = $2) AS b), "                       \
-                       "s AS (DELETE FROM pipeline_stages WHERE organization_id = $1 "            \
-                       "AND pipeline_id = $2 AND NOT (SELECT b FROM busy)), "                     \
-                       "d AS (DELETE FROM pipelines WHERE organization_id = $1 AND id = $2 "      \
-                       "AND NOT (SELECT b FROM busy) RETURNING 1) "                               \
-                       "SELECT (SELECT b FROM busy)::int, (SELECT count(*) FROM d)")              \
+    X(PIPELINE_DELETE, "WITH s AS (DELETE FROM pipeline_stages WHERE organization_id = $1 "       \
+                       "AND pipeline_id = $2) DELETE FROM pipelines WHERE organization_id = $1 "  \
+                       "AND id = $2")                                                             \
     /* contacts */                                                                                \
     /* $1 org, $2 id, $3-$8 the lists (PG_CONTACT_CHILDREN), $9.. the columns, $24-$28 the      \
      * verified numbers and emails, $29-$32 the lists' copies; a taken number fails it (contact_phones_pkey: PHONE_TAKEN), \
      * so that it can go with COMMIT */                                                          \
     X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ") VALUES ($2, " \
-                      "$1, $9, $10, $11, $12, $13, $14, $15, $16, " PG_STAGE_OF("$16", "$17")      \
-                      ", $18, $19, $20, $21, $22, "                                               \
+                      "$1, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "  \
                       "$23, $29, $30, $31, $32) RETURNING 1), s AS (INSERT INTO contact_search (organization_id, "    \
                       "contact_id, words, digits) VALUES ($1, $2, " PG_SEARCH_WORDS("$11", "$12", \
                       "$6") ", " PG_SEARCH_DIGITS("$3") ")), " PG_CONTACT_CHILDREN("")            \
@@ -252,8 +237,7 @@
      * $17-$19 the contact's verification, $20-$23 the lists' copies */                                                     \
     X(CONTACT_UPDATE, "WITH c AS (UPDATE contacts SET user_id = $5, created_by = $6, "            \
                       "first_name = $7, last_name = $8, status = $9, process = $10, source = $11, " \
-                      "pipeline_id = $12, stage_id = " PG_STAGE_OF("$12", "$13") ", "             \
-                      "updated_at = $14, version = $15, "                                         \
+                      "pipeline_id = $12, stage_id = $13, updated_at = $14, version = $15, "      \
                       "verified_at = $17, verified_by = $18, verification_source = $19, "         \
                       "phone_list = $20, email_list = $21, assignee_list = $22, method_list = $23 " \
                       "WHERE organization_id = $1 AND id = $2 AND version = $16 RETURNING 1), "   \
@@ -291,8 +275,7 @@
                         "UPDATE bulk_jobs SET processed = processed + (SELECT count(*) FROM done), " \
                         "state = $4, error = $5, lease_until = $6, updated_at = $7 "              \
                         "WHERE organization_id = $1 AND id = $2 RETURNING processed")             \
-    X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = "                    \
-                         PG_STAGE_OF("$3", "$4") ", status = $5, "                                \
+    X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = $4, status = $5, "    \
                          "updated_at = $6, version = c.version + 1 "                              \
                          "FROM unnest($2::text[], $7::bigint[]) WITH ORDINALITY AS m(id, version, i) " \
                          "WHERE c.organization_id = $1 AND c.id = m.id AND c.version = m.version " \
