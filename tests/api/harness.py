@@ -134,8 +134,16 @@ class PgServer:
         if action == "kill9":
             with open(os.path.join(self.data, "postmaster.pid")) as f:
                 pid = int(f.readline())
+            # Stopped first, the postmaster forks no backend after the list of its children is
+            # read: one forked between the list and the kill outlived it and held the shared
+            # memory, so the restart failed ("pre-existing shared memory block is still in use").
+            os.kill(pid, signal.SIGSTOP)
             children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-            subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
+            for c in children:
+                try:
+                    os.kill(int(c), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             os.kill(pid, signal.SIGKILL)
             # A new postmaster refuses to start while the old one's pid names a process (even a
             # zombie not reaped yet) or while any old backend still holds the shared memory.
