@@ -10,6 +10,7 @@
 #include "lib/xalloc.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -606,7 +607,6 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     unsigned threads = cfg->threads;
     unsigned int flags;
     http_server *s;
-    const union MHD_DaemonInfo *info;
 
     if (errlen)
         err[0] = '\0';
@@ -628,12 +628,12 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         threads = n > 0 ? (unsigned)n : 1;
     }
 
-    /* ITC lets MHD_quiesce_daemon wake the pool. MHD_USE_TURBO is left out: it skips the
+    /* ITC wakes a worker for a connection added to it (listener.c). MHD_USE_TURBO is left out: it skips the
      * shutdown() before close, and a client still sending a body we refused (413) would then
      * see a reset instead of the response. Upgrade is for WebSocket (upgrade.c), suspend and
      * resume for streaming replies (stream.c). */
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-            MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
+            MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_NO_LISTEN_SOCKET;
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
     else if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
@@ -647,13 +647,17 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
          * realtime/ still reads and writes plain bytes. */
         flags |= MHD_USE_TLS;
     }
-    if (ipv6) {
-        flags |= MHD_USE_IPv6;
-        if (strcmp(cfg->host, "::") == 0 || strcmp(cfg->host, "[::]") == 0)
-            flags |= MHD_USE_DUAL_STACK;
+    bool dual_stack = ipv6 && (strcmp(cfg->host, "::") == 0 || strcmp(cfg->host, "[::]") == 0);
+    http_listener *listener = http_listener_open(
+        (struct sockaddr *)&addr, ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), dual_stack);
+    if (!listener) {
+        snprintf(err, errlen, "cannot listen on %s port %u: %s", cfg->host ? cfg->host : "127.0.0.1",
+                 (unsigned)cfg->port, strerror(errno));
+        return NULL;
     }
 
     s = xcalloc(1, sizeof *s);
+    s->listener = listener;
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     atomic_init(&s->upgraded, 0);
@@ -695,7 +699,6 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     s->daemon = MHD_start_daemon(
         flags, cfg->port, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
         MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
@@ -705,14 +708,17 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conns_per_ip,
         MHD_OPTION_ARRAY, extra,
         MHD_OPTION_END);
-    if (!s->daemon) {
+    if (!s->daemon || !http_listener_run(listener, s->daemon)) {
         if (s->tls)
-            snprintf(err, errlen, "cannot start HTTPS on %s port %u (the port in use, or a certificate "
-                     "and key that GnuTLS refuses or that do not match?)",
+            snprintf(err, errlen, "cannot start HTTPS on %s port %u (a certificate and key that GnuTLS "
+                     "refuses or that do not match?)",
                      cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
         else
-            snprintf(err, errlen, "cannot listen on %s port %u (in use, or not an address of this host?)",
+            snprintf(err, errlen, "cannot start the HTTP server on %s port %u",
                      cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);
+        if (s->daemon)
+            MHD_stop_daemon(s->daemon);
+        http_listener_free(listener);
         http_slow_stop(s->slow);
         free(s->route_slow);
         http_guard_free(s->guard);
@@ -721,8 +727,7 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         free(s);
         return NULL;
     }
-    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info && info->port ? info->port : cfg->port;
+    s->port = http_listener_port(listener);
     return s;
 }
 
@@ -745,7 +750,6 @@ unsigned http_server_connections(const http_server *s)
 
 void http_server_stop(http_server *s)
 {
-    MHD_socket fd;
     if (!s)
         return;
     /* Stop accepting, then let the requests in progress be answered: MHD_stop_daemon alone
@@ -755,10 +759,10 @@ void http_server_stop(http_server *s)
      * buffered is sent). A request that will not finish (a stalled upload) is cut off after
      * STOP_GRACE_MS. Upgraded connections belong to their owners, who must have given them
      * back (http_upgraded_close) by now: MHD cannot stop under them. MHD_stop_daemon then
-     * closes what is left and joins the threads. The quiesced listen socket is ours to close,
-     * but only after that. */
+     * closes what is left and joins the threads. The listening socket is closed only after
+     * that: a connection still in its backlog is refused then, not before. */
     atomic_store(&s->stopping, true);
-    fd = MHD_quiesce_daemon(s->daemon);
+    http_listener_stop(s->listener);
     http_impl_streams_end_all(s);
     int waited = 0;
     for (; waited < STOP_GRACE_MS; waited += 10) {
@@ -774,8 +778,7 @@ void http_server_stop(http_server *s)
     MHD_stop_daemon(s->daemon);
     free(s->route_slow);
     http_guard_free(s->guard);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    http_listener_free(s->listener);
     pthread_mutex_destroy(&s->streams_lock);
     http_metrics_free(s->metrics);
     free(s);

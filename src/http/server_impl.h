@@ -1,4 +1,4 @@
-/* Internals shared by the files of the HTTP layer (server.c, upgrade.c, stream.c); nothing
+/* Internals shared by the files of the HTTP layer (server.c, upgrade.c, stream.c, ...); nothing
  * outside src/http includes this. */
 #ifndef CRM_HTTP_SERVER_IMPL_H
 #define CRM_HTTP_SERVER_IMPL_H
@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define REQ_ID_MAX 128
@@ -22,9 +23,11 @@ typedef struct reply_header {
 
 typedef struct http_metrics http_metrics;
 typedef struct http_slow http_slow;
+typedef struct http_listener http_listener;
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    http_listener *listener;       /* the socket MHD's pool is fed from (listener.c) */
     const http_route *routes;
     size_t nroutes;
     const http_body_limit *body_limits;
@@ -118,6 +121,16 @@ void http_impl_upgrade_abandoned(http_req *r);
 http_slow *http_slow_start(unsigned nthreads, void (*run)(http_req *r));
 void http_slow_submit(http_slow *p, http_req *r);
 void http_slow_stop(http_slow *p);
+
+/* listener.c: the listening socket, and the thread that hands each connection it accepts to
+ * MHD (MHD_add_connection), which spreads them over its pool. open: NULL with errno when the
+ * address cannot be bound. run: starts the thread (false when it cannot). stop: no connection
+ * is accepted once it returns; free stops, then closes the socket. */
+http_listener *http_listener_open(const struct sockaddr *addr, socklen_t addrlen, bool dual_stack);
+unsigned short http_listener_port(const http_listener *l);
+bool http_listener_run(http_listener *l, struct MHD_Daemon *daemon);
+void http_listener_stop(http_listener *l);
+void http_listener_free(http_listener *l);
 
 /* stream.c: ends every open stream (server stop): each finishes once its buffer is sent. */
 void http_impl_streams_end_all(http_server *s);
