@@ -149,6 +149,7 @@ typedef struct http_config {
      * client address (IPv4, or IPv6 /64 for the streams and upgrades): open connections (MHD
      * closes any more at once), streaming replies and upgraded connections (429 beyond). */
     unsigned head_timeout_ms;
+    unsigned max_connections;  /* open at once (0: 10,000); more wait in the listen backlog */
     unsigned conns_per_ip;
     unsigned streams_per_ip;
     unsigned upgrades_per_ip;

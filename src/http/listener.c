@@ -7,7 +7,14 @@
  * group commit, or a PostgreSQL round trip. So after a burst of new connections (a client's
  * pool opening, or a proxy's), half the workers held several connections each and the other
  * half held none. Under 64 connections of durable creates, stack samples showed 15 of 32
- * workers idle the whole time, and the rest with a queue. */
+ * workers idle the whole time, and the rest with a queue. The price: a new connection may land
+ * on a worker that is in a handler, and waits for it, where MHD's accept gave it to one that
+ * was free.
+ *
+ * The limit on open connections is kept here, not by MHD: at the limit the listening socket is
+ * left alone, so that new connections wait in its backlog (as they did when MHD accepted).
+ * MHD's own limit is set out of reach (server.c): libmicrohttpd 0.9.75 leaves a worker's mutex
+ * locked when a connection added to it finds the worker full, and the worker never runs again. */
 #include "http/server_impl.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -27,20 +34,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* accept4 fails so while the process or the system has no file descriptor or buffer left:
- * the connection stays in the backlog, so wait a little instead of spinning on it. */
-#define OUT_OF_RESOURCES_PAUSE_MS 50
+/* how long a failing accept4 waits before it tries again */
+#define ACCEPT_PAUSE_MS 50
+/* at the limit of open connections, how often the count is looked at again */
+#define FULL_RECHECK_MS 10
 
 struct http_listener {
     int fd;                     /* the listening socket, non-blocking */
     int wake;                   /* an eventfd: written once to stop the thread */
     unsigned short port;
+    long max_open;              /* connections open at once, at most */
+    _Atomic long open;          /* given to MHD and not yet closed (http_listener_closed) */
     struct MHD_Daemon *daemon;  /* where accepted connections go; set by http_listener_run */
     pthread_t thread;
     bool running;
 };
 
-http_listener *http_listener_open(const struct sockaddr *addr, socklen_t addrlen, bool dual_stack)
+http_listener *http_listener_open(const struct sockaddr *addr, socklen_t addrlen, bool dual_stack,
+                                  unsigned max_open)
 {
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -66,6 +77,7 @@ http_listener *http_listener_open(const struct sockaddr *addr, socklen_t addrlen
     http_listener *l = xcalloc(1, sizeof *l);
     l->fd = fd;
     l->wake = wake;
+    l->max_open = max_open;
     l->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                 : ((struct sockaddr_in *)&bound)->sin_port);
     return l;
@@ -76,45 +88,82 @@ unsigned short http_listener_port(const http_listener *l)
     return l->port;
 }
 
-/* Takes what the backlog holds; false when the thread is to stop. */
+void http_listener_closed(http_listener *l)
+{
+    atomic_fetch_sub_explicit(&l->open, 1, memory_order_relaxed);
+}
+
+static bool full(http_listener *l)
+{
+    return atomic_load_explicit(&l->open, memory_order_relaxed) >= l->max_open;
+}
+
+/* Waits ms, or less if woken; false when the thread is to stop. */
+static bool pause_unless_stopped(http_listener *l, int ms)
+{
+    struct pollfd p = {.fd = l->wake, .events = POLLIN};
+    return !(poll(&p, 1, ms) > 0 && (p.revents & POLLIN));
+}
+
+/* Takes what the backlog holds, up to the limit; false when the thread is to stop. */
 static bool accept_all(http_listener *l)
 {
     static _Atomic long last_warned;
-    for (;;) {
+    while (!full(l)) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof peer;
         int c = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c >= 0) {
-            /* MHD closes the socket itself when it cannot take it (its connection limits) */
-            MHD_add_connection(l->daemon, c, (struct sockaddr *)&peer, len);
+            /* MHD closes the socket itself when it cannot take it (the per-address limit) */
+            atomic_fetch_add_explicit(&l->open, 1, memory_order_relaxed);
+            if (MHD_add_connection(l->daemon, c, (struct sockaddr *)&peer, len) != MHD_YES)
+                http_listener_closed(l);
             continue;
         }
-        if (errno == EINTR || errno == ECONNABORTED)
+        switch (errno) {
+        case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+        case EWOULDBLOCK:
+#endif
+            return true;   /* the backlog is empty */
+        /* a connection that failed before it was taken (accept(2)): on to the next */
+        case EINTR: case ECONNABORTED: case EPROTO: case EPERM: case ENETDOWN: case ENETUNREACH:
+        case EHOSTDOWN: case EHOSTUNREACH: case ENONET: case ENOPROTOOPT: case EOPNOTSUPP:
             continue;
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        default: {
+            /* out of file descriptors or buffers (EMFILE, ENFILE, ENOBUFS, ENOMEM), or worse:
+             * the connections wait in the backlog a little, rather than the thread spin */
             long now = (long)time(NULL);
             if (now - last_warned >= 60) {
                 last_warned = now;
-                log_warn("http: cannot accept connections: %s (they wait in the backlog)",
-                         strerror(errno));
+                log_warn("http: cannot accept connections: %s", strerror(errno));
             }
-            struct pollfd p = {.fd = l->wake, .events = POLLIN};
-            return poll(&p, 1, OUT_OF_RESOURCES_PAUSE_MS) == 0;
+            return pause_unless_stopped(l, ACCEPT_PAUSE_MS);
         }
-        return true;   /* EAGAIN: the backlog is empty */
+        }
     }
+    return true;
 }
 
 static void *accept_main(void *arg)
 {
     http_listener *l = arg;
-    struct pollfd p[2] = {{.fd = l->fd, .events = POLLIN}, {.fd = l->wake, .events = POLLIN}};
+    struct pollfd p[2] = {{.fd = l->wake, .events = POLLIN}, {.fd = l->fd, .events = POLLIN}};
     for (;;) {
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+        if (full(l)) {   /* the listening socket is left alone: new connections wait in its backlog */
+            if (!pause_unless_stopped(l, FULL_RECHECK_MS))
+                break;
+            continue;
+        }
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("http: the accepting thread stops: %s", strerror(errno));
             break;
-        if (p[1].revents)
+        }
+        if (p[0].revents)
             break;
-        if (p[0].revents && !accept_all(l))
+        if (p[1].revents && !accept_all(l))
             break;
     }
     return NULL;

@@ -600,6 +600,16 @@ static bool parse_host(const char *host, unsigned short port, struct sockaddr_st
     return false;
 }
 
+/* A connection's start and end: the guard's record of it, and the listener's count. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *s = cls;
+    http_guard_on_connection(s->guard, conn, socket_context, code);
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+        http_listener_closed(s->listener);
+}
+
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
 {
     struct sockaddr_storage addr;
@@ -648,8 +658,10 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         flags |= MHD_USE_TLS;
     }
     bool dual_stack = ipv6 && (strcmp(cfg->host, "::") == 0 || strcmp(cfg->host, "[::]") == 0);
+    unsigned max_conns = cfg->max_connections ? cfg->max_connections : CONN_LIMIT;
     http_listener *listener = http_listener_open(
-        (struct sockaddr *)&addr, ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), dual_stack);
+        (struct sockaddr *)&addr, ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), dual_stack,
+        max_conns);
     if (!listener) {
         snprintf(err, errlen, "cannot listen on %s port %u: %s", cfg->host ? cfg->host : "127.0.0.1",
                  (unsigned)cfg->port, strerror(errno));
@@ -700,16 +712,20 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         flags, cfg->port, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+        /* out of reach: the listener keeps the limit (listener.c says why); a worker's share
+         * of this is more than all connections the listener lets in */
+        MHD_OPTION_CONNECTION_LIMIT, max_conns * (threads + 1),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
-        MHD_OPTION_NOTIFY_CONNECTION, http_guard_on_connection, (void *)s->guard,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conns_per_ip,
         MHD_OPTION_ARRAY, extra,
         MHD_OPTION_END);
     if (!s->daemon || !http_listener_run(listener, s->daemon)) {
-        if (s->tls)
+        if (s->daemon)
+            snprintf(err, errlen, "cannot start the thread that accepts connections");
+        else if (s->tls)
             snprintf(err, errlen, "cannot start HTTPS on %s port %u (a certificate and key that GnuTLS "
                      "refuses or that do not match?)",
                      cfg->host ? cfg->host : "127.0.0.1", (unsigned)cfg->port);

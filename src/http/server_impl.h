@@ -123,12 +123,16 @@ void http_slow_submit(http_slow *p, http_req *r);
 void http_slow_stop(http_slow *p);
 
 /* listener.c: the listening socket, and the thread that hands each connection it accepts to
- * MHD (MHD_add_connection), which spreads them over its pool. open: NULL with errno when the
- * address cannot be bound. run: starts the thread (false when it cannot). stop: no connection
- * is accepted once it returns; free stops, then closes the socket. */
-http_listener *http_listener_open(const struct sockaddr *addr, socklen_t addrlen, bool dual_stack);
+ * MHD (MHD_add_connection), which spreads them over its pool; at most max_open at once, the
+ * others wait in the backlog. open: NULL with errno when the address cannot be bound. run:
+ * starts the thread (false when it cannot). closed: a connection given to MHD has ended (its
+ * NOTIFY_CLOSED). stop: no connection is accepted once it returns; free stops, then closes the
+ * socket. */
+http_listener *http_listener_open(const struct sockaddr *addr, socklen_t addrlen, bool dual_stack,
+                                  unsigned max_open);
 unsigned short http_listener_port(const http_listener *l);
 bool http_listener_run(http_listener *l, struct MHD_Daemon *daemon);
+void http_listener_closed(http_listener *l);
 void http_listener_stop(http_listener *l);
 void http_listener_free(http_listener *l);
 

@@ -1,6 +1,7 @@
 /* The HTTP layer's listening socket (http/listener.c) against a real server on loopback:
- * connections opened together are served by different workers of the pool, the port is
- * refused once the server stops, a port in use is a clear error, and IPv6 works. */
+ * connections opened together are served by different workers of the pool, connections past
+ * the limit wait until one closes, the port is refused once the server stops, a port in use is
+ * a clear error, and IPv6 works. */
 #include "http/http.h"
 #include "tap.h"
 
@@ -134,6 +135,72 @@ static void test_spread(void)
     close(fd);
 }
 
+static int dial_and_get(unsigned short port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (!dial(fd, AF_INET, "127.0.0.1", port) || !send_get(fd, "/plain")) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* At the limit the listener takes no more connections; they wait in the backlog, and are
+ * served once one closes. (It is the listener's limit, not MHD's: a connection added to a full
+ * worker of libmicrohttpd 0.9.75 left the worker's mutex locked, and the server hung.) */
+static void test_limit(void)
+{
+    char err[256], buf[4096];
+    enum { LIMIT = 3 };
+    http_config cfg = {.routes = routes, .nroutes = 2, .threads = 2, .max_connections = LIMIT};
+    http_server *s = http_server_start(&cfg, err, sizeof err);
+    ok(s != NULL, "a server of at most %d connections starts (%s)", LIMIT, s ? "ok" : err);
+    if (!s)
+        return;
+    unsigned short port = http_server_port(s);
+    int open[LIMIT], served = 0;
+    for (int i = 0; i < LIMIT; i++) {
+        open[i] = dial_and_get(port);
+        served += open[i] >= 0 && strcmp(body_of(open[i], buf, sizeof buf, 2000), "ok") == 0;
+    }
+    is_int(served, LIMIT, "%d connections are served", LIMIT);
+
+    int extra = dial_and_get(port);
+    ok(extra >= 0, "one more connects (the backlog takes it)");
+    is_str(body_of(extra, buf, sizeof buf, 300), "", "but is not served while %d are open", LIMIT);
+    close(open[0]);
+    is_str(body_of(extra, buf, sizeof buf, 3000), "ok", "until one of them closes");
+    close(extra);
+    for (int i = 1; i < LIMIT; i++)
+        close(open[i]);
+
+    /* a burst far past the limit, each connection closed at once */
+    int burst[40];
+    for (int i = 0; i < 40; i++)
+        burst[i] = dial_and_get(port);
+    for (int i = 0; i < 40; i++)
+        if (burst[i] >= 0)
+            close(burst[i]);
+    served = 0;
+    for (int i = 0; i < LIMIT; i++) {
+        int tries = 0;
+        do {   /* the burst's connections close on the server's side meanwhile */
+            open[i] = dial_and_get(port);
+            if (open[i] >= 0 && strcmp(body_of(open[i], buf, sizeof buf, 3000), "ok") == 0)
+                break;
+            close(open[i]);
+            open[i] = -1;
+        } while (++tries < 5);
+        served += open[i] >= 0;
+    }
+    is_int(served, LIMIT, "after it, %d connections at once are served again (every close was counted)", LIMIT);
+    for (int i = 0; i < LIMIT; i++)
+        if (open[i] >= 0)
+            close(open[i]);
+    http_server_stop(s);
+    ok(1, "and the server stops");
+}
+
 static void test_port_in_use(void)
 {
     char err[256];
@@ -196,6 +263,7 @@ static void test_ipv6(void)
 int main(void)
 {
     test_spread();   /* first: it wants a file table without holes */
+    test_limit();
     test_port_in_use();
     test_ipv6();
     return tap_done();
