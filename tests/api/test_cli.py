@@ -146,11 +146,18 @@ class PasswordLimits(CliTest):
                             "--password", "limits-password"], capture_output=True, text=True,
                            env=self.env(value), timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
+        # a command that may hash a password (init, demo, serve) warns when the setting is on
+        if value == "1":
+            self.assertRegex(r.stderr, self.WARNING)
+        else:
+            self.assertNotIn("CRMD_TEST_WEAK_PASSWORD_HASHES", r.stderr)
         con = sqlite3.connect(self.db[len("sqlite:"):])
         try:
             return con.execute("SELECT password_hash FROM users WHERE email = 'limits@cli.test'").fetchone()[0]
         finally:
             con.close()
+
+    WARNING = r"WARN CRMD_TEST_WEAK_PASSWORD_HASHES=1: .*never set it outside a test suite"
 
     def test_interactive_limits_without_the_setting(self):
         self.assertRegex(self.stored_hash(None), r"^\$argon2id\$v=19\$m=65536,t=2,p=1\$")
@@ -158,7 +165,7 @@ class PasswordLimits(CliTest):
     def test_any_other_value_is_not_the_setting(self):
         self.assertRegex(self.stored_hash("yes"), r"^\$argon2id\$v=19\$m=65536,t=2,p=1\$")
 
-    def test_test_limits_with_it_and_serve_says_so(self):
+    def test_test_limits_with_it_and_every_command_says_so(self):
         self.assertRegex(self.stored_hash("1"), r"^\$argon2id\$v=19\$m=8,t=1,p=1\$")
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
@@ -177,7 +184,7 @@ class PasswordLimits(CliTest):
                     break
             text = "".join(lines)
             self.assertIn("listening on", text)
-            self.assertRegex(text, r"WARN CRMD_TEST_WEAK_PASSWORD_HASHES=1: .*never set it outside a test suite")
+            self.assertRegex(text, self.WARNING)
         finally:
             p.terminate()
             p.wait(timeout=15)
