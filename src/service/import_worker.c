@@ -206,7 +206,8 @@ typedef struct part {
     contact_input in;
     crm_contact *ct;
     crm_err err;
-    int rc;                 /* of reading and preparing the row, then of its create */
+    int prepared;           /* of reading and preparing the row */
+    int rc;                 /* that, then of its create */
     struct row_ctx x;
     bool later;             /* onDuplicate=update: updated through its own unit after this one */
 } part;
@@ -234,11 +235,20 @@ static int record_in_unit(store_conn *c, job *j, part *p, arena *a)
     return rc == -CRM_E_NOT_FOUND ? 0 : rc;
 }
 
-/* Each row in a savepoint of the one unit: a row that fails takes back only its own writes. */
+/* Each row in a savepoint of the one unit: a row that fails takes back only its own writes.
+ * A unit may run again (PostgreSQL retries a deadlock): each run starts from the rows as
+ * prepared, not from what the run before found (a row it failed, a duplicate it recorded). */
 static int parts_unit(store_conn *c, void *arg)
 {
     struct parts_work *pw = arg;
     int rc;
+    for (size_t i = 0; i < pw->n; i++) {
+        part *p = &pw->p[i];
+        p->x.status = "created";
+        p->x.already_done = p->later = false;
+        if ((p->rc = p->prepared) == 0)
+            p->err = (crm_err){ 0 };
+    }
     for (size_t i = 0; i < pw->n; i++) {
         part *p = &pw->p[i];
         if (p->rc == 0) {
@@ -272,15 +282,15 @@ static void run_parts(import_worker *w, job *j, crm_import_row *rows, size_t n, 
         p[i].x = (struct row_ctx){ j, &rows[i], "created", false };
         if (!(p[i].body = json_loads(rows[i].input_json, 0, NULL))) {
             log_error("import %s: row %lld is not readable", j->imp.id, (long long)rows[i].row);
-            p[i].rc = crm_fail(&p[i].err, CRM_E_INTERNAL, NULL, NULL);
+            p[i].prepared = crm_fail(&p[i].err, CRM_E_INTERNAL, NULL, NULL);
             continue;
         }
-        if ((p[i].rc = w->reader(p[i].body, a, &p[i].in, &p[i].err)))
+        if ((p[i].prepared = w->reader(p[i].body, a, &p[i].in, &p[i].err)))
             continue;
         p[i].in.log_source = "import";
         p[i].in.unit_hook = record_hook;
         p[i].in.hook_arg = &p[i].x;
-        p[i].rc = contact_create_prepare(w->app, &j->me, &p[i].in, a, &p[i].ct, &p[i].err);
+        p[i].prepared = contact_create_prepare(w->app, &j->me, &p[i].in, a, &p[i].ct, &p[i].err);
     }
     struct parts_work pw = { j, p, n, a };
     if (app_write(w->app, parts_unit, &pw, &err) != 0) {
