@@ -203,6 +203,8 @@ static int serve_until_signal(crm_app *app, const struct cli_options *o, const c
         stop_running(&run);
         return 1;
     }
+    if (password_test_limits())
+        password_warn_test_limits();
     log_info("crmd %s listening on %s://%s:%u (database %s, %u threads)", CRMD_VERSION,
              http_server_tls(run.http) ? "https" : "http", host, http_server_port(run.http), o->db, o->threads);
     sigwait(sigs, &sig);

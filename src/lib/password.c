@@ -1,5 +1,6 @@
 /* Argon2id password hashing, API keys and constant-time comparison, on libsodium. */
 #include "lib/password.h"
+#include "lib/log.h"
 #include "lib/random.h"
 
 #include <pthread.h>
@@ -22,6 +23,14 @@ bool password_test_limits(void)
     return test_limits;
 }
 
+void password_warn_test_limits(void)
+{
+    static atomic_flag warned = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&warned))
+        log_warn("CRMD_TEST_WEAK_PASSWORD_HASHES=1: new passwords are hashed with test limits (1 pass, "
+                 "8 KiB), not the interactive ones; never set it outside a test suite");
+}
+
 int password_hash(const char *password, char out[PASSWORD_HASH_MAX])
 {
     _Static_assert(PASSWORD_HASH_MAX >= crypto_pwhash_argon2id_STRBYTES, "hash buffer too small");
@@ -31,6 +40,8 @@ int password_hash(const char *password, char out[PASSWORD_HASH_MAX])
     /* The argon2id function, not crypto_pwhash_str: the algorithm must not change with the
      * library's default. */
     bool weak = test_limits;
+    if (weak)
+        password_warn_test_limits();
     if (crypto_pwhash_argon2id_str(out, password, strlen(password),
                                    weak ? crypto_pwhash_argon2id_OPSLIMIT_MIN : crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
                                    weak ? crypto_pwhash_argon2id_MEMLIMIT_MIN : crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE) != 0) {

@@ -15,6 +15,7 @@
  * limits, so verification is the same either way. */
 void password_use_test_limits(void);
 bool password_test_limits(void);   /* whether they are in use */
+void password_warn_test_limits(void);   /* logs that they are, once a process */
 /* 0 on success, -1 when out of memory for the hash. */
 int password_hash(const char *password, char out[PASSWORD_HASH_MAX]);
 /* Constant-time; a NULL or malformed hash verifies a dummy so timing does not reveal it. */

@@ -146,7 +146,7 @@ class PasswordLimits(CliTest):
                             "--password", "limits-password"], capture_output=True, text=True,
                            env=self.env(value), timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
-        # a command that may hash a password (init, demo, serve) warns when the setting is on
+        # a command warns at its first hash when the setting is on (serve: at its start)
         if value == "1":
             self.assertRegex(r.stderr, self.WARNING)
         else:
