@@ -256,3 +256,41 @@ describe("small and wide screens", () => {
     });
   }
 });
+
+describe("the header on small and wide screens", () => {
+  // The links of the main nav: their rows (distinct tops), and how the nav box scrolls.
+  const navShape = (page) => page.evaluate(() => {
+    const nav = document.querySelector("nav[aria-label=Main]"), box = nav.getBoundingClientRect();
+    const links = [...nav.querySelectorAll("a")].map((a) => ({ text: a.textContent, current: a.getAttribute("aria-current") === "page",
+                                                                 top: Math.round(a.getBoundingClientRect().top),
+                                                                 left: a.getBoundingClientRect().left, right: a.getBoundingClientRect().right }));
+    return { rows: new Set(links.map((l) => l.top)).size, links, left: box.left, right: box.right,
+             scrolls: nav.scrollWidth > nav.clientWidth, header: document.querySelector("header.top").getBoundingClientRect().height };
+  });
+
+  for (const width of [360, 1280]) {
+    test(`at ${width} px an ADMIN's nine links are one row, and the current page's link is in view`, async () => {
+      const org = await newOrg();
+      await withPage(async ({ page }) => {
+        await signIn(page, srv.base, org.email, org.password);
+        await page.getByRole("heading", { name: "Contacts" }).waitFor();
+        let shape = await navShape(page);
+        assert.equal(shape.links.length, 9, shape.links.map((l) => l.text).join(", "));
+        assert.equal(shape.rows, 1, `the links are on one row (${shape.rows} rows)`);
+        assert.ok(shape.header <= 110, `the header is ${shape.header} px high`);
+        assert.equal(shape.scrolls, width === 360, width === 360 ? "the row scrolls sideways" : "the row fits");
+        await fitsWidth(page, width, "the page with its header");
+        // a page whose link starts out of the row's view: the row scrolls to show it
+        await page.goto(srv.base + "/#/webhooks");
+        await page.getByRole("heading", { name: "Webhooks" }).waitFor();
+        await until(async () => {
+          shape = await navShape(page);
+          const cur = shape.links.find((l) => l.current);
+          return cur && cur.text === "Webhooks" && cur.left >= shape.left - 0.5 && cur.right <= shape.right + 0.5;
+        }, 2000, "the Webhooks link in the nav's view");
+        await fitsWidth(page, width, "webhooks");
+        await screenshot(page, `header-webhooks-${width}`);
+      }, { width, height: 800 });
+    });
+  }
+});

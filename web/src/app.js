@@ -146,11 +146,20 @@ function Shell({ sess, onSignOut }) {
 }
 
 // The page's frame: the header with the nav's links ([route, text]) and the signed-in user.
+// On a narrow screen the nav is one row that scrolls sideways (app.css); the current page's link
+// is scrolled into that row's view.
 function Frame({ route, me, links, onSignOut, children }) {
+  const nav = useRef(null);
+  useEffect(() => {
+    const box = nav.current, cur = box && box.querySelector("[aria-current=page]");
+    if (!cur || box.scrollWidth <= box.clientWidth) return;
+    if (cur.offsetLeft < box.scrollLeft || cur.offsetLeft + cur.offsetWidth > box.scrollLeft + box.clientWidth)
+      box.scrollLeft = cur.offsetLeft - (box.clientWidth - cur.offsetWidth) / 2;
+  }, [route]);
   return html`<div class="shell">
     <header class="top">
       <a class="brand" href=${"#" + links[0][0]}>crmd</a>
-      <nav aria-label="Main">
+      <nav aria-label="Main" ref=${nav}>
         ${links.map(([to, text]) => html`<a href=${"#" + to} aria-current=${route === to ? "page" : undefined}>${text}</a>`)}
       </nav>
       <span class="who">${me.fullName} <span class="role">${me.accessRole}</span></span>
