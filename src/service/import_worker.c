@@ -64,7 +64,8 @@ static int status_index(const char *status)
 struct row_ctx {
     job *job;
     crm_import_row *row;
-    const char *status;         /* what the hook records: created | updated (skipped: no change) */
+    const char *want;           /* what the hook records: created | updated (skipped: no change) */
+    const char *status;         /* what it recorded, or what a row that wrote nothing was given */
     bool already_done;          /* the hook found a result there: another runner's or server's */
 };
 
@@ -80,7 +81,7 @@ static void set_reason(crm_import_row *r, const crm_err *err, arena *a)
 static int record_hook(store_conn *c, const crm_contact *ct, bool changed, void *arg)
 {
     struct row_ctx *x = arg;
-    crm_import_row r = { .row = x->row->row, .status = (char *)x->status };
+    crm_import_row r = { .row = x->row->row, .status = (char *)x->want };
     if (!x->job->imp.dry_run)
         memcpy(r.contact_id, ct->id, sizeof r.contact_id);
     if (!changed)
@@ -139,7 +140,7 @@ static void on_duplicate(import_worker *w, job *j, struct row_ctx *x, contact_in
     }
     /* update: the row's other cells go onto the contact that holds the number; its numbers stay */
     in->given &= ~(unsigned)(CK_PHONES | CK_SECONDARY);
-    x->status = "updated";
+    x->want = x->status = "updated";
     int rc = contact_update(w->app, &j->me, taken->contact_id, in, NULL, a, &ct, &err);
     if (rc == 0)
         atomic_fetch_add(&j->done[status_index(x->status)], 1);
@@ -155,7 +156,7 @@ static void run_row(import_worker *w, job *j, crm_import_row *row, arena *a)
 {
     crm_err err = { 0 };
     contact_input in = { 0 };
-    struct row_ctx x = { j, row, "created", false };
+    struct row_ctx x = { j, row, "created", "created", false };
     int status, rc;
     char *reply;
     json_t *body = json_loads(row->input_json, 0, NULL);
@@ -236,8 +237,9 @@ static int record_in_unit(store_conn *c, job *j, part *p, arena *a)
 }
 
 /* Each row in a savepoint of the one unit: a row that fails takes back only its own writes.
- * A unit may run again (PostgreSQL retries a deadlock): each run starts from the rows as
- * prepared, not from what the run before found (a row it failed, a duplicate it recorded). */
+ * Each run starts from the rows as prepared, not from what a run before found (a row it failed,
+ * a duplicate it recorded): a store may run a unit again (PostgreSQL's does after a deadlock,
+ * though it has no savepoints and so takes the rows one by one, in run_row). */
 static int parts_unit(store_conn *c, void *arg)
 {
     struct parts_work *pw = arg;
@@ -279,7 +281,7 @@ static void run_parts(import_worker *w, job *j, crm_import_row *rows, size_t n, 
     memset(p, 0, sizeof p);
     for (size_t i = 0; i < n; i++) {
         p[i].row = &rows[i];
-        p[i].x = (struct row_ctx){ j, &rows[i], "created", false };
+        p[i].x = (struct row_ctx){ j, &rows[i], "created", "created", false };
         if (!(p[i].body = json_loads(rows[i].input_json, 0, NULL))) {
             log_error("import %s: row %lld is not readable", j->imp.id, (long long)rows[i].row);
             p[i].prepared = crm_fail(&p[i].err, CRM_E_INTERNAL, NULL, NULL);

@@ -7,6 +7,8 @@
 
 #include "lib/log.h"
 #include "service/app.h"
+#include "service/orgs.h"
+#include "service/users.h"
 
 typedef struct temp_app {
     crm_app app;
@@ -28,6 +30,26 @@ static __attribute__((unused)) void temp_app_open(temp_app *t)
     snprintf(url, sizeof url, "sqlite:%s", t->path);
     if (app_open(&t->app, url, "test-secret", err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+}
+
+/* An organization (default country US) with its ADMIN, made by a SUPERADMIN of the app, with
+ * names of `tag` (admin@<tag>.test); exits the test program (status 1, one TAP failure) when they
+ * cannot be made. */
+static __attribute__((unused)) void temp_app_org(temp_app *t, const char *tag, arena *a, crm_org *org, crm_user *admin)
+{
+    char name[64], root_email[64], admin_email[64];
+    crm_user root;
+    crm_err err = {0};
+    snprintf(name, sizeof name, "Org %s", tag);
+    snprintf(root_email, sizeof root_email, "root@%s.test", tag);
+    snprintf(admin_email, sizeof admin_email, "admin@%s.test", tag);
+    org_input oi = {.name = name, .timezone = "UTC", .default_country = "US",
+                    .admin = {.full_name = "Test Admin", .email = admin_email, .password = "admin-pass-1"}};
+    if (user_create_superadmin(&t->app, root_email, "root-pass-1", &root, a, &err) < 0 ||
+        org_create(&t->app, &root, &oi, a, org, admin, &err) != 0) {
+        printf("not ok 1 - setup: %s\n1..1\n", err.message);
         exit(1);
     }
 }

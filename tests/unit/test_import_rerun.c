@@ -1,10 +1,10 @@
-/* Every unit of work of an import may run again: PostgreSQL's store runs a unit a second time
- * after a deadlock or a serialization failure (store/pg/pg.c), with the same arguments, and the
- * statement that met the deadlock answers UNAVAILABLE. Here on SQLite, a store whose write runs
- * each unit twice: first with the unit's second contact insert failing so (then rolled back),
- * then as it is. An import must end as it does on a plain store, and no second run may fail
- * with the first run's UNAVAILABLE: a unit of rows that kept it failed again, and its rows
- * waited for the worker's next pass. */
+/* Every unit of work of an import may run again: a store may run a unit a second time with the
+ * same arguments (PostgreSQL's does after a deadlock or a serialization failure, store/pg/pg.c,
+ * and the statement that met the deadlock answers UNAVAILABLE). Here on SQLite, whose imports
+ * put many rows in one unit, a store whose write runs each unit twice: first with the unit's
+ * second contact insert failing so (then rolled back), then as it is. An import must end as it
+ * does on a plain store, and no second run may fail with the first run's UNAVAILABLE: a unit of
+ * rows kept it, failed again, and its rows waited for the worker's next pass. */
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,15 +67,9 @@ int main(void)
     temp_app_open(&t);
     arena *a = arena_new();
     crm_err err = {0};
-    crm_user root, admin;
+    crm_user admin;
     crm_org org;
-    org_input oi = {.name = "Rerun Import Org", .timezone = "UTC", .default_country = "US",
-                    .admin = {.full_name = "Rerun Admin", .email = "admin@rerun.test", .password = "rerun-pass-1"}};
-    if (user_create_superadmin(&t.app, "root@rerun.test", "root-pass-1", &root, a, &err) < 0 ||
-        org_create(&t.app, &root, &oi, a, &org, &admin, &err) != 0) {
-        printf("not ok 1 - setup: %s\n1..1\n", err.message);
-        return 1;
-    }
+    temp_app_org(&t, "rerun-import", a, &org, &admin);
 
     /* ten rows with numbers of their own, and one whose number is an earlier row's */
     char csv[1024];

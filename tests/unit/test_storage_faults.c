@@ -328,15 +328,8 @@ int main(void)
     }
     arena *a = arena_new();
     crm_err err = {0};
-    crm_user root;
     crm_org org;
-    org_input oi = {.name = "Fault Org", .timezone = "UTC", .default_country = "US",
-                    .admin = {.full_name = "Fault Admin", .email = "admin@fault.test", .password = "fault-pass-1"}};
-    if (user_create_superadmin(&t.app, "root@fault.test", "root-pass-1", &root, a, &err) < 0 ||
-        org_create(&t.app, &root, &oi, a, &org, &admin, &err) != 0) {
-        printf("not ok 1 - setup: %s\n1..1\n", err.message);
-        return 1;
-    }
+    temp_app_org(&t, "fault", a, &org, &admin);
     next_phone();
     ok(create_with_phone(phone, contact_id, &err) == 0 && contact_id[0], "a contact to update");
     snapshot s = take();

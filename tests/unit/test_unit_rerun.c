@@ -68,15 +68,9 @@ int main(void)
     temp_app_open(&t);
     arena *a = arena_new();
     crm_err err = {0};
-    crm_user root, admin;
+    crm_user admin;
     crm_org org;
-    org_input oi = {.name = "Rerun Org", .timezone = "UTC", .default_country = "US",
-                    .admin = {.full_name = "Rerun Admin", .email = "admin@rerun.test", .password = "rerun-pass-1"}};
-    if (user_create_superadmin(&t.app, "root@rerun.test", "root-pass-1", &root, a, &err) < 0 ||
-        org_create(&t.app, &root, &oi, a, &org, &admin, &err) != 0) {
-        printf("not ok 1 - setup: %s\n1..1\n", err.message);
-        return 1;
-    }
+    temp_app_org(&t, "rerun", a, &org, &admin);
 
     contact_value_input phone = {.value = "(212) 555-0142", .is_primary = -1, .field = "phoneNumber[0].value"};
     contact_input in = {.given = CK_PHONES, .phones = &phone, .nphones = 1};

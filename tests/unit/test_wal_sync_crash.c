@@ -105,15 +105,8 @@ int main(void)
     }
     temp_app_open(&t);
     arena *a = arena_new();
-    crm_user root;
     crm_org org;
-    org_input oi = {.name = "Sync Org", .timezone = "UTC", .default_country = "US",
-                    .admin = {.full_name = "Sync Admin", .email = "admin@sync.test", .password = "sync-pass-1"}};
-    if (user_create_superadmin(&t.app, "root@sync.test", "root-pass-1", &root, a, &err) < 0 ||
-        org_create(&t.app, &root, &oi, a, &org, &admin, &err) != 0) {
-        printf("not ok 1 - setup: %s\n1..1\n", err.message);
-        return 1;
-    }
+    temp_app_org(&t, "sync", a, &org, &admin);
     ok(create(&t.app, "+14155550100", NULL, &status, id, &err) == 0, "a contact before the fault");
 
     /* The next sync fails: the commit's fsync of the WAL (the checkpoint thread syncs only after
