@@ -44,7 +44,9 @@ struct http_listener {
     int wake;                   /* an eventfd: written once to stop the thread */
     unsigned short port;
     long max_open;              /* connections open at once, at most */
-    _Atomic long open;          /* given to MHD and not yet closed (http_listener_closed) */
+    _Atomic long open;          /* given to MHD and not yet closed (http_listener_closed); a
+                                   connection MHD drops for want of memory before it starts
+                                   (no NOTIFY_CLOSED then) stays counted */
     struct MHD_Daemon *daemon;  /* where accepted connections go; set by http_listener_run */
     pthread_t thread;
     bool running;
