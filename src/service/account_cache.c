@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "service/account_cache.h"
+#include "lib/password.h"
 #include "lib/xalloc.h"
 
 typedef struct slot {
@@ -20,8 +21,18 @@ typedef struct slot {
 
 enum kind { KIND_USER, KIND_ORG, KINDS };
 
+/* An API key (its hash) and the user it named at that accounts_version. */
+typedef struct key_slot {
+    bool used;
+    uint64_t version;
+    unsigned last_use;
+    char hash[APIKEY_HASH_HEX];
+    objectid user_id;
+} key_slot;
+
 typedef struct cache {
     slot slots[KINDS][ACCOUNT_CACHE_SLOTS];
+    key_slot keys[ACCOUNT_CACHE_SLOTS];
     unsigned tick;
 } cache;
 
@@ -170,4 +181,39 @@ int account_cache_user(crm_app *app, store_conn *c, const char *user_id, arena *
 int account_cache_org(crm_app *app, store_conn *c, const char *org_id, arena *a, crm_org *out)
 {
     return cached(app, c, KIND_ORG, org_id, a, out, sizeof *out, read_org, org_fields);
+}
+
+int account_cache_apikey_user(crm_app *app, store_conn *c, const char *apikey_hash, arena *a, crm_user *out)
+{
+    const store_ops *o = app->st->ops;
+    if (o->version < 5 || !o->accounts_version || strlen(apikey_hash) >= APIKEY_HASH_HEX)
+        return c->ops->user_get_by_apikey(c, apikey_hash, a, out);
+    uint64_t version = o->accounts_version(app->st);   /* before the read, never after */
+    cache *k = this_thread();
+    key_slot *victim = &k->keys[0];
+    for (int i = 0; i < ACCOUNT_CACHE_SLOTS; i++) {
+        key_slot *s = &k->keys[i];
+        if (s->used && s->version == version && strcmp(s->hash, apikey_hash) == 0) {
+            s->last_use = ++k->tick;
+            int rc = account_cache_user(app, c, s->user_id, a, out);
+            /* the key's user, unless an account changed meanwhile: then read as below */
+            if (rc != 0 || o->accounts_version(app->st) == version)
+                return rc;
+            break;
+        }
+        if (!s->used || (victim->used && s->last_use < victim->last_use))
+            victim = s;
+    }
+    int rc = c->ops->user_get_by_apikey(c, apikey_hash, a, out);
+    if (rc)
+        return rc;   /* a key that names no one is not remembered */
+    for (int i = 0; i < ACCOUNT_CACHE_SLOTS; i++)
+        if (k->keys[i].used && strcmp(k->keys[i].hash, apikey_hash) == 0)
+            victim = &k->keys[i];   /* this key's older entry */
+    strcpy(victim->hash, apikey_hash);
+    memcpy(victim->user_id, out->id, sizeof victim->user_id);
+    victim->version = version;
+    victim->last_use = ++k->tick;
+    victim->used = true;
+    return account_cache_user(app, c, victim->user_id, a, out);   /* the record too, for the next time */
 }

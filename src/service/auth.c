@@ -62,7 +62,7 @@ int auth_authenticate(crm_app *app, const char *authorization, arena *a, crm_use
     if (strncmp(tok, APIKEY_PREFIX, sizeof APIKEY_PREFIX - 1) == 0) {
         char h[APIKEY_HASH_HEX];
         apikey_hash(tok, h);
-        rc = c->ops->user_get_by_apikey(c, h, a, me);
+        rc = account_cache_apikey_user(app, c, h, a, me);
     } else {
         jwt_claims cl;
         if (jwt_verify_memo(tok, app->jwt_secret, time_now_ms() / 1000, &cl) != JWT_OK)

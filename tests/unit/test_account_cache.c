@@ -1,7 +1,8 @@
 /* The per-thread cache of users and organizations (service/account_cache.c), on a real SQLite
  * file and the real services: a token's user and a request's organization are read once and then
- * served from the cache, and every write to a user (disable, password change, profile edit, API
- * key) or an organization (timezone) is seen by the very next request on the same thread. */
+ * served from the cache, as is the user an API key names, and every write to a user (disable,
+ * password change, profile edit, API key) or an organization (timezone) is seen by the very next
+ * request on the same thread. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,27 +129,58 @@ int main(void)
     is_int(user_profile_update(app, &admin, &pw, a, &edited, &e), 0, "the admin changes its password");
     is_int(authenticate(tok, a, &me, &e), -CRM_E_UNAUTHORIZED, "the old token is refused at once");
 
+    /* An API key: which user it names is remembered; a new key refuses the old one at once. */
+    crm_user admin_now;
+    char *t3 = NULL, *key = NULL;
+    is_int(auth_login(app, "admin@cache.test", "a-new-password", a, &admin_now, &t3, &e), 0, "the admin logs in");
+    is_int(auth_regenerate_apikey(app, &admin_now, a, &key, &e), 0, "the admin makes an API key");
+    char *key1 = strdup(key);
+    is_int(authenticate(key1, a, &me, &e), 0, "the key authenticates");
+    is_str(me.id, admin.id, "as the admin");
+    rename_raw(path, admin.id, "Key Behind");
+    is_int(authenticate(key1, a, &me, &e), 0, "authenticates again");
+    is_str(me.full_name, "Edited Name", "from the cache: no read while no account changed");
+    is_int(auth_regenerate_apikey(app, &admin_now, a, &key, &e), 0, "the admin makes a new key");
+    is_int(authenticate(key1, a, &me, &e), -CRM_E_UNAUTHORIZED, "the old key is refused at once");
+    is_int(authenticate(key, a, &me, &e), 0, "the new one authenticates");
+    is_str(me.full_name, "Key Behind", "read again after the account write");
+    char ghost_key[80];
+    snprintf(ghost_key, sizeof ghost_key, "%s", key);
+    ghost_key[strlen(ghost_key) - 1] ^= 1;
+    is_int(authenticate(ghost_key, a, &me, &e), -CRM_E_UNAUTHORIZED, "a key one character off is refused");
+    is_int(authenticate(ghost_key, a, &me, &e), -CRM_E_UNAUTHORIZED, "and again (it is not remembered)");
+    free(key1);
+
     /* More users than slots: each is still right. */
-    char email[64], *tokens[ACCOUNT_CACHE_SLOTS + 3];
+    char email[64], *tokens[ACCOUNT_CACHE_SLOTS + 3], *keys[ACCOUNT_CACHE_SLOTS + 3];
+    objectid ids[ACCOUNT_CACHE_SLOTS + 3];
     crm_user made, l;
     for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++) {
         crm_user now_admin;
-        char *t2 = NULL;
+        char *t2 = NULL, *k2 = NULL;
         is_int(auth_login(app, "admin@cache.test", "a-new-password", a, &now_admin, &t2, &e), 0, "login again");
         snprintf(email, sizeof email, "user%d@cache.test", i);
         user_input u = {.full_name = "Many", .email = email, .password = "many-pass-1", .access_role = "SALES_REP"};
         user_create(app, &now_admin, &u, a, &made, &e);
-        tokens[i] = NULL;
+        memcpy(ids[i], made.id, sizeof ids[i]);
+        tokens[i] = keys[i] = NULL;
         if (auth_login(app, email, "many-pass-1", a, &l, &tokens[i], &e) == 0)
             tokens[i] = strdup(tokens[i]);
+        if (auth_regenerate_apikey(app, &made, a, &k2, &e) == 0)
+            keys[i] = strdup(k2);
     }
-    int good = 0;
+    int good = 0, good_keys = 0;
     for (int round = 0; round < 2; round++)
-        for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++)
+        for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++) {
             good += tokens[i] && authenticate(tokens[i], a, &me, &e) == 0 && strcmp(me.full_name, "Many") == 0;
+            good_keys += keys[i] && authenticate(keys[i], a, &me, &e) == 0 && strcmp(me.id, ids[i]) == 0;
+        }
     is_int(good, 2 * (ACCOUNT_CACHE_SLOTS + 3), "more users than slots, twice over: every one authenticates as itself");
-    for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++)
+    is_int(good_keys, 2 * (ACCOUNT_CACHE_SLOTS + 3), "and more API keys than slots: each names its own user");
+    for (int i = 0; i < ACCOUNT_CACHE_SLOTS + 3; i++) {
         free(tokens[i]);
+        free(keys[i]);
+    }
 
     free(tok);
     free(rtok);
