@@ -1,6 +1,8 @@
 """Bench setup: creates an organization and its admin, logs in, creates one contact, and prints
-shell assignments (CRMD_TOKEN, CRMD_CONTACT) for bench/run to evaluate."""
+shell assignments (CRMD_TOKEN, CRMD_CONTACT) for bench/run to evaluate. CRMD_AUTH=apikey: the
+token is the admin's API key, as an integration's is, rather than a login's JWT."""
 import json
+import os
 import sys
 import urllib.request
 
@@ -23,4 +25,6 @@ call("POST", "/api/organizations", {"name": "Bench Org", "adminDetails": {
 token = call("POST", "/api/auth/login", {"email": "admin@bench.crmd.local", "password": "bench-password"})["token"]
 contact = call("POST", "/api/contact", {"firstName": "Read", "lastName": "Me",
                                         "phoneNumber": "+1 646 555 0100"}, token)["data"]["contact"]
+if os.environ.get("CRMD_AUTH") == "apikey":
+    token = call("POST", "/api/user/api-key/regenerate", None, token)["data"]["apiKey"]
 print(f"CRMD_TOKEN={token}\nCRMD_CONTACT={contact['_id']}")
