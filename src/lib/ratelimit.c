@@ -136,7 +136,11 @@ static void sweep(ratelimit *rl, int64_t now_ms)
         }
 }
 
-/* The fullest of a few entries at random goes: a cheap stand-in for "least recently drained". */
+/* The fullest entry of a few chains at random goes: a cheap stand-in for "least recently
+ * drained". Every entry of a sampled chain counts, not its head alone: eviction from heads
+ * empties short chains first, and under a flood of new keys the table ended as a few long chains,
+ * so that 8 samples could all land on a drained bucket's chain and evict it (1 run in 60 of
+ * test_ratelimit's flood; a drained bucket evicted is a limit reset). */
 static void evict_one(ratelimit *rl, int64_t now_ms)
 {
     entry **victim = NULL;
@@ -146,10 +150,12 @@ static void evict_one(ratelimit *rl, int64_t now_ms)
         if (!rl->slots[i])
             continue;
         n++;
-        double l = level_at(rl, rl->slots[i], now_ms);
-        if (l > best) {
-            best = l;
-            victim = &rl->slots[i];
+        for (entry **link = &rl->slots[i]; *link; link = &(*link)->next) {
+            double l = level_at(rl, *link, now_ms);
+            if (l > best) {
+                best = l;
+                victim = link;
+            }
         }
     }
     for (size_t i = 0; !victim && i < rl->nslots; i++)   /* a sparse table: take any */
