@@ -3,6 +3,8 @@ the error envelope (never a 2xx for a write that is not stored, never a crash), 
 and the same process serves again on its own once the database is back; a kill -9 of the whole
 database server (a server of the test's own) under concurrent writers loses no acknowledged contact."""
 
+import os
+import signal
 import time
 
 import harness as h
@@ -105,3 +107,73 @@ class Outage(ApiTest):
             g = h.get("/api/contacts/" + c["_id"], token=tok)
             self.assertStatus(g, 200, "acknowledged contact %s lost in the crash" % c["_id"])
             self.assertEqual(g.json["data"]["contact"], c)
+
+
+class SilentListener(ApiTest):
+    """Another server's write to a user reaches this one as a notification on its listening
+    connection. When that connection goes silent without failing (a host gone, a NAT's state
+    dropped; here its backend is stopped with SIGSTOP), the server stops trusting its caches of
+    users within PG_LISTEN_TRUST_MS (25 s): a user disabled behind its back is refused then,
+    rather than never."""
+
+    TRUST_S = 25.0
+
+    def setUp(self):
+        self.pg = h.PgServer()
+        self.stopped = None
+        try:
+            self.srv = h.Server(db_url=self.pg.url())
+            self.srv.init()
+            self.srv.start()
+        except BaseException:
+            self.pg.destroy()
+            raise
+        h.SERVER = self.srv
+        h._token_cache.clear()
+
+    def tearDown(self):
+        if self.stopped:
+            os.kill(self.stopped, signal.SIGCONT)
+        self.srv.cleanup()
+        self.pg.destroy()
+        h.SERVER = None
+        h._token_cache.clear()
+
+    def listener_pid(self):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            pid = self.pg.psql("SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN crmd_events%' "
+                               "OR query LIKE 'SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)%'")
+            if pid:
+                return int(pid.splitlines()[0])
+            time.sleep(0.1)
+        self.fail("no listening connection in pg_stat_activity")
+
+    def test_caches_are_not_trusted_while_the_listener_is_silent(self):
+        o = h.create_org()
+        rep = o.add_user("SALES_REP")
+        self.assertEqual(h.get("/api/auth/verify-token", token=rep.token).status, 200)
+        self.assertEqual(h.get("/api/auth/verify-token", token=rep.token).status, 200, "and again (cached)")
+
+        self.stopped = self.listener_pid()
+        os.kill(self.stopped, signal.SIGSTOP)
+        stopped_at = time.time()
+        # another server disables the rep: a write this one is never told of
+        self.pg.psql("UPDATE users SET login_disabled = true WHERE id = '%s'" % rep.id)
+        refused = None
+        while time.time() < stopped_at + self.TRUST_S + 15:
+            r = h.get("/api/auth/verify-token", token=rep.token)
+            if r.status == 401:
+                refused = time.time() - stopped_at
+                break
+            self.assertEqual(r.status, 200, "%d %r" % (r.status, r.body))
+            time.sleep(0.5)
+        self.assertIsNotNone(refused, "the disabled rep was still let in %.0f s after the listener "
+                                      "went silent" % (self.TRUST_S + 15))
+        self.assertError(h.get("/api/auth/verify-token", token=rep.token), 401, "unauthorized")
+        # the admin is not disabled: still let in, without the cache
+        self.assertEqual(h.get("/api/auth/verify-token", token=o.token).status, 200)
+
+        os.kill(self.stopped, signal.SIGCONT)
+        self.stopped = None
+        self.assertEqual(h.get("/api/auth/verify-token", token=o.token).status, 200, "after it speaks again")

@@ -41,6 +41,7 @@ struct pg_store {
     pg_conn *conns;              /* every open connection, so that close can close them all */
     _Atomic uint64_t accounts_version;
     pg_listener *listener;       /* while a commit hook is set: the other servers' commits */
+    _Atomic int64_t listener_heard;   /* ms (monotonic): the listener last knew it listened; 0: not */
     _Atomic int64_t connected_at;   /* ms: a connection last got through after a failure */
     pthread_rwlock_t hook_lock;  /* held shared while the hook runs, exclusively to change it */
     void (*hook)(void *ctx);
@@ -145,10 +146,12 @@ static int pg_write(store *st, store_work_fn fn, void *arg)
         return -CRM_E_UNAVAILABLE;
     }
     int rc = -CRM_E_UNAVAILABLE;
+    bool accounts = false;   /* whether a run wrote a user or an organization */
     for (int attempt = 0; attempt < PG_UNIT_TRIES; attempt++) {
         c->retry = c->appended = c->accounts = false;
         pg_unit_begin(c);
         rc = fn(&c->base, arg);
+        accounts |= c->accounts;
         if (rc == 0 && !c->retry && c->accounts) {   /* other servers' caches */
             pg_params np = {0};
             pg_p_text(&np, pg_instance_id());
@@ -168,6 +171,10 @@ static int pg_write(store *st, store_work_fn fn, void *arg)
     }
     if (c->retry)
         log_error("store: a unit of work still conflicted after %d tries", PG_UNIT_TRIES);
+    /* A COMMIT whose answer was lost may have changed accounts all the same, and this server
+     * ignores its own notifications: its caches go. (Needless after a rollback, and harmless.) */
+    if (accounts)
+        atomic_fetch_add(&s->accounts_version, 1);
     return rc ? rc : -CRM_E_UNAVAILABLE;
 }
 
@@ -183,9 +190,19 @@ static int pg_migrate(store *st)
     return c ? pg_schema_migrate(c) : -CRM_E_UNAVAILABLE;
 }
 
+/* Another server's write to a user or an organization reaches this one through the listener
+ * (pg_listen.c). While it is not heard from (none yet, its connection lost, or silent for
+ * PG_LISTEN_TRUST_MS), every call is a new number: no cached account is trusted. */
 static uint64_t pg_accounts_version(store *st)
 {
-    return atomic_load(&((pg_store *)st)->accounts_version);
+    pg_store *s = (pg_store *)st;
+    int64_t heard = atomic_load(&s->listener_heard);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (heard == 0 || now - heard > PG_LISTEN_TRUST_MS)
+        return atomic_fetch_add(&s->accounts_version, 1) + 1;
+    return atomic_load(&s->accounts_version);
 }
 
 void pg_store_events_numbered(pg_store *s)
@@ -222,7 +239,8 @@ static void pg_set_commit_hook(store *st, void (*fn)(void *ctx), void *ctx)
     s->hook_ctx = ctx;
     pthread_rwlock_unlock(&s->hook_lock);
     if (fn && !s->listener)
-        s->listener = pg_listener_start(s->url, others_committed_events, others_changed_accounts, s);
+        s->listener = pg_listener_start(s->url, others_committed_events, others_changed_accounts, s,
+                                        &s->listener_heard);
 }
 
 /* Closing requires that no other thread uses the store any more (the server has stopped). */

@@ -194,7 +194,11 @@ int pg_schema_migrate_to(pg_conn *c, int version);   /* a test hook: up to that 
  * events wait for a number nobody gave), on the listener's own thread. */
 typedef struct pg_listener pg_listener;
 typedef void (*pg_listen_fn)(void *ctx);
-pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx);
+/* heard: stamped (CLOCK_MONOTONIC ms) whenever the thread knows it is listening, 0 once it stops;
+ * the store trusts its caches only while the stamp is younger than PG_LISTEN_TRUST_MS. */
+#define PG_LISTEN_TRUST_MS 25000
+pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx,
+                               _Atomic int64_t *heard);
 /* This process's id in the notifications it sends (their payload), so that it ignores its own. */
 const char *pg_instance_id(void);
 void pg_listener_stop(pg_listener *l);   /* NULL is fine */

@@ -6,13 +6,22 @@
  * table stays the one source of truth: a notification only says "look now". After a lost
  * connection the thread says both, and every LISTEN_IDLE_MS it looks for events nobody numbered
  * (a server that died between its commit and the numbering), so that what a notification would
- * have said is said late rather than never. */
+ * have said is said late rather than never.
+ *
+ * Caches of users and organizations are trusted only while this thread is heard from: it stamps
+ * *heard (monotonic ms) after each LISTEN, each round trip and each batch of notifications, and
+ * the store turns its caches off when the stamp is older than PG_LISTEN_TRUST_MS (pg.c). A
+ * connection that died without a word (a host gone, a NAT's state dropped, a backend stopped)
+ * blocks the idle round trip rather than failing it, and would otherwise have left a revoked
+ * token or API key working on this server until the next account write here. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
 
@@ -40,11 +49,12 @@ const char *pg_instance_id(void)
     return instance;
 }
 
-/* Whether committed events wait for a number: nobody numbered them yet. */
-static bool unnumbered(PGconn *db)
+/* Whether committed events wait for a number (nobody numbered them yet): 1 or 0; -1 when the
+ * question got no answer. */
+static int unnumbered(PGconn *db)
 {
     PGresult *r = PQexec(db, "SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)");
-    bool yes = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    int yes = PQresultStatus(r) != PGRES_TUPLES_OK ? -1 : strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
     return yes;
 }
@@ -53,9 +63,22 @@ struct pg_listener {
     char *url;
     pg_listen_fn on_events, on_accounts;
     void *ctx;
+    _Atomic int64_t *heard;      /* the store's: when this thread last knew it was listening */
     int wake[2];                 /* a byte on wake[1] stops the thread */
     pthread_t thread;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void heard(pg_listener *l)
+{
+    atomic_store(l->heard, now_ms());
+}
 
 static PGconn *listen_connect(const pg_listener *l, bool *logged)
 {
@@ -89,9 +112,16 @@ static void *listen_main(void *arg)
     bool logged = false, lost = false;
     const char *me = pg_instance_id();
     for (;;) {
-        if (!db && (db = listen_connect(l, &logged)) && lost) {
+        if (db && (PQstatus(db) != CONNECTION_OK || PQsocket(db) < 0)) {
+            PQfinish(db);   /* lost: libpq gave up on it during a round trip */
+            db = NULL;
+            lost = true;
+        }
+        if (!db && (db = listen_connect(l, &logged))) {
+            heard(l);
             l->on_accounts(l->ctx);   /* anything may have changed while nobody listened */
-            l->on_events(l->ctx);
+            if (lost)
+                l->on_events(l->ctx);
         }
         struct pollfd p[2] = {{.fd = l->wake[0], .events = POLLIN}, {.fd = db ? PQsocket(db) : -1, .events = POLLIN}};
         int n = poll(p, 2, db ? LISTEN_IDLE_MS : 250);   /* 250 ms: the next try to reconnect */
@@ -100,7 +130,10 @@ static void *listen_main(void *arg)
         if (p[0].revents)
             break;
         if (n == 0) {
-            if (db && unnumbered(db))
+            int waiting = db ? unnumbered(db) : -1;
+            if (waiting >= 0)
+                heard(l);   /* a round trip: every notification sent before it has come */
+            if (waiting > 0)
                 l->on_events(l->ctx);
             continue;
         }
@@ -112,6 +145,7 @@ static void *listen_main(void *arg)
             lost = true;
             continue;
         }
+        heard(l);
         bool events = false, accounts = false;
         for (PGnotify *nt; (nt = PQnotifies(db)); PQfreemem(nt)) {
             if (strcmp(nt->extra, me) == 0)
@@ -124,17 +158,20 @@ static void *listen_main(void *arg)
         if (events)
             l->on_events(l->ctx);
     }
+    atomic_store(l->heard, 0);
     PQfinish(db);
     return NULL;
 }
 
-pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx)
+pg_listener *pg_listener_start(const char *url, pg_listen_fn on_events, pg_listen_fn on_accounts, void *ctx,
+                               _Atomic int64_t *heard)
 {
     pg_listener *l = xcalloc(1, sizeof *l);
     l->url = xstrdup(url);
     l->on_events = on_events;
     l->on_accounts = on_accounts;
     l->ctx = ctx;
+    l->heard = heard;
     if (pipe(l->wake) != 0) {
         log_error("store: cannot start the listener: %s", strerror(errno));
         free(l->url);
