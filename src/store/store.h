@@ -225,7 +225,8 @@ struct store_ops {
     /* A number that changes once a write that inserted or changed a user (or its API key) or
      * an organization has committed, and before that write's caller is answered: who caches
      * users or organizations compares it. Several servers on one PostgreSQL database hear each
-     * other's such writes (pg_listen.c) and change it then. */
+     * other's such writes (pg_listen.c) and change it then; while a PostgreSQL store does not
+     * hear them (no commit hook set, or its listener lost or silent), every call is a new number. */
     uint64_t (*accounts_version)(store *s);
 
     /* --- version 6 --- */

@@ -17,10 +17,11 @@ BACKENDS = ("postgres",)
 RECOVERY_DEADLINE = 15.0
 
 
-class Outage(ApiTest):
+class OwnDatabase(ApiTest):
+    """A server on a PostgreSQL server of the test's own: stopping the tier's shared one would
+    fail the tiers that run beside this one."""
+
     def setUp(self):
-        # A PostgreSQL server of this test's own: stopping the tier's shared one would fail the
-        # tiers that run beside this one.
         self.pg = h.PgServer()
         try:
             # Request limits off: 8 writers flood with one token.
@@ -39,6 +40,8 @@ class Outage(ApiTest):
         h.SERVER = None
         h._token_cache.clear()
 
+
+class Outage(OwnDatabase):
     def db_stop(self, how="stop"):
         self.pg.ctl(how)
 
@@ -109,7 +112,7 @@ class Outage(ApiTest):
             self.assertEqual(g.json["data"]["contact"], c)
 
 
-class SilentListener(ApiTest):
+class SilentListener(OwnDatabase):
     """Another server's write to a user reaches this one as a notification on its listening
     connection. When that connection goes silent without failing (a host gone, a NAT's state
     dropped; here its backend is stopped with SIGSTOP), the server stops trusting its caches of
@@ -117,27 +120,12 @@ class SilentListener(ApiTest):
     rather than never."""
 
     TRUST_S = 25.0
-
-    def setUp(self):
-        self.pg = h.PgServer()
-        self.stopped = None
-        try:
-            self.srv = h.Server(db_url=self.pg.url())
-            self.srv.init()
-            self.srv.start()
-        except BaseException:
-            self.pg.destroy()
-            raise
-        h.SERVER = self.srv
-        h._token_cache.clear()
+    stopped = None   # the listener's backend while it is stopped
 
     def tearDown(self):
         if self.stopped:
             os.kill(self.stopped, signal.SIGCONT)
-        self.srv.cleanup()
-        self.pg.destroy()
-        h.SERVER = None
-        h._token_cache.clear()
+        super().tearDown()
 
     def listener_pid(self):
         deadline = time.time() + 15
