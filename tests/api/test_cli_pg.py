@@ -20,7 +20,13 @@ class CliPostgres(ApiTest):
             self.assertIn(t, tables)
         # one row per migration, each applied once
         steps = h.pg_query(url, "SELECT count(*), count(DISTINCT version), max(version) FROM crmd_schema")
-        self.assertEqual(steps, [["7", "7", "7"]])
+        self.assertEqual(steps, [["8", "8", "8"]])
+        # migration 8: the server's lock protocol, not foreign keys, keeps a contact's pipeline
+        self.assertEqual(h.pg_query(url, "SELECT conname FROM pg_constraint "
+                                         "WHERE conrelid = 'contacts'::regclass AND contype = 'f'"), [])
+        self.assertEqual(h.pg_query(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'events' "
+                                         "AND indexdef LIKE '%(seq)%' AND indexdef LIKE '%WHERE (seq IS NOT NULL)%'"),
+                         [["events_seq"]])
         hashes = h.pg_query(url, "SELECT password_hash FROM users WHERE email = 'boss@pg.test'")
         self.assertEqual(len(hashes), 1)
         self.assertTrue(hashes[0][0].startswith("$argon2id$"), "only an Argon2id hash is stored")

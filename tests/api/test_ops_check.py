@@ -202,6 +202,16 @@ class Check(ApiTest):
         _sql(url, ["UPDATE contacts SET stage_id = '%s' WHERE id = '%s'" % (FIX["stage_b"], FIX["c1"]["_id"])])
         self.assertViolation(url, "contact_stage", FIX["a"], FIX["c1"]["_id"], FIX["stage_b"])
 
+    def test_contact_on_a_deleted_pipeline(self):
+        if not FIX["url"].startswith("postgresql:"):
+            self.skipTest("SQLite's foreign keys refuse the delete")
+        # PostgreSQL's contacts have no foreign key to their pipeline and stage (migration 8):
+        # the check stands in for it
+        url = _copy("nopipeline")
+        _sql(url, ["DELETE FROM pipeline_stages WHERE organization_id = '%s'" % FIX["b"],
+                   "DELETE FROM pipelines WHERE organization_id = '%s'" % FIX["b"]])
+        self.assertViolation(url, "contact_stage", FIX["b"], FIX["c3"]["_id"], FIX["stage_b"])
+
     def test_status_is_not_the_stage_name(self):
         url = _copy("status")
         _sql(url, ["UPDATE contacts SET status = 'Nowhere' WHERE id = '%s'" % FIX["c2"]["_id"]])

@@ -10,7 +10,8 @@
  * - the pipelines of an organization: a shared advisory lock before any pipeline is read in a
  *   unit (a contact's stage resolution), an exclusive one before pipelines change or their
  *   contacts are listed to be moved; so a stage cannot be renamed, deactivated or emptied under
- *   a contact being put on it;
+ *   a contact being put on it, and a pipeline cannot be deleted under it (contacts have no
+ *   foreign key to their pipeline or stage: migration 8);
  * - a contact or a user about to be changed: its row (FOR UPDATE), so If-Match versions and
  *   edits of a user never race;
  * - an Idempotency-Key: an advisory lock on (org, user, key), so a retry waits for the first

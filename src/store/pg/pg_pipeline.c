@@ -202,14 +202,21 @@ int pg_pipeline_update(store_conn *sc, const crm_pipeline *p)
     return changed ? write_stages(c, p) : -CRM_E_NOT_FOUND;
 }
 
-/* The caller has moved the pipeline's contacts away first: a contact still on one of its stages
- * makes the foreign key refuse (UNAVAILABLE, logged). */
+/* The caller has moved the pipeline's contacts away first, under the same exclusive lock, so
+ * none can be left: one that is refuses the delete (UNAVAILABLE, logged), as SQLite's foreign key
+ * does (contacts have none here: migration 8). */
 int pg_pipeline_delete(store_conn *sc, const char *org_id, const char *pipeline_id)
 {
     pg_conn *c = pg_of(sc);
     int rc = pg_lock(c, PG_LOCK_PIPELINES, org_id, NULL, NULL);
     if (rc)
         return rc;
-    int64_t n = pg_run2(c, PG_PIPELINE_DELETE, org_id, pipeline_id);
+    int64_t n = pg_run2(c, PG_PIPELINE_HAS_CONTACTS, org_id, pipeline_id);
+    if (n > 0) {
+        log_error("store: pipeline %s still has contacts; it is not deleted", pipeline_id);
+        return -CRM_E_UNAVAILABLE;
+    }
+    if (n == 0)
+        n = pg_run2(c, PG_PIPELINE_DELETE, org_id, pipeline_id);
     return n < 0 ? (int)n : n ? 0 : -CRM_E_NOT_FOUND;
 }

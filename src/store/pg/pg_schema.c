@@ -377,6 +377,26 @@ static const char *const migrations[] = {
     "ALTER TABLE contacts ADD COLUMN phone_list text, ADD COLUMN email_list text,"
     "  ADD COLUMN assignee_list text, ADD COLUMN method_list text;"
     "UPDATE contacts c SET (" PG_LIST_COLS ") = (SELECT " PG_STORED_LISTS("c") ");",
+
+    /* 8: a contact loses its foreign keys to its organization, pipeline and stage, and the event
+     * stream's number indexes leave out the events still waiting for a number.
+     * Each key check locked (FOR KEY SHARE) the organization's, the pipeline's and the stage's
+     * rows, which all of an organization's concurrent creates share: each lock made a new
+     * MultiXact of every transaction holding it, and wrote the row. The rules the keys backed are
+     * the lock protocol's (pg.c): a unit reads the pipeline it puts a contact on under the
+     * organization's pipelines lock, shared; a pipeline is deleted under that lock, exclusive,
+     * after its contacts are moved; organizations are never deleted, nor stages but with their
+     * pipeline. `crmd check` reports a contact whose organization, pipeline or stage is missing
+     * (org_missing, contact_stage).
+     * An event is written without a number and numbered once (pg_events.c): its NULL entries in
+     * the two number indexes were written, then dead, for every event. */
+    "ALTER TABLE contacts DROP CONSTRAINT contacts_organization_id_fkey,"
+    "  DROP CONSTRAINT contacts_organization_id_pipeline_id_fkey,"
+    "  DROP CONSTRAINT contacts_organization_id_stage_id_fkey;"
+    "ALTER TABLE events DROP CONSTRAINT events_seq_key;"
+    "DROP INDEX events_by_org;"
+    "CREATE UNIQUE INDEX events_seq ON events (seq) WHERE seq IS NOT NULL;"
+    "CREATE INDEX events_by_org ON events (organization_id, seq) WHERE seq IS NOT NULL;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

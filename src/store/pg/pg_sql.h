@@ -208,6 +208,7 @@
                     "color = excluded.color, position = excluded.position, "                      \
                     "is_active = excluded.is_active "                                             \
                     "WHERE pipeline_stages.pipeline_id = excluded.pipeline_id")                   \
+    X(PIPELINE_HAS_CONTACTS, "SELECT 1 FROM contacts WHERE organization_id = $1 AND pipeline_id = $2 LIMIT 1") \
     X(PIPELINE_DELETE, "WITH s AS (DELETE FROM pipeline_stages WHERE organization_id = $1 "       \
                        "AND pipeline_id = $2) DELETE FROM pipelines WHERE organization_id = $1 "  \
                        "AND id = $2")                                                             \
