@@ -112,13 +112,18 @@ static int move_contacts(store_conn *c, const crm_user *me, const char *pipeline
                          const crm_pipeline *to, const crm_stage *stage, arena *a, int64_t *moved)
 {
     objectid *ids;
-    size_t n;
+    size_t n, gone = 0;
     int rc = c->ops->contact_ids_in(c, me->org_id, pipeline_id, from, a, &ids, &n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         crm_contact ct;
         rc = contact_move_in_unit(c, me, me->org_id, ids[i], to, stage, false, a, &ct, NULL);
+        if (rc == -CRM_E_NOT_FOUND) {
+            /* deleted since it was listed (PostgreSQL: a delete takes no pipelines lock) */
+            rc = 0;
+            gone++;
+        }
     }
-    *moved = rc ? 0 : (int64_t)n;
+    *moved = rc ? 0 : (int64_t)(n - gone);
     return rc;
 }
 
