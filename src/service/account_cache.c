@@ -133,6 +133,42 @@ static int read_org(store_conn *c, const char *id, arena *a, void *out)
     return c->ops->org_get(c, id, a, out);
 }
 
+/* The slot of record id read at version (*hit), or else the one to fill: id's older read, a free
+ * slot, or the least recently used. */
+static slot *find_slot(cache *k, enum kind kind, const char *id, uint64_t version, bool *hit)
+{
+    slot *slots = k->slots[kind], *victim = &slots[0], *same = NULL;
+    *hit = false;
+    for (int i = 0; i < ACCOUNT_CACHE_SLOTS; i++) {
+        slot *s = &slots[i];
+        if (s->used && strcmp(s->id, id) == 0) {
+            if (s->version == version) {
+                *hit = true;
+                return s;
+            }
+            same = s;
+        }
+        if (!s->used || (victim->used && s->last_use < victim->last_use))
+            victim = s;
+    }
+    return same ? same : victim;
+}
+
+/* Keeps a copy of rec (record id, read at version) in s. */
+static void fill(cache *k, slot *s, const char *id, const void *rec, size_t size, fields_fn fields,
+                 uint64_t version)
+{
+    free(s->blob);
+    memcpy(&s->rec, rec, size);
+    s->blob = pack(&s->rec, fields);
+    size_t len = strnlen(id, sizeof s->id - 1);
+    memcpy(s->id, id, len);
+    s->id[len] = '\0';
+    s->version = version;
+    s->last_use = ++k->tick;
+    s->used = true;
+}
+
 static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, arena *a, void *out, size_t size,
                   read_fn read, fields_fn fields)
 {
@@ -141,36 +177,18 @@ static int cached(crm_app *app, store_conn *c, enum kind kind, const char *id, a
         return read(c, id, a, out);
     uint64_t version = o->accounts_version(app->st);   /* before the read, never after */
     cache *k = this_thread();
-    slot *slots = k->slots[kind], *victim = &slots[0], *same = NULL;
-    for (int i = 0; i < ACCOUNT_CACHE_SLOTS; i++) {
-        slot *s = &slots[i];
-        if (s->used && strcmp(s->id, id) == 0) {
-            if (s->version == version) {
-                s->last_use = ++k->tick;
-                memcpy(out, &s->rec, size);
-                unpack(out, fields, a);
-                return 0;
-            }
-            same = s;   /* an older read of this record: its slot is the one to refill */
-        }
-        if (!s->used || (victim->used && s->last_use < victim->last_use))
-            victim = s;
+    bool hit;
+    slot *s = find_slot(k, kind, id, version, &hit);
+    if (hit) {
+        s->last_use = ++k->tick;
+        memcpy(out, &s->rec, size);
+        unpack(out, fields, a);
+        return 0;
     }
-    if (same)
-        victim = same;
     int rc = read(c, id, a, out);
-    if (rc)
-        return rc;
-    free(victim->blob);
-    memcpy(&victim->rec, out, size);
-    victim->blob = pack(&victim->rec, fields);
-    size_t len = strnlen(id, sizeof victim->id - 1);
-    memcpy(victim->id, id, len);
-    victim->id[len] = '\0';
-    victim->version = version;
-    victim->last_use = ++k->tick;
-    victim->used = true;
-    return 0;
+    if (rc == 0)
+        fill(k, s, id, out, size, fields, version);
+    return rc;
 }
 
 int account_cache_user(crm_app *app, store_conn *c, const char *user_id, arena *a, crm_user *out)
@@ -215,5 +233,8 @@ int account_cache_apikey_user(crm_app *app, store_conn *c, const char *apikey_ha
     victim->version = version;
     victim->last_use = ++k->tick;
     victim->used = true;
-    return account_cache_user(app, c, victim->user_id, a, out);   /* the record too, for the next time */
+    /* the record too, for the next time, as read: at the same version as the key */
+    bool hit;
+    fill(k, find_slot(k, KIND_USER, out->id, version, &hit), out->id, out, sizeof *out, user_fields, version);
+    return 0;
 }
