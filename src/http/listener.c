@@ -20,7 +20,6 @@
 #include "lib/xalloc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
