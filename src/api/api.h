@@ -26,7 +26,9 @@ void api_set_import_worker(import_worker *w);
 int api_import_row_read(json_t *body, arena *a, contact_input *in, crm_err *err);
 const http_body_limit *api_body_limits(size_t *n);
 /* The routes whose handlers may run for seconds (routes.c), run off the server's threads. */
-const http_slow_route *api_slow_routes(size_t *n);
+const http_route_ref *api_slow_routes(size_t *n);
+/* The other routes that write (routes.c): their handlers wait for a commit; after api_init. */
+const http_route_ref *api_wait_routes(size_t *n);
 /* The abuse limits that login and api_authenticate apply (service/throttle.h); NULL: none. */
 typedef struct throttle throttle;
 void api_set_throttle(throttle *t);

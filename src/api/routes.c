@@ -65,14 +65,40 @@ const http_route *api_route_table(size_t *n)
 
 /* The routes whose handlers run for seconds at scale: a move of every match in one unit, the
  * match of a bulk delete, the parse and staging of an import file. */
-static const http_slow_route slow[] = {
+static const http_route_ref slow[] = {
     { "PUT", "/api/contacts/query-bulk-move" },
     { "DELETE", "/api/contacts/query-bulk-delete" },
     { "POST", "/api/contacts/import" },
 };
 
-const http_slow_route *api_slow_routes(size_t *n)
+const http_route_ref *api_slow_routes(size_t *n)
 {
     *n = sizeof slow / sizeof slow[0];
     return slow;
+}
+
+static bool is_slow(const http_route *r)
+{
+    for (size_t k = 0; k < sizeof slow / sizeof slow[0]; k++)
+        if (strcmp(r->method, slow[k].method) == 0 && strcmp(r->pattern, slow[k].pattern) == 0)
+            return true;
+    return false;
+}
+
+/* Every other route of the API that writes: its handler waits for a unit of work to commit
+ * (SQLite: the writer's group commit), or hashes a password (login). */
+static http_route_ref waiting[API_MAX_ROUTES];
+
+const http_route_ref *api_wait_routes(size_t *n)
+{
+    static const char *const writes[] = {"POST", "PUT", "PATCH", "DELETE"};
+    *n = 0;
+    for (size_t i = 0; i < ntable; i++) {
+        bool write = false;
+        for (size_t k = 0; k < sizeof writes / sizeof writes[0]; k++)
+            write = write || strcmp(table[i].method, writes[k]) == 0;
+        if (write && strncmp(table[i].pattern, "/api/", 5) == 0 && !is_slow(&table[i]))
+            waiting[(*n)++] = (http_route_ref){table[i].method, table[i].pattern};
+    }
+    return waiting;
 }

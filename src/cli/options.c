@@ -27,7 +27,9 @@ const char cli_usage_text[] =
     "  --help, --version\n"
     "\n"
     "URL is sqlite:PATH (default " DEFAULT_DB ") or postgresql://... in libpq's form; the listen\n"
-    "address defaults to " DEFAULT_LISTEN ".\n"
+    "address defaults to " DEFAULT_LISTEN ". --threads: the threads that read requests and run\n"
+    "their handlers (on SQLite, twice the cores and at least 4, and the handlers that write run on\n"
+    "32 more; on PostgreSQL, 32 for everything).\n"
     "Environment: CRMD_DB, CRMD_LISTEN, CRMD_THREADS, CRMD_JWT_SECRET (overrides the token secret\n"
     "kept in the database; the signing key is the SHA-256 of its bytes), CRMD_PING_INTERVAL_MS and\n"
     "CRMD_PING_TIMEOUT_MS (Socket.IO heartbeat; 25000 and 20000), CRMD_SOCKETIO_PER_USER (sockets\n"
@@ -111,8 +113,8 @@ int cli_parse_options(int argc, char **argv, struct cli_options *o, bool takes_f
         return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!o->tls_cert != !o->tls_key)
         return cli_usage_error("%s", "--tls-cert and --tls-key go together");
-    if (o->threads == 0 || o->threads > 1024)
-        o->threads = DEFAULT_THREADS;
+    if (o->threads > 1024)
+        o->threads = 0;   /* serve's default */
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "api/api.h"
 #include "cli/cli.h"
@@ -111,7 +112,27 @@ struct running {
     import_worker *imports;
     throttle *throttle;
     http_server *http;
+    unsigned threads, wait_threads;   /* the server's request threads; those of writes */
 };
+
+/* On SQLite a read is local and a write waits for the writer's group commit: the handlers that
+ * write run on DEFAULT_THREADS threads of their own (the waiting routes, http.h), and the request
+ * threads, which then never wait, are about as many as cores (--threads sets them). Fewer
+ * request threads, each with more connections, sleep and wake less often per request. On
+ * PostgreSQL every request waits on its thread's own connection, and each thread that waits
+ * holds one: DEFAULT_THREADS request threads, and none apart for writes. */
+static void choose_threads(const crm_app *app, const struct cli_options *o, struct running *run)
+{
+    if (app->st->ops->remote) {
+        run->threads = o->threads ? o->threads : DEFAULT_THREADS;
+        run->wait_threads = 0;
+        return;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned local = cores < 2 ? 4 : cores > 32 ? 64 : 2 * (unsigned)cores;
+    run->threads = o->threads ? o->threads : local < 4 ? 4 : local;
+    run->wait_threads = DEFAULT_THREADS;
+}
 
 static void stop_running(struct running *run)
 {
@@ -138,8 +159,9 @@ static int start_running(crm_app *app, const struct cli_options *o, const char *
     realtime_config rtc = { .ping_interval_ms = (unsigned)atoi(cli_env_or("CRMD_PING_INTERVAL_MS", "0")),
                             .ping_timeout_ms = (unsigned)atoi(cli_env_or("CRMD_PING_TIMEOUT_MS", "0")),
                             .per_user = (unsigned)atoi(cli_env_or("CRMD_SOCKETIO_PER_USER", "0")) };
-    http_config cfg = { .host = host, .port = port, .threads = o->threads, .on_error = api_on_http_error,
-                        .access_log = !o->quiet };
+    choose_threads(app, o, run);
+    http_config cfg = { .host = host, .port = port, .threads = run->threads, .wait_threads = run->wait_threads,
+                        .on_error = api_on_http_error, .access_log = !o->quiet };
     char *cert = NULL, *key = NULL;
     unsigned bulk_lease_ms, bulk_poll_ms, bulk_batch;
     unsigned import_runners;
@@ -180,6 +202,7 @@ static int start_running(crm_app *app, const struct cli_options *o, const char *
     cfg.routes = api_route_table(&cfg.nroutes);
     cfg.body_limits = api_body_limits(&cfg.nbody_limits);
     cfg.slow_routes = api_slow_routes(&cfg.nslow_routes);
+    cfg.wait_routes = api_wait_routes(&cfg.nwait_routes);
     run->http = http_server_start(&cfg, err, errlen);
     rc = run->http ? 0 : -1;
 done:
@@ -205,8 +228,9 @@ static int serve_until_signal(crm_app *app, const struct cli_options *o, const c
     }
     if (password_test_limits())
         password_warn_test_limits();
-    log_info("crmd %s listening on %s://%s:%u (database %s, %u threads)", CRMD_VERSION,
-             http_server_tls(run.http) ? "https" : "http", host, http_server_port(run.http), o->db, o->threads);
+    log_info("crmd %s listening on %s://%s:%u (database %s, %u threads, %u more for writes)", CRMD_VERSION,
+             http_server_tls(run.http) ? "https" : "http", host, http_server_port(run.http), o->db, run.threads,
+             run.wait_threads);
     sigwait(sigs, &sig);
     /* Behind a load balancer: keep serving while /readyz tells it to send no more (a second
      * signal cuts this short). */

@@ -20,12 +20,13 @@ typedef struct http_route {
     http_handler handler;
 } http_route;
 
-/* A route whose handler may run for seconds (a bulk move): it runs on a thread of its own while
- * its connection waits suspended, so that the server thread goes on serving the other
- * connections it holds (slow.c). Its reply must be one of http_reply's. */
-typedef struct http_slow_route {
+/* A route named by its method and pattern, as in its http_route: in http_config's lists of
+ * routes whose handlers run on a pool of threads of their own while the connection waits
+ * suspended (offload.c), so that the server thread goes on serving the other connections it
+ * holds. Their reply must be one of http_reply's. */
+typedef struct http_route_ref {
     const char *method, *pattern;   /* as the route's */
-} http_slow_route;
+} http_route_ref;
 
 /* A route that takes bodies larger than HTTP_BODY_MAX (a file upload): a body over max gets
  * 413 without being read whole, as one over HTTP_BODY_MAX does elsewhere. */
@@ -140,8 +141,15 @@ typedef struct http_config {
     size_t nroutes;
     const http_body_limit *body_limits;   /* may be NULL; must outlive the server */
     size_t nbody_limits;
-    const http_slow_route *slow_routes;   /* may be NULL */
+    /* Handlers that may run for seconds (a bulk move): two threads, more wait their turn. */
+    const http_route_ref *slow_routes;   /* may be NULL */
     size_t nslow_routes;
+    /* Handlers that mostly wait (a durable write, for its group commit): wait_threads threads,
+     * so that the server's own threads, which never wait then, can be about as many as cores.
+     * 0: they run on the server's threads. */
+    const http_route_ref *wait_routes;   /* may be NULL */
+    size_t nwait_routes;
+    unsigned wait_threads;
     http_error_hook on_error;
     bool access_log;           /* one line per request on stderr */
     /* Slow and greedy clients (0: no limit). head_timeout_ms: from the accept, or the end of

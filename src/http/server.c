@@ -48,7 +48,7 @@
 #define LOG_PATH_MAX 256
 /* How long http_server_stop waits for requests in progress to be answered. */
 #define STOP_GRACE_MS 10000
-/* Threads for slow routes' handlers (slow.c): more slow requests at once wait their turn. */
+/* Threads for slow routes' handlers (offload.c): more slow requests at once wait their turn. */
 #define SLOW_THREADS 2u
 
 /* ---- request accessors ---- */
@@ -144,7 +144,7 @@ bool http_impl_begin_reply(http_req *r, int status)
 bool http_impl_queue(http_req *r, int status, const char *content_type, struct MHD_Response *resp)
 {
     if (r->offloaded) {
-        log_error("request %s: a slow route may only reply with a body (http_reply)", r->id);
+        log_error("request %s: an offloaded route may only reply with a body (http_reply)", r->id);
         r->queue_failed = true;
         return false;
     }
@@ -183,7 +183,7 @@ static void reply(http_req *r, int status, const char *content_type, const char 
     if (!body)
         len = 0;
     if (r->offloaded) {
-        /* On a slow route's thread: MHD takes the response once the connection is resumed. */
+        /* On an offload thread: MHD takes the response once the connection is resumed. */
         r->held.set = true;
         r->held.status = status;
         r->held.content_type = content_type ? arena_strdup(r->arena, content_type) : NULL;
@@ -360,7 +360,7 @@ static void run_handler(http_req *r)
     }
 }
 
-/* The reply a slow route's handler made while its connection was suspended. */
+/* The reply an offloaded handler made while its connection was suspended. */
 static void send_held(http_req *r)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(
@@ -390,10 +390,10 @@ static void dispatch(http_req *r)
             r->params[k].name_len = ps[k].name_len;
             r->params[k].value = arena_strndup(r->arena, ps[k].value, ps[k].value_len);
         }
-        if (s->slow && s->route_slow[idx]) {
+        if (s->route_pool[idx]) {
             r->offloaded = true;
             MHD_suspend_connection(r->conn);
-            http_slow_submit(s->slow, r);
+            http_offload_submit(s->route_pool[idx], r);
         } else {
             run_handler(r);
         }
@@ -610,6 +610,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         http_listener_closed(s->listener);
 }
 
+/* Gives the routes of refs (by method and pattern) to pool; NULL leaves them on the server's
+ * threads. */
+static void route_pools(http_server *s, const http_route_ref *refs, size_t n, http_offload *pool)
+{
+    for (size_t i = 0; pool && i < s->nroutes; i++)
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(s->routes[i].method, refs[k].method) == 0 &&
+                strcmp(s->routes[i].pattern, refs[k].pattern) == 0)
+                s->route_pool[i] = pool;
+}
+
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
 {
     struct sockaddr_storage addr;
@@ -683,14 +694,13 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
     s->access_log = cfg->access_log;
     s->tls = (flags & MHD_USE_TLS) != 0;
     s->guard = http_guard_new(cfg->head_timeout_ms, cfg->streams_per_ip, cfg->upgrades_per_ip);
-    s->route_slow = xcalloc(s->nroutes + 1, sizeof *s->route_slow);
-    for (size_t i = 0; i < s->nroutes; i++)
-        for (size_t k = 0; k < cfg->nslow_routes; k++)
-            if (strcmp(s->routes[i].method, cfg->slow_routes[k].method) == 0 &&
-                strcmp(s->routes[i].pattern, cfg->slow_routes[k].pattern) == 0)
-                s->route_slow[i] = true;
+    s->route_pool = xcalloc(s->nroutes + 1, sizeof *s->route_pool);
     if (cfg->nslow_routes)
-        s->slow = http_slow_start(SLOW_THREADS, run_handler);
+        s->slow = http_offload_start(SLOW_THREADS, run_handler);
+    if (cfg->nwait_routes && cfg->wait_threads)
+        s->waiters = http_offload_start(cfg->wait_threads, run_handler);
+    route_pools(s, cfg->slow_routes, cfg->nslow_routes, s->slow);
+    route_pools(s, cfg->wait_routes, cfg->nwait_routes, s->waiters);
 
     /* A pool of one is just the polling thread; MHD wants the option only above that. TLS:
      * GnuTLS's defaults without SSL 3 and TLS 1.0/1.1 (RFC 8996). */
@@ -735,8 +745,9 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         if (s->daemon)
             MHD_stop_daemon(s->daemon);
         http_listener_free(listener);
-        http_slow_stop(s->slow);
-        free(s->route_slow);
+        http_offload_stop(s->slow);
+        http_offload_stop(s->waiters);
+        free(s->route_pool);
         http_guard_free(s->guard);
         pthread_mutex_destroy(&s->streams_lock);
         http_metrics_free(s->metrics);
@@ -790,9 +801,11 @@ void http_server_stop(http_server *s)
     if (waited >= STOP_GRACE_MS && atomic_load(&s->upgraded) != 0)
         log_error("http: %u upgraded connections still open at stop (a bug in their owner)",
                   atomic_load(&s->upgraded));
-    http_slow_stop(s->slow);   /* after the grace: what still runs there ends and is answered */
+    /* after the grace: what still runs there ends and is answered */
+    http_offload_stop(s->slow);
+    http_offload_stop(s->waiters);
     MHD_stop_daemon(s->daemon);
-    free(s->route_slow);
+    free(s->route_pool);
     http_guard_free(s->guard);
     http_listener_free(s->listener);
     pthread_mutex_destroy(&s->streams_lock);

@@ -22,7 +22,7 @@ typedef struct reply_header {
 } reply_header;
 
 typedef struct http_metrics http_metrics;
-typedef struct http_slow http_slow;
+typedef struct http_offload http_offload;
 typedef struct http_listener http_listener;
 
 struct http_server {
@@ -44,8 +44,9 @@ struct http_server {
     http_metrics *metrics;         /* requests by route and status, latency */
     http_guard *guard;             /* head deadline, per-address slots */
     bool tls;                      /* HTTPS: replies carry Strict-Transport-Security */
-    http_slow *slow;               /* the threads of slow routes; NULL when no route is */
-    bool *route_slow;              /* per route: whether it is one of them */
+    http_offload *slow;            /* the threads of slow routes; NULL when no route is */
+    http_offload *waiters;         /* the threads of waiting routes; NULL when none is */
+    http_offload **route_pool;     /* per route: the pool its handler runs on; NULL: the server's */
 };
 
 struct http_req {
@@ -79,7 +80,8 @@ struct http_req {
     bool replied;
     bool close_after;              /* reply with Connection: close (body left unread) */
     bool queue_failed;
-    /* A slow route's handler runs on an http_slow thread while the connection is suspended;
+    /* A slow or waiting route's handler runs on an http_offload thread while the connection is
+     * suspended;
      * its reply waits in `held` until the connection is resumed (MHD takes a response only in
      * its own callback). */
     bool offloaded;
@@ -115,12 +117,12 @@ void http_impl_finish(http_req *r, const char *how);
 /* upgrade.c: the upgrade that never happened (the client left before the 101 went out). */
 void http_impl_upgrade_abandoned(http_req *r);
 
-/* slow.c: the threads that run slow routes' handlers. start: NULL when threads cannot be made.
+/* offload.c: threads that run handlers off the server's. start: NULL when threads cannot be made.
  * submit runs run(r) on one of them, then resumes r's connection (which the caller suspended).
  * stop runs what is queued, then joins them. */
-http_slow *http_slow_start(unsigned nthreads, void (*run)(http_req *r));
-void http_slow_submit(http_slow *p, http_req *r);
-void http_slow_stop(http_slow *p);
+http_offload *http_offload_start(unsigned nthreads, void (*run)(http_req *r));
+void http_offload_submit(http_offload *p, http_req *r);
+void http_offload_stop(http_offload *p);
 
 /* listener.c: the listening socket, and the thread that hands each connection it accepts to
  * MHD (MHD_add_connection), which spreads them over its pool; at most max_open at once, the

@@ -89,6 +89,10 @@ typedef struct note_cursor {
 
 struct store_ops {
     int version;                       /* STORE_OPS_VERSION */
+    /* Every read and write waits on the calling thread's own connection to another process
+     * (PostgreSQL): a server wants many request threads. false: reads are local (SQLite), and
+     * only a write waits, for the writer's group commit. */
+    bool remote;
 
     /* lifecycle */
     void (*close)(store *s);

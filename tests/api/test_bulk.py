@@ -413,7 +413,7 @@ class Restart(BulkTest):
 
 
 class OffTheServerThreads(ApiTest):
-    """A bulk move runs off the server's threads (http/slow.c). With one server thread
+    """A bulk move runs off the server's threads (http/offload.c). With one server thread
     (CRMD_THREADS=1), a keep-alive connection that thread holds goes on being answered while a
     move of N contacts runs on another connection, instead of waiting for the move to end."""
     N = 3000

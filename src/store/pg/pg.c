@@ -330,6 +330,7 @@ int store_pg_statement_plan(store *st, const char *statement, char *out, size_t 
 
 static const store_ops pg_ops = {
     .version = STORE_OPS_VERSION,
+    .remote = true,
     .close = pg_close,
     .migrate = pg_migrate,
     .reader = pg_reader,

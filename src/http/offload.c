@@ -1,8 +1,9 @@
-/* The threads of slow routes (http_slow_route, http.h): a handler that may run for seconds, such as a
- * bulk move, runs here while libmicrohttpd keeps its connection suspended. A worker of MHD's
- * pool serves its connections one after another, so a handler run there held up every
- * keep-alive connection that worker had accepted until it ended. A few long-lived threads are
- * enough: slow requests are rare, and each thread keeps its storage connection. */
+/* A pool of threads that run route handlers off the server's threads (http_config's slow and
+ * waiting routes, http.h) while libmicrohttpd keeps the request's connection suspended. A worker
+ * of MHD's pool serves its connections one after another: a handler that runs for seconds (a
+ * bulk move), or waits (a durable write waits for its group commit), held up every keep-alive
+ * connection that worker had, or made the server keep more workers than cores. Each thread is
+ * long-lived and keeps its storage connection. */
 #include "http/server_impl.h"
 #include "lib/xalloc.h"
 
@@ -10,29 +11,29 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-typedef struct slow_item {
+typedef struct offload_item {
     http_req *r;
-    struct slow_item *next;
-} slow_item;
+    struct offload_item *next;
+} offload_item;
 
-struct http_slow {
+struct http_offload {
     pthread_mutex_t lock;
     pthread_cond_t ready;
-    slow_item *head, *tail;   /* waiting, oldest first */
+    offload_item *head, *tail;   /* waiting, oldest first */
     bool stopping;
     void (*run)(http_req *r);
     unsigned nthreads;
     pthread_t threads[];
 };
 
-static void *slow_thread(void *arg)
+static void *offload_thread(void *arg)
 {
-    http_slow *p = arg;
+    http_offload *p = arg;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->head && !p->stopping)
             pthread_cond_wait(&p->ready, &p->lock);
-        slow_item *it = p->head;
+        offload_item *it = p->head;
         if (!it)
             break;   /* stopping, and nothing left */
         p->head = it->next;
@@ -51,14 +52,14 @@ static void *slow_thread(void *arg)
     return NULL;
 }
 
-http_slow *http_slow_start(unsigned nthreads, void (*run)(http_req *r))
+http_offload *http_offload_start(unsigned nthreads, void (*run)(http_req *r))
 {
-    http_slow *p = xcalloc(1, sizeof *p + nthreads * sizeof p->threads[0]);
+    http_offload *p = xcalloc(1, sizeof *p + nthreads * sizeof p->threads[0]);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
     p->run = run;
     for (; p->nthreads < nthreads; p->nthreads++)
-        if (pthread_create(&p->threads[p->nthreads], NULL, slow_thread, p) != 0)
+        if (pthread_create(&p->threads[p->nthreads], NULL, offload_thread, p) != 0)
             break;
     if (p->nthreads == 0) {
         pthread_cond_destroy(&p->ready);
@@ -69,9 +70,9 @@ http_slow *http_slow_start(unsigned nthreads, void (*run)(http_req *r))
     return p;
 }
 
-void http_slow_submit(http_slow *p, http_req *r)
+void http_offload_submit(http_offload *p, http_req *r)
 {
-    slow_item *it = xcalloc(1, sizeof *it);
+    offload_item *it = xcalloc(1, sizeof *it);
     it->r = r;
     pthread_mutex_lock(&p->lock);
     if (p->tail)
@@ -83,7 +84,7 @@ void http_slow_submit(http_slow *p, http_req *r)
     pthread_mutex_unlock(&p->lock);
 }
 
-void http_slow_stop(http_slow *p)
+void http_offload_stop(http_offload *p)
 {
     if (!p)
         return;
