@@ -85,8 +85,25 @@ static bool is_slow(const http_route *r)
     return false;
 }
 
+/* The POST routes that only read (a board, a count, a lookup): their handlers never wait. */
+static const http_route_ref reading[] = {
+    { "POST", "/api/contacts" },
+    { "POST", "/api/contacts/statuses" },
+    { "POST", "/api/contacts/status" },
+    { "POST", "/api/contacts/query-count" },
+    { "POST", "/api/contacts/phoneNumber" },
+};
+
+static bool reads_only(const http_route *r)
+{
+    for (size_t k = 0; k < sizeof reading / sizeof reading[0]; k++)
+        if (strcmp(r->method, reading[k].method) == 0 && strcmp(r->pattern, reading[k].pattern) == 0)
+            return true;
+    return false;
+}
+
 /* Every other route of the API that writes: its handler waits for a unit of work to commit
- * (SQLite: the writer's group commit), or hashes a password (login). */
+ * (SQLite: the writer's group commit), and a login also hashes a password. */
 static http_route_ref waiting[API_MAX_ROUTES];
 
 const http_route_ref *api_wait_routes(size_t *n)
@@ -97,7 +114,7 @@ const http_route_ref *api_wait_routes(size_t *n)
         bool write = false;
         for (size_t k = 0; k < sizeof writes / sizeof writes[0]; k++)
             write = write || strcmp(table[i].method, writes[k]) == 0;
-        if (write && strncmp(table[i].pattern, "/api/", 5) == 0 && !is_slow(&table[i]))
+        if (write && strncmp(table[i].pattern, "/api/", 5) == 0 && !is_slow(&table[i]) && !reads_only(&table[i]))
             waiting[(*n)++] = (http_route_ref){table[i].method, table[i].pattern};
     }
     return waiting;

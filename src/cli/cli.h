@@ -9,8 +9,7 @@
 #define CRMD_VERSION "0.1.0"
 #define DEFAULT_DB "sqlite:crmd.db"
 #define DEFAULT_LISTEN "127.0.0.1:2212"
-/* serve's threads (serve.c): on PostgreSQL, request threads; on SQLite, the threads that wait
- * for the group commits of writes, the request threads being about as many as cores */
+/* serve's request threads on PostgreSQL (on SQLite: serve.c) */
 #define DEFAULT_THREADS 32
 
 struct cli_options {

@@ -70,11 +70,20 @@ http_offload *http_offload_start(unsigned nthreads, void (*run)(http_req *r))
     return p;
 }
 
-void http_offload_submit(http_offload *p, http_req *r)
+bool http_offload_submit(http_offload *p, http_req *r)
 {
     offload_item *it = xcalloc(1, sizeof *it);
     it->r = r;
     pthread_mutex_lock(&p->lock);
+    if (p->stopping) {
+        pthread_mutex_unlock(&p->lock);
+        free(it);
+        return false;
+    }
+    /* Suspended here, under the lock: a stop that has begun takes no more, and one that has
+     * not runs this request and resumes its connection before MHD stops. */
+    r->offloaded = true;
+    MHD_suspend_connection(r->conn);
     if (p->tail)
         p->tail->next = it;
     else
@@ -82,6 +91,7 @@ void http_offload_submit(http_offload *p, http_req *r)
     p->tail = it;
     pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);
+    return true;
 }
 
 void http_offload_stop(http_offload *p)
@@ -89,11 +99,19 @@ void http_offload_stop(http_offload *p)
     if (!p)
         return;
     pthread_mutex_lock(&p->lock);
+    bool joined = p->stopping;
     p->stopping = true;
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->lock);
-    for (unsigned i = 0; i < p->nthreads; i++)
+    for (unsigned i = 0; !joined && i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
+}
+
+void http_offload_free(http_offload *p)
+{
+    if (!p)
+        return;
+    http_offload_stop(p);
     pthread_cond_destroy(&p->ready);
     pthread_mutex_destroy(&p->lock);
     free(p);

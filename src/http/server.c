@@ -390,13 +390,9 @@ static void dispatch(http_req *r)
             r->params[k].name_len = ps[k].name_len;
             r->params[k].value = arena_strndup(r->arena, ps[k].value, ps[k].value_len);
         }
-        if (s->route_pool[idx]) {
-            r->offloaded = true;
-            MHD_suspend_connection(r->conn);
-            http_offload_submit(s->route_pool[idx], r);
-        } else {
+        /* a pool that is stopping (the server is) takes no more: run it here */
+        if (!s->route_pool[idx] || !http_offload_submit(s->route_pool[idx], r))
             run_handler(r);
-        }
         break;
     case ROUTER_METHOD_NOT_ALLOWED: {
         char allow[256];
@@ -745,8 +741,8 @@ http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)
         if (s->daemon)
             MHD_stop_daemon(s->daemon);
         http_listener_free(listener);
-        http_offload_stop(s->slow);
-        http_offload_stop(s->waiters);
+        http_offload_free(s->slow);
+        http_offload_free(s->waiters);
         free(s->route_pool);
         http_guard_free(s->guard);
         pthread_mutex_destroy(&s->streams_lock);
@@ -801,10 +797,14 @@ void http_server_stop(http_server *s)
     if (waited >= STOP_GRACE_MS && atomic_load(&s->upgraded) != 0)
         log_error("http: %u upgraded connections still open at stop (a bug in their owner)",
                   atomic_load(&s->upgraded));
-    /* after the grace: what still runs there ends and is answered */
+    /* After the grace: what still runs there ends and is answered, and its connection is
+     * resumed (MHD aborts when it stops with a connection suspended); a request that comes now
+     * runs on the server's thread. */
     http_offload_stop(s->slow);
     http_offload_stop(s->waiters);
     MHD_stop_daemon(s->daemon);
+    http_offload_free(s->slow);
+    http_offload_free(s->waiters);
     free(s->route_pool);
     http_guard_free(s->guard);
     http_listener_free(s->listener);

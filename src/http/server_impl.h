@@ -118,11 +118,14 @@ void http_impl_finish(http_req *r, const char *how);
 void http_impl_upgrade_abandoned(http_req *r);
 
 /* offload.c: threads that run handlers off the server's. start: NULL when threads cannot be made.
- * submit runs run(r) on one of them, then resumes r's connection (which the caller suspended).
- * stop runs what is queued, then joins them. */
+ * submit suspends r's connection and queues r: a thread runs run(r), then resumes the
+ * connection; false once the pool is stopping (the caller runs r itself). stop runs what is
+ * queued, then joins the threads; free (stopping first if need be) once MHD no longer calls
+ * submit. */
 http_offload *http_offload_start(unsigned nthreads, void (*run)(http_req *r));
-void http_offload_submit(http_offload *p, http_req *r);
+bool http_offload_submit(http_offload *p, http_req *r);
 void http_offload_stop(http_offload *p);
+void http_offload_free(http_offload *p);
 
 /* listener.c: the listening socket, and the thread that hands each connection it accepts to
  * MHD (MHD_add_connection), which spreads them over its pool; at most max_open at once, the

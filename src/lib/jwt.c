@@ -220,8 +220,9 @@ done:
     return r;
 }
 
-/* A few tokens per thread: a request thread serves few clients at a time. Longer tokens than
- * MEMO_TOKEN (none that crmd issues) are verified every time. */
+/* A few tokens per thread, the ones it saw last: a thread that serves many clients (a waiting
+ * thread takes any connection's write) verifies the others again, one HMAC each. Longer tokens
+ * than MEMO_TOKEN (none that crmd issues) are verified every time. */
 #define MEMO_SLOTS 8
 #define MEMO_TOKEN 384
 

@@ -10,7 +10,9 @@
 
 #include "service/app.h"
 
-#define ACCOUNT_CACHE_SLOTS 8   /* per thread and kind: a request thread serves few at a time */
+/* per thread and kind, the records it read last: a thread that serves many clients (a waiting
+ * thread takes any connection's write) reads the others again */
+#define ACCOUNT_CACHE_SLOTS 8
 
 /* Read like c->ops->user_get / org_get (NOT_FOUND, or a store failure), from this thread's
  * cache when it is still good; the strings of out are copies in a. */
