@@ -77,14 +77,6 @@ const http_route_ref *api_slow_routes(size_t *n)
     return slow;
 }
 
-static bool is_slow(const http_route *r)
-{
-    for (size_t k = 0; k < sizeof slow / sizeof slow[0]; k++)
-        if (strcmp(r->method, slow[k].method) == 0 && strcmp(r->pattern, slow[k].pattern) == 0)
-            return true;
-    return false;
-}
-
 /* The POST routes that only read (a board, a count, a lookup): their handlers never wait. */
 static const http_route_ref reading[] = {
     { "POST", "/api/contacts" },
@@ -94,10 +86,10 @@ static const http_route_ref reading[] = {
     { "POST", "/api/contacts/phoneNumber" },
 };
 
-static bool reads_only(const http_route *r)
+static bool listed(const http_route *r, const http_route_ref *refs, size_t n)
 {
-    for (size_t k = 0; k < sizeof reading / sizeof reading[0]; k++)
-        if (strcmp(r->method, reading[k].method) == 0 && strcmp(r->pattern, reading[k].pattern) == 0)
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(r->method, refs[k].method) == 0 && strcmp(r->pattern, refs[k].pattern) == 0)
             return true;
     return false;
 }
@@ -114,7 +106,9 @@ const http_route_ref *api_wait_routes(size_t *n)
         bool write = false;
         for (size_t k = 0; k < sizeof writes / sizeof writes[0]; k++)
             write = write || strcmp(table[i].method, writes[k]) == 0;
-        if (write && strncmp(table[i].pattern, "/api/", 5) == 0 && !is_slow(&table[i]) && !reads_only(&table[i]))
+        if (write && strncmp(table[i].pattern, "/api/", 5) == 0 &&
+            !listed(&table[i], slow, sizeof slow / sizeof slow[0]) &&
+            !listed(&table[i], reading, sizeof reading / sizeof reading[0]))
             waiting[(*n)++] = (http_route_ref){table[i].method, table[i].pattern};
     }
     return waiting;

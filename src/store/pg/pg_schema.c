@@ -386,8 +386,9 @@ static const char *const migrations[] = {
      * the lock protocol's (pg.c): a unit reads the pipeline it puts a contact on under the
      * organization's pipelines lock, shared; a pipeline is deleted under that lock, exclusive,
      * after its contacts are moved; organizations are never deleted, nor stages but with their
-     * pipeline. `crmd check` reports a contact whose organization, pipeline or stage is missing
-     * (org_missing, contact_stage).
+     * pipeline. A contact's writes still refuse a stage that is not one of its pipeline in its
+     * organization, by a lookup that locks nothing (PG_STAGE_OF, pg_sql.h). `crmd check` reports
+     * a contact whose organization, pipeline or stage is missing (org_missing, contact_stage).
      * An event is written without a number and numbered once (pg_events.c): its NULL entries in
      * the two number indexes were written, then dead, for every event. */
     "ALTER TABLE contacts DROP CONSTRAINT contacts_organization_id_fkey,"

@@ -91,6 +91,13 @@
     "e AS (DELETE FROM contact_emails WHERE organization_id = $1 AND contact_id = $2), "          \
     "a AS (DELETE FROM contact_assignees WHERE organization_id = $1 AND contact_id = $2), "       \
     "v AS (DELETE FROM contact_method_verifications WHERE organization_id = $1 AND contact_id = $2) "
+/* A contact's stage id, when it is a stage of that pipeline in that organization, else NULL, which
+ * the column's NOT NULL refuses: what the foreign keys of contacts did before migration 8, as a
+ * lookup that locks nothing (the service never asks for another; a stage is deleted only with
+ * its pipeline, and a pipeline only with none of its contacts left). */
+#define PG_STAGE_OF(org, pipeline, stage)                                                          \
+    "(SELECT s.id FROM pipeline_stages s WHERE s.organization_id = " org " AND s.id = " stage     \
+    " AND s.pipeline_id = " pipeline ")"
 /* The verified numbers and emails of a contact from arrays: type, value, at, by, source. */
 #define PG_CONTACT_METHODS(type, value, at, by, source)                                           \
     ", v AS (INSERT INTO contact_method_verifications (organization_id, contact_id, type, value, " \
@@ -217,7 +224,8 @@
      * verified numbers and emails, $29-$32 the lists' copies; a taken number fails it (contact_phones_pkey: PHONE_TAKEN), \
      * so that it can go with COMMIT */                                                          \
     X(CONTACT_INSERT, "WITH c AS (INSERT INTO contacts (" PG_CONTACT_COLS_OF("") ") VALUES ($2, " \
-                      "$1, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "  \
+                      "$1, $9, $10, $11, $12, $13, $14, $15, $16, " PG_STAGE_OF("$1", "$16", "$17")  \
+                      ", $18, $19, $20, $21, $22, "                                               \
                       "$23, $29, $30, $31, $32) RETURNING 1), s AS (INSERT INTO contact_search (organization_id, "    \
                       "contact_id, words, digits) VALUES ($1, $2, " PG_SEARCH_WORDS("$11", "$12", \
                       "$6") ", " PG_SEARCH_DIGITS("$3") ")), " PG_CONTACT_CHILDREN("")            \
@@ -238,7 +246,8 @@
      * $17-$19 the contact's verification, $20-$23 the lists' copies */                                                     \
     X(CONTACT_UPDATE, "WITH c AS (UPDATE contacts SET user_id = $5, created_by = $6, "            \
                       "first_name = $7, last_name = $8, status = $9, process = $10, source = $11, " \
-                      "pipeline_id = $12, stage_id = $13, updated_at = $14, version = $15, "      \
+                      "pipeline_id = $12, stage_id = " PG_STAGE_OF("$1", "$12", "$13")            \
+                      ", updated_at = $14, version = $15, "                                       \
                       "verified_at = $17, verified_by = $18, verification_source = $19, "         \
                       "phone_list = $20, email_list = $21, assignee_list = $22, method_list = $23 " \
                       "WHERE organization_id = $1 AND id = $2 AND version = $16 RETURNING 1), "   \
@@ -276,7 +285,8 @@
                         "UPDATE bulk_jobs SET processed = processed + (SELECT count(*) FROM done), " \
                         "state = $4, error = $5, lease_until = $6, updated_at = $7 "              \
                         "WHERE organization_id = $1 AND id = $2 RETURNING processed")             \
-    X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = $4, status = $5, "    \
+    X(CONTACT_MOVE_MANY, "UPDATE contacts c SET pipeline_id = $3, stage_id = "                    \
+                         PG_STAGE_OF("$1", "$3", "$4") ", status = $5, "                          \
                          "updated_at = $6, version = c.version + 1 "                              \
                          "FROM unnest($2::text[], $7::bigint[]) WITH ORDINALITY AS m(id, version, i) " \
                          "WHERE c.organization_id = $1 AND c.id = m.id AND c.version = m.version " \
