@@ -141,8 +141,13 @@ class Faults(ApiTest):
         self.assertEqual(load.answers["other"], [], "every create was answered 201 or unavailable")
         self.assertGreater(load.answers["201"], 50)
         self.assert_all_readable(load.acked, o.token)
-        # The restarted server takes its share of requests again.
+        # The restarted server takes its share of requests again, once HAProxy's health checks
+        # have seen it twice (a loaded machine may take longer than the 3 s above).
         before = victim.log_tail(100000).count("POST /api/contact ")
+        deadline = time.monotonic() + 15
         for i in range(12):
             self.assertStatus(h.post("/api/contact", {"phoneNumber": h.us_phone()}, token=o.token), 201)
+        while victim.log_tail(100000).count("POST /api/contact ") == before and time.monotonic() < deadline:
+            self.assertStatus(h.post("/api/contact", {"phoneNumber": h.us_phone()}, token=o.token), 201)
+            time.sleep(0.1)
         self.assertGreater(victim.log_tail(100000).count("POST /api/contact "), before, "the restarted server rejoined")
