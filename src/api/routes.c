@@ -86,14 +86,6 @@ static const http_route_ref reading[] = {
     { "POST", "/api/contacts/phoneNumber" },
 };
 
-static bool listed(const http_route *r, const http_route_ref *refs, size_t n)
-{
-    for (size_t k = 0; k < n; k++)
-        if (strcmp(r->method, refs[k].method) == 0 && strcmp(r->pattern, refs[k].pattern) == 0)
-            return true;
-    return false;
-}
-
 /* Every other route of the API that writes: its handler waits for a unit of work to commit
  * (SQLite: the writer's group commit), and a login also hashes a password. */
 static http_route_ref waiting[API_MAX_ROUTES];
@@ -107,8 +99,8 @@ const http_route_ref *api_wait_routes(size_t *n)
         for (size_t k = 0; k < sizeof writes / sizeof writes[0]; k++)
             write = write || strcmp(table[i].method, writes[k]) == 0;
         if (write && strncmp(table[i].pattern, "/api/", 5) == 0 &&
-            !listed(&table[i], slow, sizeof slow / sizeof slow[0]) &&
-            !listed(&table[i], reading, sizeof reading / sizeof reading[0]))
+            !http_route_listed(slow, sizeof slow / sizeof slow[0], table[i].method, table[i].pattern) &&
+            !http_route_listed(reading, sizeof reading / sizeof reading[0], table[i].method, table[i].pattern))
             waiting[(*n)++] = (http_route_ref){table[i].method, table[i].pattern};
     }
     return waiting;

@@ -27,6 +27,8 @@ typedef struct http_route {
 typedef struct http_route_ref {
     const char *method, *pattern;   /* as the route's */
 } http_route_ref;
+/* Whether refs[0..n) names the route with that method and pattern. */
+bool http_route_listed(const http_route_ref *refs, size_t n, const char *method, const char *pattern);
 
 /* A route that takes bodies larger than HTTP_BODY_MAX (a file upload): a body over max gets
  * 413 without being read whole, as one over HTTP_BODY_MAX does elsewhere. */

@@ -99,11 +99,11 @@ void http_offload_stop(http_offload *p)
     if (!p)
         return;
     pthread_mutex_lock(&p->lock);
-    bool joined = p->stopping;
+    bool stopped = p->stopping;   /* and joined, by an earlier call */
     p->stopping = true;
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->lock);
-    for (unsigned i = 0; !joined && i < p->nthreads; i++)
+    for (unsigned i = 0; !stopped && i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
 }
 

@@ -606,15 +606,21 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         http_listener_closed(s->listener);
 }
 
+bool http_route_listed(const http_route_ref *refs, size_t n, const char *method, const char *pattern)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(method, refs[k].method) == 0 && strcmp(pattern, refs[k].pattern) == 0)
+            return true;
+    return false;
+}
+
 /* Gives the routes of refs (by method and pattern) to pool; NULL leaves them on the server's
  * threads. */
 static void route_pools(http_server *s, const http_route_ref *refs, size_t n, http_offload *pool)
 {
     for (size_t i = 0; pool && i < s->nroutes; i++)
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(s->routes[i].method, refs[k].method) == 0 &&
-                strcmp(s->routes[i].pattern, refs[k].pattern) == 0)
-                s->route_pool[i] = pool;
+        if (http_route_listed(refs, n, s->routes[i].method, s->routes[i].pattern))
+            s->route_pool[i] = pool;
 }
 
 http_server *http_server_start(const http_config *cfg, char *err, size_t errlen)

@@ -7,14 +7,6 @@
 #include "tap.h"
 #include "api/api.h"
 
-static bool listed(const http_route_ref *refs, size_t n, const char *method, const char *pattern)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(refs[i].method, method) == 0 && strcmp(refs[i].pattern, pattern) == 0)
-            return true;
-    return false;
-}
-
 static bool is_route(const http_route *routes, size_t n, const char *method, const char *pattern)
 {
     for (size_t i = 0; i < n; i++)
@@ -31,21 +23,21 @@ int main(void)
     const http_route_ref *wait = api_wait_routes(&nwait);
     const http_route_ref *slow = api_slow_routes(&nslow);
 
-    ok(listed(wait, nwait, "POST", "/api/contact"), "a create waits");
-    ok(listed(wait, nwait, "PATCH", "/api/contacts/:id"), "an edit waits");
-    ok(listed(wait, nwait, "DELETE", "/api/contacts/:id"), "a delete waits");
-    ok(listed(wait, nwait, "POST", "/api/auth/login"), "a login waits (it writes, and hashes)");
-    ok(!listed(wait, nwait, "POST", "/api/contacts"), "a board only reads: on the request threads");
-    ok(!listed(wait, nwait, "POST", "/api/contacts/query-count"), "a count only reads");
-    ok(!listed(wait, nwait, "POST", "/api/contacts/phoneNumber"), "a lookup by number only reads");
-    ok(!listed(wait, nwait, "GET", "/api/contacts/:id"), "a read does not wait");
+    ok(http_route_listed(wait, nwait, "POST", "/api/contact"), "a create waits");
+    ok(http_route_listed(wait, nwait, "PATCH", "/api/contacts/:id"), "an edit waits");
+    ok(http_route_listed(wait, nwait, "DELETE", "/api/contacts/:id"), "a delete waits");
+    ok(http_route_listed(wait, nwait, "POST", "/api/auth/login"), "a login waits (it writes, and hashes)");
+    ok(!http_route_listed(wait, nwait, "POST", "/api/contacts"), "a board only reads: on the request threads");
+    ok(!http_route_listed(wait, nwait, "POST", "/api/contacts/query-count"), "a count only reads");
+    ok(!http_route_listed(wait, nwait, "POST", "/api/contacts/phoneNumber"), "a lookup by number only reads");
+    ok(!http_route_listed(wait, nwait, "GET", "/api/contacts/:id"), "a read does not wait");
 
     size_t bad = 0;
     for (size_t i = 0; i < nwait; i++) {
         bool write = strcmp(wait[i].method, "GET") != 0 && strcmp(wait[i].method, "HEAD") != 0;
         if (!write || strncmp(wait[i].pattern, "/api/", 5) != 0 || !is_route(routes, nroutes, wait[i].method,
                                                                                 wait[i].pattern) ||
-            listed(slow, nslow, wait[i].method, wait[i].pattern))
+            http_route_listed(slow, nslow, wait[i].method, wait[i].pattern))
             bad++;
     }
     is_int((int)bad, 0, "every waiting route is a write of the API's table, and none is slow (%zu)", nwait);
